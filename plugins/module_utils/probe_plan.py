@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the probe script reads, and how to read its answer: both sides of one remote execution.
+
+The probe reads the agent and server keys for BOTH bitnesses (a key that does not exist costs
+nothing); which one counts is decided here, once the OS bitness is known.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+
+SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files")
+WINHTTP_KEY = {"view": "Registry64",
+               "path": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections"}
+# Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
+LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files")
+
+
+def _reads():
+    reads = []
+    for bits in (64, 32):
+        agent = catalog.AGENT_KEY[bits]
+        reads.append({"name": "agent_%d" % bits, "view": agent["view"], "path": agent["path"],
+                      "values": list(catalog.AGENT_VALUES)})
+        reads.append({"name": "agent_misc_%d" % bits, "view": agent["view"],
+                      "path": agent["path"] + "\\" + catalog.AGENT_MISC_SUBKEY,
+                      "values": list(catalog.AGENT_MISC_VALUES)})
+        server = catalog.SERVER_KEY[bits]
+        reads.append({"name": "server_%d" % bits, "view": server["view"], "path": server["path"],
+                      "values": list(catalog.SERVER_VALUES)})
+    reads.append({"name": "block_record", "view": catalog.BLOCK_RECORD_KEY["view"],
+                  "path": catalog.BLOCK_RECORD_KEY["path"], "values": ["BlockedAt", "BlockedBy", "ReleasedAt"]})
+    reads.append({"name": "winhttp", "view": WINHTTP_KEY["view"], "path": WINHTTP_KEY["path"],
+                  "values": ["WinHttpSettings"]})
+    return reads
+
+
+def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE)):
+    """Parameters for probe.ps1 covering `subsets` (names from SUBSETS)."""
+    unknown = [s for s in subsets if s not in SUBSETS]
+    if unknown:
+        raise ValueError("unknown probe subset(s) %s; choose from %s" % (", ".join(unknown), ", ".join(SUBSETS)))
+    params = {"Subset": list(subsets)}
+    if "certificates" in subsets:
+        params["CertificateStores"] = list(stores)
+    if "registry" in subsets or "files" in subsets:
+        params["RegistryReads"] = _reads()
+        if "registry" not in subsets:
+            params["Subset"].append("registry")
+    if "services" in subsets:
+        params["ServicePatterns"] = [s["name"] for s in catalog.AGENT_SERVICES] + [catalog.MASTER_SERVICE] + \
+            list(catalog.SERVICE_PATTERNS)
+    if "hotfixes" in subsets:
+        params["HotfixOsVersions"] = sorted(set("%d.%d" % rule["version"] for rule in
+                                                catalog.SHA2_UPDATES + catalog.ACS_UPDATES))
+    if "files" in subsets:
+        params["Files"] = [
+            {"name": "auth_backup_%d" % bits, "registry": "server_%d" % bits, "value": "Local_Path",
+             "relative": "..\\" + catalog.AUTH_BACKUP_RELATIVE}
+            for bits in (64, 32)
+        ]
+    return params

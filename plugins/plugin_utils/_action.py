@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every apexone.upgrade action plugin does the same way. Internal: not a public API."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+
+
+class ApexOneAction(ActionBase):
+    """Validates arguments against the module's spec, runs, and turns runner errors into results."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = True
+    _supports_check_mode = True
+    _supports_diff = True
+    ARGUMENT_SPEC: dict[str, t.Any] = {}
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        try:
+            result.update(self.act(args, task_vars or {}))
+        except _runner.RemoteScriptError as exc:
+            result.update(exc.to_result())
+        except ValueError as exc:  # a decision refused the user's input; its message says how to fix it
+            result.update(failed=True, msg=str(exc))
+        return result
+
+    def act(self, args: dict, task_vars: dict) -> dict:
+        raise NotImplementedError
+
+    def run_script(self, name: str, params: dict, read_only: bool, list_paths: t.Iterable[str] = ()) -> dict:
+        return _runner.run_script(self._connection, name, params, read_only=read_only, list_paths=list_paths)

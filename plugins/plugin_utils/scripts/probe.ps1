@@ -1,0 +1,124 @@
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Gathers raw host state for the runbook checks in one execution. Decides nothing: which
+# subsets, stores, registry keys, services and files to read all come from the controller.
+# Read-only. Windows PowerShell 5.1.
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][string[]]$Subset,
+    [string[]]$CertificateStores,
+    [object[]]$RegistryReads,
+    [string[]]$ServicePatterns,
+    [string[]]$HotfixOsVersions,
+    [object[]]$Files
+)
+$ErrorActionPreference = 'Stop'
+
+function Format-Utc([datetime]$Value) {
+    $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+}
+
+function Read-RegistryKey($Read) {
+    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Read.view)
+    $key = $base.OpenSubKey([string]$Read.path)
+    if ($null -eq $key) { return @{ exists = $false; values = @{} } }
+    try {
+        $values = @{}
+        $names = @($key.GetValueNames())
+        foreach ($name in @($Read.values)) {
+            if ($names -notcontains $name) { continue }
+            $value = $key.GetValue($name, $null, 'DoNotExpandEnvironmentNames')
+            if ($value -is [byte[]]) { $value = [Convert]::ToBase64String($value) }
+            $values[$name] = @{ kind = $key.GetValueKind($name).ToString(); value = $value }
+        }
+        return @{ exists = $true; values = $values }
+    }
+    finally { $key.Close() }
+}
+
+$result = @{ subsets = @($Subset) }
+
+if ($Subset -contains 'os') {
+    $os = Get-CimInstance -ClassName Win32_OperatingSystem
+    $result.os = @{
+        version = [string]$os.Version
+        build = [int]$os.BuildNumber
+        product_type = [int]$os.ProductType
+        service_pack = [int]$os.ServicePackMajorVersion
+        caption = [string]$os.Caption
+        is_64bit = [Environment]::Is64BitOperatingSystem
+        hostname = [string]$env:COMPUTERNAME
+        powershell = $PSVersionTable.PSVersion.ToString()
+    }
+}
+
+if ($Subset -contains 'hotfixes') {
+    $version = [Environment]::OSVersion.Version
+    $short = '{0}.{1}' -f $version.Major, $version.Minor
+    if ($HotfixOsVersions -contains '*' -or $HotfixOsVersions -contains $short) {
+        $result.hotfixes = @(Get-CimInstance -ClassName Win32_QuickFixEngineering | ForEach-Object { [string]$_.HotFixID })
+    }
+    else { $result.hotfixes = $null }
+}
+
+if ($Subset -contains 'certificates') {
+    $stores = @{}
+    foreach ($storeName in $CertificateStores) {
+        $store = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList $storeName, 'LocalMachine'
+        $store.Open('ReadOnly, OpenExistingOnly')
+        try {
+            $stores[$storeName] = @(foreach ($cert in $store.Certificates) {
+                    @{
+                        thumbprint = $cert.Thumbprint
+                        subject = $cert.Subject
+                        issuer = $cert.Issuer
+                        not_before = Format-Utc $cert.NotBefore
+                        not_after = Format-Utc $cert.NotAfter
+                    }
+                })
+        }
+        finally { $store.Close() }
+    }
+    $result.certificates = $stores
+}
+
+$registry = @{}
+if ($Subset -contains 'registry') {
+    foreach ($read in $RegistryReads) { $registry[[string]$read.name] = Read-RegistryKey $read }
+    $result.registry = $registry
+}
+
+if ($Subset -contains 'services') {
+    $result.services = @(Get-CimInstance -ClassName Win32_Service | Where-Object {
+            $service = $_
+            @($ServicePatterns | Where-Object { $service.Name -like $_ -or $service.DisplayName -like $_ }).Count -gt 0
+        } | ForEach-Object {
+            @{ name = [string]$_.Name; display_name = [string]$_.DisplayName; state = [string]$_.State; start_mode = [string]$_.StartMode }
+        })
+}
+
+if ($Subset -contains 'files') {
+    # A file is named absolutely (path) or relative to a folder read from the registry above
+    # (registry + value + relative), e.g. the server's AuthCertBackup beside its PCCSRV folder.
+    $result.files = @(foreach ($file in $Files) {
+            $path = [string]$file.path
+            if (-not $path -and $registry.ContainsKey([string]$file.registry)) {
+                $read = $registry[[string]$file.registry]
+                if ($read.values.ContainsKey([string]$file.value)) {
+                    $path = [IO.Path]::GetFullPath([IO.Path]::Combine([string]$read.values[[string]$file.value].value, [string]$file.relative))
+                }
+            }
+            $entry = @{ name = [string]$file.name; path = $path; exists = $false }
+            if ($path -and (Test-Path -LiteralPath $path -PathType Leaf)) {
+                $item = Get-Item -LiteralPath $path -Force
+                $entry.exists = $true
+                $entry.size = $item.Length
+                $entry.modified = Format-Utc $item.LastWriteTime
+                $entry.sha256 = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant()
+            }
+            $entry
+        })
+}
+
+$result

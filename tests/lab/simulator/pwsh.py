@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Static checks of PowerShell text with tree-sitter-pwsh: syntax, 5.1 compatibility, param().
+
+Used by the lab on every script it receives and by the test suite on every .ps1 file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import tree_sitter_pwsh
+from tree_sitter import Language, Parser
+
+# Syntax Windows PowerShell 5.1 does not have (DESIGN.md conventions).
+PS7_NODE_TYPES = {
+    "null_coalesce_expression": "?? (null-coalescing)",
+    "ternary_expression": "?: (ternary)",
+    "??=": "??= (null-coalescing assignment)",
+    "pipeline_chain_tail": "&& / || (pipeline chain)",
+}
+PS7_PARAMETERS = {"-ashashtable": "ConvertFrom-Json -AsHashtable", "-parallel": "ForEach-Object -Parallel"}
+
+
+@dataclasses.dataclass
+class Parameter:
+    name: str
+    type: str
+    mandatory: bool
+
+
+@dataclasses.dataclass
+class ScriptCheck:
+    errors: list[str]
+    parameters: dict[str, Parameter]  # lower-cased name -> Parameter
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@functools.lru_cache(maxsize=None)
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_pwsh.language()))
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def _text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def _error_lines(root) -> list[str]:
+    found = []
+    for node in _walk(root):
+        if node.type == "ERROR" or node.is_missing:
+            found.append("syntax error at line %d, column %d near %r"
+                         % (node.start_point[0] + 1, node.start_point[1] + 1, _text(node)[:40]))
+    return found or ["syntax error (tree-sitter-pwsh could not parse the script)"]
+
+
+def _param_block(root):
+    for child in root.children:
+        if child.type == "param_block":
+            return child
+    return None
+
+
+def _parameters(block) -> dict[str, Parameter]:
+    found: dict[str, Parameter] = {}
+    if block is None:
+        return found
+    for node in _walk(block):
+        if node.type != "script_parameter":
+            continue
+        name, type_name, mandatory = None, "", False
+        for part in node.children:
+            if part.type == "variable":
+                name = _text(part).lstrip("$")
+            elif part.type == "attribute_list":
+                for attribute in part.children:
+                    text = _text(attribute)
+                    if attribute.children and attribute.children[0].type == "type_literal":
+                        type_name = text[1:-1].lower()
+                    elif "mandatory" in text.lower():
+                        mandatory = "$false" not in text.lower()
+        if name:
+            found[name.lower()] = Parameter(name, type_name, mandatory)
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def check(text: str) -> ScriptCheck:
+    """Parse `text`; report syntax errors, PowerShell 7 syntax, and the param() block."""
+    tree = _parser().parse(text.encode("utf-8"))
+    root = tree.root_node
+    errors = _error_lines(root) if root.has_error else []
+    for node in _walk(root):
+        if node.type in PS7_NODE_TYPES:
+            errors.append("line %d: %s is PowerShell 7 syntax; targets run Windows PowerShell 5.1"
+                          % (node.start_point[0] + 1, PS7_NODE_TYPES[node.type]))
+        elif node.type == "command_parameter" and _text(node).lower() in PS7_PARAMETERS:
+            errors.append("line %d: %s does not exist in Windows PowerShell 5.1"
+                          % (node.start_point[0] + 1, PS7_PARAMETERS[_text(node).lower()]))
+    block = _param_block(root)
+    errors.extend(_default_problems(block))
+    return ScriptCheck(errors, _parameters(block))
+
+
+def _default_problems(block) -> list[str]:
+    """tree-sitter-pwsh reads `$a = 1, [switch]$b` as one array default that swallows $b, so the
+    param() block could not be checked. The collection's convention: no defaults (absent is $null)."""
+    if block is None:
+        return []
+    return ["line %d: param() default %r: leave defaults out of param() (an absent parameter is $null)"
+            % (node.start_point[0] + 1, _text(node)[:40])
+            for node in _walk(block) if node.type == "script_parameter_default"]
+
+
+def check_arguments(script: ScriptCheck, arguments: dict) -> list[str]:
+    """What PowerShell would refuse when splatting `arguments` onto the script's param()."""
+    problems = []
+    for key, value in arguments.items():
+        declared = script.parameters.get(key.lower())
+        if declared is None:
+            problems.append("A parameter cannot be found that matches parameter name '%s' (param() declares: %s)"
+                            % (key, ", ".join(p.name for p in script.parameters.values()) or "nothing"))
+            continue
+        problem = _type_problem(declared, value)
+        if problem:
+            problems.append("Cannot bind parameter '%s': %s" % (declared.name, problem))
+    given = set(k.lower() for k in arguments)
+    for name, declared in script.parameters.items():
+        if declared.mandatory and name not in given:
+            problems.append("Missing mandatory parameter '%s'" % declared.name)
+    return problems
+
+
+def _type_problem(declared: Parameter, value) -> str | None:
+    kind = declared.type
+    if kind in ("int", "int32", "long", "int64"):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "expected an integer, got %r" % (value,)
+    if kind in ("switch", "bool"):
+        return None if isinstance(value, bool) else "expected true/false, got %r" % (value,)
+    if kind == "string":
+        return None if isinstance(value, (str, int, float)) else "expected a string, got %s" % type(value).__name__
+    if kind.endswith("[]"):
+        if isinstance(value, dict):
+            return "expected an array, got an object"
+        if kind == "string[]" and isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            return "expected an array of strings"
+    if kind == "hashtable":
+        return "JSON objects arrive as PSCustomObject, not hashtable: declare [object] or [psobject]"
+    return None

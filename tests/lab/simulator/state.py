@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A simulated Windows host's state: loaded from a YAML seed, kept as JSON in the lab folder.
+
+The seed files under tests/lab/hosts/ are never written; each run works on its own copy in
+APEXONE_LAB_DIR, so a test can run a playbook twice and see what the first run changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import fcntl
+import json
+import ntpath
+import os
+
+import yaml
+
+LAB_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HOSTS_DIR = os.path.join(LAB_ROOT, "hosts")
+CERT_SETS_FILE = os.path.join(LAB_ROOT, "certificate_sets.yml")
+
+
+class LabError(Exception):
+    """The lab was set up wrongly (missing state file, no lab folder): a test harness error."""
+
+
+def lab_dir() -> str:
+    path = os.environ.get("APEXONE_LAB_DIR")
+    if not path:
+        raise LabError("APEXONE_LAB_DIR is not set: point it at an empty folder where the lab keeps host "
+                       "state and counters (the README's commands and the tests set it)")
+    return path
+
+
+def _load_yaml(path: str):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+_CERT_SETS: dict | None = None
+
+
+def _certificate_sets() -> dict:
+    global _CERT_SETS  # pylint: disable=global-statement
+    if _CERT_SETS is None:
+        _CERT_SETS = _load_yaml(CERT_SETS_FILE)
+    return _CERT_SETS
+
+
+def expand_certificates(stores: dict) -> dict:
+    """Replace `{set: NAME, except: [names]}` items by the named set's explicit entries."""
+    expanded = {}
+    for store, items in (stores or {}).items():
+        entries = []
+        for item in items or []:
+            if "set" in item:
+                skip = set(item.get("except") or ())
+                entries.extend(copy.deepcopy(e) for e in _certificate_sets()[item["set"]] if e["name"] not in skip)
+            else:
+                entries.append(dict(item))
+        expanded[store] = entries
+    return expanded
+
+
+def seed_path(name: str) -> str:
+    return name if os.path.isabs(name) else os.path.join(HOSTS_DIR, name if name.endswith(".yml") else name + ".yml")
+
+
+def load_seed(name: str) -> dict:
+    path = seed_path(name)
+    if not os.path.exists(path):
+        raise LabError("lab host state %s does not exist (set apexone_lab_state to a file under %s)" % (path, HOSTS_DIR))
+    state = _load_yaml(path) or {}
+    state["certificates"] = expand_certificates(state.get("certificates"))
+    state.setdefault("registry", {})
+    state.setdefault("files", {})
+    state.setdefault("services", [])
+    state.setdefault("hotfixes", [])
+    state.setdefault("faults", {})
+    return state
+
+
+class HostState:
+    """One host's working state, locked while a script runs against it."""
+
+    def __init__(self, host: str, seed: str) -> None:
+        self.host = host
+        self.seed = seed
+        base = lab_dir()
+        os.makedirs(os.path.join(base, "state"), exist_ok=True)
+        self.path = os.path.join(base, "state", host + ".json")
+        self.lock_path = self.path + ".lock"
+
+    @contextlib.contextmanager
+    def open(self):
+        """Yield the state dict; whatever the block leaves in it is saved."""
+        with open(self.lock_path, "a", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if os.path.exists(self.path):
+                    with open(self.path, encoding="utf-8") as handle:
+                        data = json.load(handle)
+                else:
+                    data = load_seed(self.seed)
+                yield data
+                tmp = self.path + ".tmp"
+                with open(tmp, "w", encoding="utf-8") as handle:
+                    json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+                os.replace(tmp, self.path)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# --- the registry, as Windows presents it through RegistryKey.OpenBaseKey(hive, view) ---
+
+def physical_key(path: str, view: str, is_64bit: bool) -> str:
+    """Where a key opened in `view` really lives: the 32-bit view of SOFTWARE on 64-bit Windows
+    is redirected under WOW6432Node; a 64-bit view asked for on 32-bit Windows is the 32-bit one."""
+    clean = path.strip("\\")
+    lower = clean.lower()
+    if is_64bit and view == "Registry32" and lower.startswith("software\\") and not lower.startswith("software\\wow6432node"):
+        return "SOFTWARE\\WOW6432Node\\" + clean[len("software\\"):]
+    return clean
+
+
+def find_key(registry: dict, path: str):
+    """Keys are case-insensitive on Windows: return the stored spelling, or None."""
+    wanted = path.lower()
+    for key in registry:
+        if key.lower() == wanted:
+            return key
+    return None
+
+
+def find_file(files: dict, path: str):
+    wanted = ntpath.normcase(ntpath.normpath(path))
+    for key in files:
+        if ntpath.normcase(ntpath.normpath(key)) == wanted:
+            return key
+    return None

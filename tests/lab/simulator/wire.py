@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The lab's side of the runner's wire protocol, read from what arrives, not from the runner.
+
+A command is `PowerShell <options> -EncodedCommand <UTF-16LE base64 bootstrap>`; stdin is base64
+of UTF-8 '<script>\\0<json parameters>'. The answer is one stdout line: a marker and base64 of
+UTF-8 JSON, as the bootstrap's Send-Line writes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
+
+# The bootstrap the lab emulates, pinned: a change to the runner's bootstrap must be reviewed
+# against this emulation (and this hash updated) or the lab refuses it.
+BOOTSTRAP_SHA256 = "cd6b578f41ed2d2ec0341c5dd383dd6b1434055915104ba01152afa3bf62085f"
+
+
+class WireError(Exception):
+    pass
+
+
+def decode_command(cmd: str) -> str:
+    if not cmd.startswith(POWERSHELL_PREFIX):
+        raise WireError("the lab runs only the collection's scripts through its bootstrap; it got the command %r. "
+                        "Stock Windows modules are not emulated: use the collection's modules in lab plays"
+                        % cmd[:80])
+    try:
+        return base64.b64decode(cmd[len(POWERSHELL_PREFIX):]).decode("utf-16-le")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WireError("the -EncodedCommand is not UTF-16LE base64: %s" % exc)
+
+
+def bootstrap_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decode_stdin(in_data: bytes | None) -> tuple[str, dict]:
+    if not in_data:
+        raise WireError("no stdin: the bootstrap reads the script and its parameters from stdin")
+    try:
+        raw = base64.b64decode(b"".join(in_data.split())).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WireError("stdin is not base64 of UTF-8 text: %s" % exc)
+    script, sep, params = raw.partition("\0")
+    if not sep:
+        raise WireError("stdin has no NUL between the script and its JSON parameters")
+    return script, json.loads(params)
+
+
+def encode_line(marker: str, value) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (marker + base64.b64encode(text.encode("utf-8")).decode("ascii") + "\r\n").encode("ascii")

@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+"""The lab is a test double: it must refuse what real PowerShell would refuse, and count honestly."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
+
+
+@pytest.fixture(autouse=True)
+def lab_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("APEXONE_LAB_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _send(host, seed, script, params):
+    return lab.execute(host, seed, _runner.build_command(), _runner.build_payload(script, params))
+
+
+def _error(stdout):
+    line = stdout.decode("ascii").strip()
+    assert line.startswith("APEXONE-ERROR:"), line
+    return json.loads(base64.b64decode(line[len("APEXONE-ERROR:"):]))["message"]
+
+
+def test_refuses_a_script_with_a_syntax_error():
+    broken = _runner.script_text("probe").replace("if ($Subset -contains 'os') {", "if ($Subset -contains 'os' {", 1)
+    rc, stdout, _ = _send("h1", "agent-win10-64", broken, {"Subset": ["os"]})
+    assert rc == 1
+    assert "does not parse as Windows PowerShell 5.1" in _error(stdout)
+    counts = lab.read_counts("h1")
+    assert counts["executions"] == 1 and counts["refused"][0]["script"] == "(unknown script)"
+
+
+def test_refuses_a_parameter_the_param_block_lacks():
+    rc, stdout, _ = _send("h1", "agent-win10-64", _runner.script_text("probe"), {"Subset": ["os"], "Bogus": True})
+    assert rc == 1
+    assert "A parameter cannot be found that matches parameter name 'Bogus'" in _error(stdout)
+    assert lab.read_counts("h1")["refused"][0]["script"] == "probe"
+
+
+def test_refuses_a_changed_bootstrap():
+    cmd = _runner.POWERSHELL + " " + base64.b64encode("Write-Output 1".encode("utf-16-le")).decode()
+    rc, stdout, _ = lab.execute("h1", "agent-win10-64", cmd, _runner.build_payload(_runner.script_text("probe"), {}))
+    assert rc == 1 and "bootstrap is not the one the lab emulates" in _error(stdout)
+
+
+def test_refuses_a_stock_module_command():
+    rc, _, stderr = lab.execute("h1", "agent-win10-64", "whoami", None)
+    assert rc == 1 and b"Stock Windows modules are not emulated" in stderr
+
+
+def test_answers_probe_and_counts_executions_and_bytes():
+    params = probe_plan.probe_params(list(probe_plan.SUBSETS))
+    rc, stdout, _ = _send("h2", "agent-win10-32", _runner.script_text("probe"), params)
+    assert rc == 0
+    result = _runner.parse_output("probe", rc, stdout, b"")
+    assert result["os"]["is_64bit"] is False
+    # 32-bit Windows: the agent lives under the plain key, and the WOW6432Node read finds nothing
+    assert result["registry"]["agent_32"]["exists"] and not result["registry"]["agent_64"]["exists"]
+    assert result["registry"]["agent_misc_32"]["values"]["TmListen_Ver"]["value"] == "12.0.5684"
+    counts = lab.read_counts("h2")
+    assert counts["executions"] == 1 and counts["scripts"] == {"probe": 1}
+    assert counts["bytes_received"] == len(stdout) and counts["bytes_sent"] > len(_runner.script_text("probe"))
+
+
+def test_registry_views_redirect_like_64bit_windows():
+    assert state.physical_key("SOFTWARE\\TrendMicro\\X", "Registry32", True) == "SOFTWARE\\WOW6432Node\\TrendMicro\\X"
+    assert state.physical_key("SOFTWARE\\TrendMicro\\X", "Registry64", True) == "SOFTWARE\\TrendMicro\\X"
+    assert state.physical_key("SOFTWARE\\TrendMicro\\X", "Registry64", False) == "SOFTWARE\\TrendMicro\\X"
+    assert state.physical_key("SOFTWARE\\WOW6432Node\\T", "Registry32", True) == "SOFTWARE\\WOW6432Node\\T"
+
+
+def test_server_files_resolve_beside_the_pccsrv_folder():
+    params = probe_plan.probe_params(["files"])
+    rc, stdout, _ = _send("srv", "apexone-srv", _runner.script_text("probe"), params)
+    result = _runner.parse_output("probe", rc, stdout, b"")
+    backup = next(f for f in result["files"] if f["name"] == "auth_backup_64")
+    assert backup["exists"] and len(backup["sha256"]) == 64
+    assert backup["path"] == "C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\AuthCertBackup\\OfficeScanAuth.dat"
+
+
+def test_state_changes_persist_in_the_lab_folder_not_the_seed(lab_dir):
+    host = state.HostState("h3", "agent-win10-64")
+    with host.open() as data:
+        data["hotfixes"].append("KB0000001")
+    with host.open() as data:
+        assert "KB0000001" in data["hotfixes"]
+    assert "KB0000001" not in state.load_seed("agent-win10-64")["hotfixes"]
+
+
+def test_missing_lab_dir_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("APEXONE_LAB_DIR")
+    with pytest.raises(state.LabError, match="APEXONE_LAB_DIR is not set"):
+        state.lab_dir()

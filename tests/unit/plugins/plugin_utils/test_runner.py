@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+"""The remote runner against a scripted connection: what WinRM can hand back, it survives."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from ansible.errors import AnsibleConnectionFailure
+from ansible.plugins.loader import shell_loader
+
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
+
+
+def _line(marker, text):
+    """A result line exactly as the bootstrap writes it: marker + base64(UTF-8 JSON text)."""
+    return (marker + base64.b64encode(text.encode("utf-8")).decode("ascii") + "\r\n").encode("ascii")
+
+
+class ScriptedConnection:
+    """Hands back the given (rc, stdout, stderr) tuples or raises the given exceptions, in order."""
+
+    def __init__(self, *answers, shell="powershell"):
+        self._shell = shell_loader.get(shell)
+        self.answers = list(answers)
+        self.calls = []
+        self.resets = 0
+
+    def exec_command(self, cmd, in_data=None, sudoable=True):
+        self.calls.append((cmd, in_data))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def reset(self):
+        self.resets += 1
+
+
+def test_command_and_payload_carry_script_and_parameters():
+    conn = ScriptedConnection((0, _line("APEXONE-RESULT:", "{}"), b""))
+    _runner.run_script(conn, "probe", {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}, read_only=True)
+    cmd, in_data = conn.calls[0]
+    assert cmd.startswith("PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand ")
+    assert len(cmd) < 8191 - 100  # cmd.exe's limit; the bootstrap never grows with the script
+    bootstrap = base64.b64decode(cmd.split(" ")[-1]).decode("utf-16-le")
+    assert bootstrap == _runner.BOOTSTRAP
+    assert pwsh.check(bootstrap).ok, pwsh.check(bootstrap).errors
+    assert set(in_data.strip()) <= set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+    script, _, params = base64.b64decode(in_data).decode("utf-8").partition("\0")
+    assert script == _runner.script_text("probe")
+    assert json.loads(params) == {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}
+
+
+def test_one_element_arrays_unwrapped_by_powershell_become_lists_again():
+    # What ConvertTo-Json in 5.1 prints for @{hotfixes = 'KB1'; certificates = @{Root = @{...}}; services = $null}
+    text = '{"hotfixes":"KB4490628","certificates":{"Root":{"thumbprint":"AB"},"CA":[]},"services":null}'
+    conn = ScriptedConnection((0, _line("APEXONE-RESULT:", text), b""))
+    result = _runner.run_script(conn, "probe", {}, read_only=True,
+                                list_paths=("hotfixes", "certificates.*", "services", "files"))
+    assert result["hotfixes"] == ["KB4490628"]
+    assert result["certificates"] == {"Root": [{"thumbprint": "AB"}], "CA": []}
+    assert result["services"] == []
+    assert "files" not in result
+
+
+def test_japanese_text_survives_a_cp932_console():
+    # The result is base64 of UTF-8, so the console code page never touches it; stderr is CP932 bytes.
+    text = json.dumps({"caption": "Microsoft Windows 10 Pro (日本語版)",
+                       "event": "ダウンロードされた1つ以上のファイルに有効なデジタル署名が含まれていませんでした"},
+                      ensure_ascii=False)
+    noise = "警告: 処理を続行します".encode("cp932")
+    conn = ScriptedConnection((0, noise + b"\r\n" + _line("APEXONE-RESULT:", text), noise))
+    result = _runner.run_script(conn, "probe", {}, read_only=True)
+    assert result["caption"].endswith("(日本語版)")
+    assert result["event"].startswith("ダウンロードされた")
+    assert _runner.decode_stderr(noise) == "警告: 処理を続行します"
+
+
+def test_script_error_with_rc_reports_message_rc_and_stderr():
+    error = json.dumps({"message": "アクセスが拒否されました。", "type": "System.UnauthorizedAccessException",
+                        "line": 12, "stack": "at <ScriptBlock>, <No file>: line 12"}, ensure_ascii=False)
+    stderr = "アクセスが拒否されました。".encode("cp932")
+    conn = ScriptedConnection((1, _line("APEXONE-ERROR:", error), stderr))
+    with pytest.raises(_runner.RemoteScriptError) as caught:
+        _runner.run_script(conn, "probe", {}, read_only=True)
+    result = caught.value.to_result()
+    assert result["failed"] and result["rc"] == 1
+    assert "script probe failed on the host: アクセスが拒否されました。" in result["msg"]
+    assert result["stderr"] == "アクセスが拒否されました。"
+    assert result["exception_remote"]["line"] == 12
+    assert len(conn.calls) == 1  # a script error is not a dropped connection: no retry
+
+
+def test_rc_without_result_line_says_what_to_check():
+    conn = ScriptedConnection((1, b"", b"powershell.exe : The term 'PowerShell' is not recognized"))
+    with pytest.raises(_runner.RemoteScriptError, match=r"did not complete \(rc=1\).*PowerShell 5.1"):
+        _runner.run_script(conn, "probe", {}, read_only=True)
+
+
+def test_clixml_stderr_is_unwrapped():
+    clixml = (b'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+              b'<S S="Error">Access is denied._x000D__x000A_</S></Objs>')
+    assert _runner.decode_stderr(clixml).startswith("Access is denied.")
+
+
+def test_dropped_connection_during_read_only_script_is_retried_once():
+    conn = ScriptedConnection(AnsibleConnectionFailure("winrm: connection reset by peer"),
+                              (0, _line("APEXONE-RESULT:", '{"ok":true}'), b""))
+    assert _runner.run_script(conn, "probe", {}, read_only=True) == {"ok": True}
+    assert len(conn.calls) == 2 and conn.resets == 1
+
+
+def test_dropped_twice_gives_up_with_advice():
+    conn = ScriptedConnection(AnsibleConnectionFailure("reset"), AnsibleConnectionFailure("reset again"))
+    with pytest.raises(_runner.RemoteScriptError, match="dropped twice.*re-run later"):
+        _runner.run_script(conn, "probe", {}, read_only=True)
+
+
+def test_dropped_connection_during_a_change_is_not_repeated():
+    conn = ScriptedConnection(AnsibleConnectionFailure("reset"), (0, _line("APEXONE-RESULT:", "{}"), b""))
+    with pytest.raises(_runner.RemoteScriptError, match="may be half done"):
+        _runner.run_script(conn, "probe", {}, read_only=False)
+    assert len(conn.calls) == 1
+
+
+def test_result_that_is_not_a_dictionary_is_refused():
+    conn = ScriptedConnection((0, _line("APEXONE-RESULT:", "[1,2]"), b""))
+    with pytest.raises(_runner.RemoteScriptError, match="instead of a dictionary"):
+        _runner.run_script(conn, "probe", {}, read_only=True)
+
+
+def test_cut_result_line_is_reported():
+    conn = ScriptedConnection((0, b"APEXONE-RESULT:eyJhIjox", b""))
+    with pytest.raises(_runner.RemoteScriptError, match="not base64 JSON"):
+        _runner.run_script(conn, "probe", {}, read_only=True)
+
+
+def test_non_windows_host_gets_a_clear_error():
+    conn = ScriptedConnection(shell="sh")
+    with pytest.raises(_runner.RemoteScriptError, match="runs on Windows hosts.*ansible_connection"):
+        _runner.run_script(conn, "probe", {}, read_only=True)
+    assert not conn.calls
