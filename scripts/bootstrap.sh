@@ -5,6 +5,16 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 python=${PYTHON:-python3}
+
+# Debian tools the checks use: shellcheck (ansible-test sanity), the CA bundle (real certificates
+# for the tests). Installed only when missing and when we may.
+missing=()
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+[ -d /usr/share/ca-certificates/mozilla ] || missing+=(ca-certificates)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${missing[*]} from Debian"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 want=$(cat requirements-dev.txt requirements.txt | sha256sum | cut -d' ' -f1)
 stamp="$VENV/.requirements.sha256"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the other scripts: the project's virtualenv, and the collection where Ansible
 # and Python look for it (build/collections/ansible_collections/apexone/upgrade -> this tree).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -82,7 +82,7 @@ seealso:
     description: The article this module encodes, KA-0001268.
     link: https://success.trendmicro.com/solution/KA-0001268
 author:
-  - apexone.upgrade contributors
+  - apexone.upgrade contributors (@apexone-upgrade)
 """
 
 EXAMPLES = r"""

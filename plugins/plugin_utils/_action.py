@@ -24,7 +24,7 @@ class ApexOneAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        dummy, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
         try:
             result.update(self.act(args, task_vars or {}))
         except _runner.RemoteScriptError as exc:

@@ -150,10 +150,10 @@ def parse_output(name: str, rc: int | None, stdout: bytes | str, stderr: bytes |
         raise RemoteScriptError("script %s failed on the host: %s" % (name, error.get("message")),
                                 rc=rc, stdout=out, stderr=err, script=name, error=error)
     if rc not in (0, None) or result is _ABSENT:
+        first_line = err.splitlines()[0] if err else "no error text"
         raise RemoteScriptError(
             "script %s did not complete (rc=%s): %s. Check that the account can run PowerShell 5.1 as an "
-            "administrator on the host; stderr is shown below" % (name, rc, err.splitlines()[0] if err else
-                                                                    "no error text"),
+            "administrator on the host; stderr is shown below" % (name, rc, first_line),
             rc=rc, stdout=out, stderr=err, script=name)
     if not isinstance(result, dict):
         raise RemoteScriptError("script %s returned %s instead of a dictionary" % (name, type(result).__name__),

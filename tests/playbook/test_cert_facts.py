@@ -87,7 +87,8 @@ def test_dropped_connection_is_retried_once_end_to_end(tmp_path):
 
 def test_non_windows_host_gets_a_clear_error(tmp_path):
     inventory = tmp_path / "linux.yml"
-    inventory.write_text("all:\n  hosts:\n    linux-box:\n      ansible_connection: local\n"
+    # a Linux machine put in the Windows group by mistake
+    inventory.write_text("windows:\n  hosts:\n    linux-box:\n      ansible_connection: local\n"
                          "      ansible_python_interpreter: /usr/bin/python3\n")
     result = labrun.run_playbook("tests/playbook/plays/cert_facts.yml", tmp_path, inventory=str(inventory))
     assert result.rc != 0

@@ -31,7 +31,7 @@ def _error(stdout):
 
 def test_refuses_a_script_with_a_syntax_error():
     broken = _runner.script_text("probe").replace("if ($Subset -contains 'os') {", "if ($Subset -contains 'os' {", 1)
-    rc, stdout, _ = _send("h1", "agent-win10-64", broken, {"Subset": ["os"]})
+    rc, stdout, stderr = _send("h1", "agent-win10-64", broken, {"Subset": ["os"]})
     assert rc == 1
     assert "does not parse as Windows PowerShell 5.1" in _error(stdout)
     counts = lab.read_counts("h1")
@@ -39,7 +39,7 @@ def test_refuses_a_script_with_a_syntax_error():
 
 
 def test_refuses_a_parameter_the_param_block_lacks():
-    rc, stdout, _ = _send("h1", "agent-win10-64", _runner.script_text("probe"), {"Subset": ["os"], "Bogus": True})
+    rc, stdout, stderr = _send("h1", "agent-win10-64", _runner.script_text("probe"), {"Subset": ["os"], "Bogus": True})
     assert rc == 1
     assert "A parameter cannot be found that matches parameter name 'Bogus'" in _error(stdout)
     assert lab.read_counts("h1")["refused"][0]["script"] == "probe"
@@ -47,18 +47,18 @@ def test_refuses_a_parameter_the_param_block_lacks():
 
 def test_refuses_a_changed_bootstrap():
     cmd = _runner.POWERSHELL + " " + base64.b64encode("Write-Output 1".encode("utf-16-le")).decode()
-    rc, stdout, _ = lab.execute("h1", "agent-win10-64", cmd, _runner.build_payload(_runner.script_text("probe"), {}))
+    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", cmd, _runner.build_payload(_runner.script_text("probe"), {}))
     assert rc == 1 and "bootstrap is not the one the lab emulates" in _error(stdout)
 
 
 def test_refuses_a_stock_module_command():
-    rc, _, stderr = lab.execute("h1", "agent-win10-64", "whoami", None)
+    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", "whoami", None)
     assert rc == 1 and b"Stock Windows modules are not emulated" in stderr
 
 
 def test_answers_probe_and_counts_executions_and_bytes():
     params = probe_plan.probe_params(list(probe_plan.SUBSETS))
-    rc, stdout, _ = _send("h2", "agent-win10-32", _runner.script_text("probe"), params)
+    rc, stdout, stderr = _send("h2", "agent-win10-32", _runner.script_text("probe"), params)
     assert rc == 0
     result = _runner.parse_output("probe", rc, stdout, b"")
     assert result["os"]["is_64bit"] is False
@@ -79,7 +79,7 @@ def test_registry_views_redirect_like_64bit_windows():
 
 def test_server_files_resolve_beside_the_pccsrv_folder():
     params = probe_plan.probe_params(["files"])
-    rc, stdout, _ = _send("srv", "apexone-srv", _runner.script_text("probe"), params)
+    rc, stdout, stderr = _send("srv", "apexone-srv", _runner.script_text("probe"), params)
     result = _runner.parse_output("probe", rc, stdout, b"")
     backup = next(f for f in result["files"] if f["name"] == "auth_backup_64")
     assert backup["exists"] and len(backup["sha256"]) == 64

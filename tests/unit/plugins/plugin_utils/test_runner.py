@@ -49,8 +49,8 @@ def test_command_and_payload_carry_script_and_parameters():
     assert bootstrap == _runner.BOOTSTRAP
     assert pwsh.check(bootstrap).ok, pwsh.check(bootstrap).errors
     assert set(in_data.strip()) <= set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-    script, _, params = base64.b64decode(in_data).decode("utf-8").partition("\0")
-    assert script == _runner.script_text("probe")
+    script, sep, params = base64.b64decode(in_data).decode("utf-8").partition("\0")
+    assert sep == "\0" and script == _runner.script_text("probe")
     assert json.loads(params) == {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}
 
 

@@ -1,0 +1,20 @@
+# The two commands of the README, and the steps of the second one.
+.PHONY: preflight-lab test pytest sanity lint molecule
+
+preflight-lab:  ## the main job on the built-in simulated lab
+	bash scripts/preflight_lab.sh
+
+test:  ## every test
+	bash scripts/test.sh
+
+pytest:
+	bash scripts/bootstrap.sh && . scripts/env.sh && pytest
+
+sanity:
+	bash scripts/bootstrap.sh && bash scripts/sanity.sh
+
+lint:
+	bash scripts/bootstrap.sh && . scripts/env.sh && ansible-lint
+
+molecule:
+	bash scripts/bootstrap.sh && . scripts/env.sh && molecule test
