@@ -57,20 +57,13 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - apexone.upgrade.windows_action
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Read-only; check mode runs the same read.
   diff_mode:
     support: none
-  platform:
-    platforms: windows
 notes:
   - One remote execution per host; a dropped WinRM connection during the read is retried once.
   - The host must run Windows PowerShell 5.1 (WMF 5.1 on Windows 7 SP1 and Server 2008 R2 SP1).

@@ -26,8 +26,8 @@ class Run:
     lab_dir: str
 
     def result(self, task_name, host):
-        for task in self.tasks:
-            if task["name"] == task_name and host in task["hosts"]:
+        for task in self.tasks:  # a role's task is named "<role> : <name>"
+            if task_name in (task["name"], task["name"].split(" : ", 1)[-1]) and host in task["hosts"]:
                 return task["hosts"][host]
         raise KeyError("no result for task %r on %s; tasks: %s" % (task_name, host, [t["name"] for t in self.tasks]))
 

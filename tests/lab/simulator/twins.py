@@ -10,9 +10,10 @@ something its script does not would hide a bug in the plan.
 
 from __future__ import annotations
 
+import base64
+import datetime
 import fnmatch
 import hashlib
-import base64
 import ntpath
 
 from . import state as lab_state
@@ -95,4 +96,65 @@ def probe(host: dict, params: dict) -> dict:
     return result
 
 
-TWINS = {"probe": probe}
+def _now(host: dict) -> str:
+    """The host's clock: fixed by the state's `clock` so tests pass dates in, else real UTC."""
+    if host.get("clock"):
+        return host["clock"]
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _open(host: dict, view: str, path: str, create: bool = False):
+    """The value dict of a key as RegistryKey.OpenSubKey / CreateSubKey would give it, or None."""
+    physical = lab_state.physical_key(path, view, host["os"]["is_64bit"])
+    found = lab_state.find_key(host["registry"], physical)
+    if found is None and create:
+        host["registry"][physical] = {}
+        found = physical
+    return None if found is None else host["registry"][found]
+
+
+def _value(key, name):
+    if key is None or name not in key:
+        return None
+    return {"kind": key[name]["kind"], "value": key[name]["value"]}
+
+
+def registry_block(host: dict, params: dict) -> dict:
+    bits = "64" if host["os"]["is_64bit"] else "32"
+    target = params["AgentKeys"][bits]
+    view, path = target["view"], target["path"]
+    result = {"bits": int(bits), "view": view, "path": path, "changed": False, "record_changed": False}
+    agent = _open(host, view, path)
+    result["agent_present"] = agent is not None
+    if agent is None and not params.get("CreateMissing"):
+        return result
+    misc_path = "%s\\%s" % (path, params["MiscSubkey"])
+    name, wanted = params["ValueName"], params["Value"]
+    misc = _open(host, view, misc_path)
+    previous = _value(misc, name)
+    result["previous"] = previous
+    result["values"] = {}
+    for value_name in params["ReadValues"]:
+        found = _value(misc, value_name) or _value(agent, value_name)
+        if found is not None:
+            result["values"][value_name] = found
+    record_spec = params["Record"]
+    record_key = _open(host, record_spec["view"], record_spec["path"])
+    result["record_before"] = {n: str(record_key[n]["value"]) for n in record_spec["read"] if record_key and n in record_key}
+    needs_change = previous is None or previous["kind"] != "DWord" or int(previous["value"]) != wanted
+    needs_record = needs_change or record_spec["stamp_name"] not in result["record_before"]
+    result["changed"], result["record_changed"] = needs_change, needs_record
+    if not params.get("CheckMode"):
+        if needs_change:
+            _open(host, view, misc_path, create=True)[name] = {"kind": "DWord", "value": wanted}
+        if needs_record:
+            stamp_key = _open(host, record_spec["view"], record_spec["path"], create=True)
+            for key, text in record_spec["write"].items():
+                stamp_key[key] = {"kind": "String", "value": _now(host) if text == "{now}" else text}
+    result["current"] = _value(_open(host, view, misc_path), name)
+    record_after = _open(host, record_spec["view"], record_spec["path"])
+    result["record"] = {n: str(record_after[n]["value"]) for n in record_spec["read"] if record_after and n in record_after}
+    return result
+
+
+TWINS = {"probe": probe, "registry_block": registry_block}

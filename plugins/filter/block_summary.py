@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that summarise the collection's per-host results across a fleet."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: block_summary
+short_description: Summarise apexone_registry_block results across hosts
+version_added: 0.1.0
+description:
+  - Takes C(hostvars) and the hosts of a play and sorts them by outcome of the Hotfix block.
+  - A host without the registered result (it failed or was unreachable) is counted as such, never as blocked.
+positional: hosts, result_var, upgrade_date
+options:
+  _input:
+    description: C(hostvars).
+    type: dict
+    required: true
+  hosts:
+    description: The host names to summarise, for example C(groups['apexone_agents']).
+    type: list
+    elements: str
+    required: true
+  result_var:
+    description: The variable each host registered the module's result in.
+    type: str
+    default: hotfix_block_result
+  upgrade_date:
+    description: The planned server upgrade date, C(YYYY-MM-DD), for the two-week rule.
+    type: str
+author:
+  - apexone.upgrade contributors (@apexone-upgrade)
+"""
+
+EXAMPLES = r"""
+- name: Summarise the block across the agents
+  ansible.builtin.debug:
+    msg: "{{ hostvars | apexone.upgrade.block_summary(groups['apexone_agents'], upgrade_date='2026-12-10') }}"
+"""
+
+RETURN = r"""
+_value:
+  description: Host lists by outcome (C(blocked_now), C(already_blocked), C(released_now), C(already_released),
+    C(skipped_no_agent), C(failed_or_unreachable), C(type_corrected)), C(versions) (version to hosts) and
+    C(not_ready_for_upgrade) (host and reason).
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import fleet_summary
+
+
+def block_summary(hostvars, hosts, result_var="hotfix_block_result", upgrade_date=None):
+    results = {}
+    for host in hosts or []:
+        try:
+            results[host] = hostvars[host].get(result_var)
+        except KeyError:
+            results[host] = None
+    try:
+        return fleet_summary.block_summary(results, upgrade_date=upgrade_date or None)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+class FilterModule:
+    def filters(self):
+        return {"block_summary": block_summary}

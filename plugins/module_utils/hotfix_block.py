@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""seed000 items 6 and 7: the Hotfix / program upgrade block on the agents.
+
+NoProgramUpgrade = 1 under the agent's CurrentVersion\\Misc. key stops the server from sending
+Hotfixes and the upgrade program. It must be set two weeks before the server upgrade to be
+sure every agent has it. Pure functions: the plan sent to the host and the reading of its answer.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import re
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+
+RECORD_VALUES = ("BlockedAt", "BlockedBy", "ReleasedAt", "ReleasedBy")
+VERSION_VALUES = ("TmListen_Ver", "ProgramVer", "Server")
+KIND_NAMES = {"DWord": "REG_DWORD", "String": "REG_SZ", "ExpandString": "REG_EXPAND_SZ", "QWord": "REG_QWORD",
+              "Binary": "REG_BINARY", "MultiString": "REG_MULTI_SZ"}
+
+
+def plan(state, actor, create_missing=False, agent_keys=None):
+    """Parameters for registry_block.ps1: `state` present (block, 1) or absent (lift, 0)."""
+    if state not in ("present", "absent"):
+        raise ValueError("state must be 'present' (block Hotfixes and upgrades) or 'absent' (lift the block)")
+    keys = agent_keys or catalog.AGENT_KEY
+    blocking = state == "present"
+    stamp, who = ("BlockedAt", "BlockedBy") if blocking else ("ReleasedAt", "ReleasedBy")
+    return {
+        "AgentKeys": dict((str(bits), {"view": key["view"], "path": key["path"]}) for bits, key in keys.items()),
+        "MiscSubkey": catalog.AGENT_MISC_SUBKEY,
+        "ValueName": catalog.NO_PROGRAM_UPGRADE,
+        "Value": 1 if blocking else 0,
+        "ReadValues": list(VERSION_VALUES),
+        "Record": {"view": catalog.BLOCK_RECORD_KEY["view"], "path": catalog.BLOCK_RECORD_KEY["path"],
+                   "read": list(RECORD_VALUES), "stamp_name": stamp,
+                   "write": {stamp: "{now}", who: actor}},
+        "CreateMissing": bool(create_missing),
+    }
+
+
+def _describe(value):
+    if not value:
+        return "(not set)"
+    return "%s = %s (%s)" % (catalog.NO_PROGRAM_UPGRADE, value.get("value"),
+                             KIND_NAMES.get(value.get("kind"), value.get("kind")))
+
+
+def agent_version(values):
+    """TmListen_Ver, else ProgramVer (older builds), else None."""
+    for name in ("TmListen_Ver", "ProgramVer"):
+        found = (values or {}).get(name)
+        if found and found.get("value"):
+            return str(found["value"])
+    return None
+
+
+def product_of(version):
+    """'12.0.5684' -> 'xg', '14.0.12011' -> 'apexone', else None (seed000 item 7: judge by version)."""
+    match = re.match(r"^\s*(\d+)\.", str(version or ""))
+    if not match:
+        return None
+    major = int(match.group(1))
+    for product, known in catalog.PRODUCT_MAJOR.items():
+        if major == known:
+            return product
+    return None
+
+
+def interpret(answer, state, check_mode):
+    """The module result for one host from the script's answer."""
+    full_path = "HKLM\\%s\\%s" % (answer.get("path", ""), catalog.AGENT_MISC_SUBKEY)
+    base = {"registry_path": full_path, "os_bits": answer.get("bits"), "changed": False}
+    if not answer.get("agent_present") and not answer.get("changed"):
+        base.update(skipped=True, skip_reason="no Trend Micro agent: HKLM\\%s does not exist; nothing was created"
+                    % answer.get("path", ""), msg="skipped: no agent on this host")
+        return base
+    values = answer.get("values") or {}
+    previous, current = answer.get("previous"), answer.get("current")
+    changed = bool(answer.get("changed") or answer.get("record_changed"))
+    wanted = 1 if state == "present" else 0
+    type_corrected = bool(previous) and previous.get("kind") != "DWord" and bool(answer.get("changed"))
+    record = answer.get("record") or {}
+    base.update(
+        changed=changed,
+        value_changed=bool(answer.get("changed")),
+        record_changed=bool(answer.get("record_changed")),
+        previous=previous,
+        current=current,
+        type_corrected=type_corrected,
+        agent_version=agent_version(values),
+        agent_product=product_of(agent_version(values)),
+        server=(values.get("Server") or {}).get("value"),
+        record=record,
+        blocked=bool(current) and current.get("kind") == "DWord" and int(current.get("value", 0)) == 1,
+        diff={"before": _describe(previous) + "\n", "after": "%s = %d (REG_DWORD)\n" % (catalog.NO_PROGRAM_UPGRADE, wanted),
+              "before_header": full_path, "after_header": full_path},
+    )
+    if check_mode:
+        base["msg"] = ("would set %s = %d (was %s)" % (catalog.NO_PROGRAM_UPGRADE, wanted, _describe(previous))
+                       if answer.get("changed") else "already %s" % _describe(previous))
+    elif answer.get("changed"):
+        verified = bool(current) and current.get("kind") == "DWord" and int(current.get("value", -1)) == wanted
+        base["verified"] = verified
+        if not verified:
+            base.update(failed=True, msg="set %s = %d but read back %s: check that no policy or the agent's "
+                        "self-protection reverts it" % (catalog.NO_PROGRAM_UPGRADE, wanted, _describe(current)))
+        else:
+            note = "; corrected the value type to REG_DWORD" if type_corrected else ""
+            base["msg"] = "set %s = %d (was %s)%s" % (catalog.NO_PROGRAM_UPGRADE, wanted, _describe(previous), note)
+    else:
+        base["verified"] = True
+        base["msg"] = "already %s" % _describe(current)
+    return base
+
+
+def parse_date(text, what="date"):
+    """'2026-12-10' or ISO-8601 with time -> aware UTC datetime; a clear error otherwise."""
+    value = str(text or "").strip()
+    for pattern in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(value, pattern).replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            continue
+    raise ValueError("%s %r is not a date: write it as YYYY-MM-DD (for example 2026-12-10)" % (what, text))
+
+
+def block_readiness(blocked, blocked_at, upgrade_date, now=None, lead_days=catalog.HOTFIX_BLOCK_LEAD_DAYS):
+    """seed000 item 6: is the block old enough on the day of the server upgrade?
+
+    `blocked`: NoProgramUpgrade is 1 now. `blocked_at`: when the collection recorded it (None:
+    unknown, counted from `now`, the conservative reading). Returns ready, days, reason.
+    """
+    upgrade = parse_date(upgrade_date, "apexone_server_upgrade_date")
+    if not blocked:
+        return {"ready": False, "days_before_upgrade": None,
+                "reason": "the Hotfix block is not set (NoProgramUpgrade is not 1)"}
+    if blocked_at:
+        since = parse_date(blocked_at, "BlockedAt")
+        known = True
+    else:
+        since = now or datetime.datetime.now(datetime.timezone.utc)
+        known = False
+    days = (upgrade - since).total_seconds() / 86400.0
+    ready = days >= lead_days
+    if ready:
+        reason = "blocked %.1f days before the server upgrade" % days
+    else:
+        reason = ("blocked only %.1f days before the server upgrade; the article asks for %d: move the upgrade to "
+                  "%s or later" % (days, lead_days, (since + datetime.timedelta(days=lead_days)).strftime("%Y-%m-%d")))
+    if not known:
+        reason += " (no record of when the block was set: counted from today)"
+    return {"ready": ready, "days_before_upgrade": round(days, 1), "reason": reason}

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+"""seed000 items 6 and 7: the block plan, the reading of the answer, the two-week rule."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import fleet_summary, hotfix_block
+
+UTC = datetime.timezone.utc
+
+
+def test_plan_names_both_keys_and_the_record():
+    params = hotfix_block.plan("present", "ops@ctl")
+    assert params["Value"] == 1 and params["ValueName"] == "NoProgramUpgrade" and params["MiscSubkey"] == "Misc."
+    assert params["AgentKeys"]["64"]["path"] == "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion"
+    assert params["AgentKeys"]["32"]["path"] == "SOFTWARE\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion"
+    assert params["Record"]["write"] == {"BlockedAt": "{now}", "BlockedBy": "ops@ctl"}
+    assert "TrendMicro" not in params["Record"]["path"]
+    assert hotfix_block.plan("absent", "ops@ctl")["Record"]["write"] == {"ReleasedAt": "{now}", "ReleasedBy": "ops@ctl"}
+
+
+def test_plan_refuses_an_unknown_state():
+    with pytest.raises(ValueError, match="present"):
+        hotfix_block.plan("blocked", "ops")
+
+
+@pytest.mark.parametrize("version, product", [("12.0.5684", "xg"), ("14.0.12011", "apexone"), ("13.95.1", None),
+                                              ("", None), (None, None)])
+def test_product_judged_by_version(version, product):
+    assert hotfix_block.product_of(version) == product
+
+
+def test_no_agent_is_skipped():
+    result = hotfix_block.interpret({"agent_present": False, "path": "SOFTWARE\\X", "bits": 64}, "present", False)
+    assert result["skipped"] and not result["changed"] and "nothing was created" in result["skip_reason"]
+
+
+def test_read_back_mismatch_fails_loudly():
+    answer = {"agent_present": True, "path": "P", "bits": 64, "changed": True, "record_changed": True,
+              "previous": {"kind": "DWord", "value": 0}, "current": {"kind": "DWord", "value": 0}, "values": {}}
+    result = hotfix_block.interpret(answer, "present", False)
+    assert result["failed"] and "self-protection" in result["msg"]
+
+
+@pytest.mark.parametrize("blocked_at, upgrade, ready, days", [
+    ("2026-11-22T06:00:00Z", "2026-12-10", True, 17.8),
+    ("2026-11-26T00:00:00Z", "2026-12-10", True, 14.0),  # exactly two weeks
+    ("2026-11-26T00:00:01Z", "2026-12-10", False, 14.0),
+    ("2026-12-01T00:00:00Z", "2026-12-10", False, 9.0),
+    ("2026-12-12T00:00:00Z", "2026-12-10", False, -2.0),  # blocked after the upgrade date
+])
+def test_two_week_rule(blocked_at, upgrade, ready, days):
+    status = hotfix_block.block_readiness(True, blocked_at, upgrade)
+    assert status["ready"] is ready and status["days_before_upgrade"] == days
+
+
+def test_two_week_rule_without_record_counts_from_now():
+    now = datetime.datetime(2026, 11, 22, tzinfo=UTC)
+    assert hotfix_block.block_readiness(True, None, "2026-12-10", now=now)["ready"]
+    late = hotfix_block.block_readiness(True, None, "2026-11-30", now=now)
+    assert not late["ready"] and "counted from today" in late["reason"] and "2026-12-06" in late["reason"]
+
+
+def test_two_week_rule_when_not_blocked():
+    assert not hotfix_block.block_readiness(False, "2026-01-01T00:00:00Z", "2026-12-10")["ready"]
+
+
+@pytest.mark.parametrize("text", ["10/12/2026", "2026-13-01", "next week", ""])
+def test_bad_date_says_the_format(text):
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        hotfix_block.parse_date(text)
+
+
+def test_fleet_summary_counts_each_outcome_once():
+    results = {
+        "a": {"blocked": True, "value_changed": True, "agent_version": "12.0.5684", "record": {}},
+        "b": {"blocked": True, "value_changed": False, "agent_version": "14.0.12011", "type_corrected": False},
+        "c": {"skipped": True},
+        "d": None,
+        "e": {"failed": True, "msg": "boom"},
+    }
+    summary = fleet_summary.block_summary(results)
+    assert summary["blocked_now"] == ["a"] and summary["already_blocked"] == ["b"]
+    assert summary["skipped_no_agent"] == ["c"] and summary["failed_or_unreachable"] == ["d", "e"]
+    assert summary["still_xg"] == ["a"] and summary["apexone"] == ["b"]
+    assert summary["version_counts"] == {"12.0.5684": 1, "14.0.12011": 1}
