@@ -8,7 +8,10 @@ stage_root="${TMPDIR:-/tmp}/apexone-upgrade-sanity-$(printf %s "$ROOT" | sha256s
 stage="$stage_root/ansible_collections/apexone/upgrade"
 rm -rf "$stage_root"
 mkdir -p "$stage"
-git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C "$stage"
+# What git tracks or would track, as it is in the working tree (a file deleted there is left out).
+git ls-files -z --cached --others --exclude-standard \
+    | python -c 'import os, sys; sys.stdout.write("".join(p + "\0" for p in sys.stdin.read().split("\0") if p and os.path.isfile(p)))' \
+    | tar --null -T - -cf - | tar -xf - -C "$stage"
 
 # ansible-test downloads get-pip from a host outside the package registries; use the stand-in.
 pip_versions=$(python - <<'PY'

@@ -13,11 +13,14 @@ __metaclass__ = type
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
 
-SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files")
+SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files", "network")
+# What every host answers in the preflight; the server adds the network check.
+HOST_SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files")
+NETWORK_TIMEOUT_MS = 3000
 WINHTTP_KEY = {"view": "Registry64",
                "path": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections"}
 # Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
-LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files")
+LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "invalid_files", "network")
 
 
 def _reads():
@@ -39,7 +42,22 @@ def _reads():
     return reads
 
 
-def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE)):
+def endpoints(region, extra=None):
+    """(host, port) pairs to test from the server for `region` (seed000 item 5), plus `extra`."""
+    if region not in catalog.ENDPOINTS:
+        raise ValueError("unknown region %r: choose one of %s, or list the destinations yourself in "
+                         "apexone_extra_endpoints" % (region, ", ".join(sorted(catalog.ENDPOINTS))))
+    pairs = []
+    for entry in list(catalog.ENDPOINTS[region]) + list(extra or []):
+        if not isinstance(entry, dict) or not entry.get("host") or not entry.get("ports"):
+            raise ValueError("each extra endpoint needs a host and a list of ports, got %r" % (entry,))
+        for port in entry["ports"]:
+            pairs.append({"host": str(entry["host"]), "port": int(port)})
+    return pairs
+
+
+def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=catalog.DEFAULT_REGION,
+                 extra_endpoints=None, timeout_ms=NETWORK_TIMEOUT_MS):
     """Parameters for probe.ps1 covering `subsets` (names from SUBSETS)."""
     unknown = [s for s in subsets if s not in SUBSETS]
     if unknown:
@@ -47,7 +65,7 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE)):
     params = {"Subset": list(subsets)}
     if "certificates" in subsets:
         params["CertificateStores"] = list(stores)
-    if "registry" in subsets or "files" in subsets:
+    if "registry" in subsets or "files" in subsets or "invalid_files" in subsets:
         params["RegistryReads"] = _reads()
         if "registry" not in subsets:
             params["Subset"].append("registry")
@@ -63,4 +81,11 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE)):
              "relative": "..\\" + catalog.AUTH_BACKUP_RELATIVE}
             for bits in (64, 32)
         ]
+    if "invalid_files" in subsets:
+        # The server's install folder is the parent of the PCCSRV folder Local_Path names.
+        params["InvalidRoots"] = [{"name": "server_%d" % bits, "registry": "server_%d" % bits, "value": "Local_Path",
+                                   "relative": ".."} for bits in (64, 32)]
+    if "network" in subsets:
+        params["Endpoints"] = endpoints(region, extra_endpoints)
+        params["TimeoutMs"] = int(timeout_ms)
     return params

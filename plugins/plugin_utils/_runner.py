@@ -217,12 +217,13 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
                 display.warning("apexone: connection dropped during read-only %s (%s); retrying once" % (name, exc))
                 _reset(connection)
                 continue
+            # Raised as a connection failure so Ansible marks the host unreachable, as for any WinRM host.
             if read_only:
-                raise RemoteScriptError("connection dropped twice while running read-only %s: %s. The host may be "
-                                        "rebooting or WinRM overloaded; re-run later" % (name, exc), script=name)
-            raise RemoteScriptError("connection dropped while %s was changing the host: %s. The change may be "
-                                    "half done: re-run the play (every change is idempotent) and review the "
-                                    "result" % (name, exc), script=name)
+                raise AnsibleConnectionFailure("connection dropped twice while running read-only %s: %s. The host may "
+                                               "be rebooting or WinRM overloaded; re-run later" % (name, exc))
+            raise AnsibleConnectionFailure("connection dropped while %s was changing the host: %s. The change may be "
+                                           "half done: re-run the play (every change is idempotent) and review the "
+                                           "result" % (name, exc))
         result = parse_output(name, rc, stdout, stderr)
         return ensure_lists(result, list_paths)
     raise AssertionError("unreachable")  # pragma: no cover

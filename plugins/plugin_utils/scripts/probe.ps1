@@ -11,12 +11,24 @@ param(
     [object[]]$RegistryReads,
     [string[]]$ServicePatterns,
     [string[]]$HotfixOsVersions,
-    [object[]]$Files
+    [object[]]$Files,
+    [object[]]$InvalidRoots,
+    [object[]]$Endpoints,
+    [int]$TimeoutMs
 )
 $ErrorActionPreference = 'Stop'
 
 function Format-Utc([datetime]$Value) {
     $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+}
+
+function Resolve-Folder($Spec, $Registry) {
+    # A folder named absolutely (path) or relative to a value read from the registry above.
+    if ($Spec.path) { return [string]$Spec.path }
+    if (-not $Registry.ContainsKey([string]$Spec.registry)) { return $null }
+    $read = $Registry[[string]$Spec.registry]
+    if (-not $read.values.ContainsKey([string]$Spec.value)) { return $null }
+    [IO.Path]::GetFullPath([IO.Path]::Combine([string]$read.values[[string]$Spec.value].value, [string]$Spec.relative))
 }
 
 function Read-RegistryKey($Read) {
@@ -102,13 +114,7 @@ if ($Subset -contains 'files') {
     # A file is named absolutely (path) or relative to a folder read from the registry above
     # (registry + value + relative), e.g. the server's AuthCertBackup beside its PCCSRV folder.
     $result.files = @(foreach ($file in $Files) {
-            $path = [string]$file.path
-            if (-not $path -and $registry.ContainsKey([string]$file.registry)) {
-                $read = $registry[[string]$file.registry]
-                if ($read.values.ContainsKey([string]$file.value)) {
-                    $path = [IO.Path]::GetFullPath([IO.Path]::Combine([string]$read.values[[string]$file.value].value, [string]$file.relative))
-                }
-            }
+            $path = Resolve-Folder $file $registry
             $entry = @{ name = [string]$file.name; path = $path; exists = $false }
             if ($path -and (Test-Path -LiteralPath $path -PathType Leaf)) {
                 $item = Get-Item -LiteralPath $path -Force
@@ -118,6 +124,61 @@ if ($Subset -contains 'files') {
                 $entry.sha256 = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant()
             }
             $entry
+        })
+}
+
+if ($Subset -contains 'invalid_files') {
+    # Every FILE whose name ends with _Invalid under each root (the filter is case-insensitive).
+    $result.invalid_files = @(foreach ($spec in $InvalidRoots) {
+            $root = Resolve-Folder $spec $registry
+            $entry = @{ name = [string]$spec.name; root = $root; exists = $false; files = @() }
+            if ($root -and (Test-Path -LiteralPath $root -PathType Container)) {
+                $entry.exists = $true
+                $entry.files = @(Get-ChildItem -LiteralPath $root -Filter '*_Invalid' -File -Recurse -Force -ErrorAction SilentlyContinue |
+                        ForEach-Object { @{ path = $_.FullName; size = $_.Length; modified = Format-Utc $_.LastWriteTime } })
+            }
+            $entry
+        })
+}
+
+if ($Subset -contains 'network') {
+    # All name look-ups start at once and share one deadline; then all connections, with another.
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $lookups = @{}
+    foreach ($target in $Endpoints) {
+        $name = [string]$target.host
+        if (-not $lookups.ContainsKey($name)) { $lookups[$name] = [Net.Dns]::BeginGetHostAddresses($name, $null, $null) }
+    }
+    $addresses = @{}
+    foreach ($name in @($lookups.Keys)) {
+        $pending = $lookups[$name]
+        if ($pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
+            try { $addresses[$name] = @([Net.Dns]::EndGetHostAddresses($pending)) } catch { $addresses[$name] = @() }
+        }
+    }
+    $attempts = @(foreach ($target in $Endpoints) {
+            $name = [string]$target.host
+            $entry = @{ host = $name; port = [int]$target.port; dns = 'timeout'; tcp = 'not tried'; client = $null; pending = $null }
+            if ($addresses.ContainsKey($name)) {
+                if ($addresses[$name].Count -gt 0) {
+                    $entry.dns = 'ok'
+                    $entry.client = New-Object -TypeName System.Net.Sockets.TcpClient
+                    $entry.pending = $entry.client.BeginConnect($addresses[$name][0], [int]$target.port, $null, $null)
+                }
+                else { $entry.dns = 'failed' }
+            }
+            $entry
+        })
+    $clock.Restart()
+    $result.network = @(foreach ($entry in $attempts) {
+            if ($null -ne $entry.pending) {
+                if ($entry.pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
+                    try { $entry.client.EndConnect($entry.pending); $entry.tcp = 'ok' } catch { $entry.tcp = 'refused' }
+                }
+                else { $entry.tcp = 'timeout' }
+                $entry.client.Close()
+            }
+            @{ host = $entry.host; port = $entry.port; dns = $entry.dns; tcp = $entry.tcp }
         })
 }
 

@@ -36,12 +36,18 @@ def _registry_read(host: dict, read: dict) -> dict:
     return {"exists": True, "values": values}
 
 
+def _resolve(spec: dict, registry: dict):
+    """Resolve-Folder in probe.ps1: a path, or a registry value joined with a relative part."""
+    if spec.get("path"):
+        return spec["path"]
+    read = registry.get(spec.get("registry"))
+    if not read or spec.get("value") not in read["values"]:
+        return None
+    return ntpath.normpath(ntpath.join(read["values"][spec["value"]]["value"], spec.get("relative", "")))
+
+
 def _file_entry(host: dict, spec: dict, registry: dict) -> dict:
-    path = spec.get("path")
-    if not path and spec.get("registry") in registry:
-        values = registry[spec["registry"]]["values"]
-        if spec.get("value") in values:
-            path = ntpath.normpath(ntpath.join(values[spec["value"]]["value"], spec.get("relative", "")))
+    path = _resolve(spec, registry)
     entry = {"name": spec.get("name", ""), "path": path, "exists": False}
     found = lab_state.find_file(host["files"], path) if path else None
     if found is not None:
@@ -93,7 +99,38 @@ def probe(host: dict, params: dict) -> dict:
         ]
     if "files" in subsets:
         result["files"] = [_file_entry(host, spec, registry) for spec in params.get("Files") or []]
+    if "invalid_files" in subsets:
+        result["invalid_files"] = [_invalid_files(host, spec, registry) for spec in params.get("InvalidRoots") or []]
+    if "network" in subsets:
+        result["network"] = [_reach(host, target) for target in params.get("Endpoints") or []]
     return result
+
+
+def _under(path: str, root: str) -> bool:
+    prefix = ntpath.normcase(ntpath.normpath(root)).rstrip("\\") + "\\"
+    return ntpath.normcase(ntpath.normpath(path)).startswith(prefix)
+
+
+def _invalid_files(host: dict, spec: dict, registry: dict) -> dict:
+    root = _resolve(spec, registry)
+    entry = {"name": spec.get("name", ""), "root": root, "exists": False, "files": []}
+    if root and any(_under(path, root) for path in host["files"]):
+        entry["exists"] = True
+        for path, data in sorted(host["files"].items()):
+            if _under(path, root) and ntpath.basename(path).lower().endswith("_invalid") and not data.get("directory"):
+                entry["files"].append({"path": path, "size": len(base64.b64decode(data.get("content_b64", ""))),
+                                       "modified": data.get("modified", "2024-01-01T00:00:00Z")})
+    return entry
+
+
+def _reach(host: dict, target: dict) -> dict:
+    """The state's `network` maps "host" or "host:port" to dns_failed / timeout / refused; else ok."""
+    network = host.get("network") or {}
+    name, port = target["host"], target["port"]
+    outcome = network.get("%s:%d" % (name, port), network.get(name, "ok"))
+    if outcome in ("dns_failed", "dns_timeout"):
+        return {"host": name, "port": port, "dns": "failed" if outcome == "dns_failed" else "timeout", "tcp": "not tried"}
+    return {"host": name, "port": port, "dns": "ok", "tcp": outcome}
 
 
 def _now(host: dict) -> str:

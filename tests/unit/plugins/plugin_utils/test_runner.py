@@ -115,13 +115,13 @@ def test_dropped_connection_during_read_only_script_is_retried_once():
 
 def test_dropped_twice_gives_up_with_advice():
     conn = ScriptedConnection(AnsibleConnectionFailure("reset"), AnsibleConnectionFailure("reset again"))
-    with pytest.raises(_runner.RemoteScriptError, match="dropped twice.*re-run later"):
+    with pytest.raises(AnsibleConnectionFailure, match="dropped twice.*re-run later"):
         _runner.run_script(conn, "probe", {}, read_only=True)
 
 
 def test_dropped_connection_during_a_change_is_not_repeated():
     conn = ScriptedConnection(AnsibleConnectionFailure("reset"), (0, _line("APEXONE-RESULT:", "{}"), b""))
-    with pytest.raises(_runner.RemoteScriptError, match="may be half done"):
+    with pytest.raises(AnsibleConnectionFailure, match="may be half done"):
         _runner.run_script(conn, "probe", {}, read_only=False)
     assert len(conn.calls) == 1
 

@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action for apexone_facts: everything the preflight needs from a host, in one remote execution."""
+
+from __future__ import annotations
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, certificates, hotfix_block, preflight, probe_plan
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
+
+
+class ActionModule(ApexOneAction):
+    _supports_diff = False
+    ARGUMENT_SPEC = {
+        "role": {"type": "str", "default": "auto", "choices": ["auto", "server", "agent", "both"]},
+        "region": {"type": "str", "default": catalog.DEFAULT_REGION},
+        "extra_endpoints": {"type": "list", "elements": "dict", "default": []},
+        "network": {"type": "bool"},
+        "network_timeout_ms": {"type": "int", "default": probe_plan.NETWORK_TIMEOUT_MS},
+        "required_certificates": {"type": "list", "elements": "dict", "default": []},
+        "build": {"type": "int"},
+        "server_upgrade_date": {"type": "str"},
+    }
+
+    def act(self, args, task_vars):
+        groups = task_vars.get("group_names") or []
+        role = args["role"]
+        is_server = role in ("server", "both") or (role == "auto" and "apexone_server" in groups)
+        is_agent = role in ("agent", "both") or (role == "auto" and ("apexone_agents" in groups or not is_server))
+        if args["server_upgrade_date"]:
+            hotfix_block.parse_date(args["server_upgrade_date"], "apexone_server_upgrade_date")
+        required = certificates.required_certificates(build=args["build"], extra=args["required_certificates"])
+        subsets = list(probe_plan.HOST_SUBSETS)
+        if args["network"] if args["network"] is not None else is_server:
+            subsets.append("network")
+        params = probe_plan.probe_params(subsets, region=args["region"], extra_endpoints=args["extra_endpoints"],
+                                         timeout_ms=args["network_timeout_ms"])
+        answer = self.run_script("probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
+        facts = preflight.host_facts(answer, required)
+        facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
+        found = preflight.host_findings(facts, is_server, is_agent, upgrade_date=args["server_upgrade_date"])
+        blockers = [f["check"] for f in found if f["severity"] == preflight.BLOCKER]
+        return {
+            "changed": False,
+            "ansible_facts": {"apexone_host": facts, "apexone_findings": found},
+            "msg": "blockers: %s" % ", ".join(blockers) if blockers else "no blocker on this host",
+        }

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action for apexone_report: the fleet report, written on the controller from every host's facts."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, preflight, report
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    ARGUMENT_SPEC = {
+        "servers": {"type": "list", "elements": "str"},
+        "agents": {"type": "list", "elements": "str"},
+        "lang": {"type": "str", "default": "ja", "choices": ["ja", "en"]},
+        "report_dir": {"type": "path", "required": True},
+        "backup_dir": {"type": "path"},
+        "name": {"type": "str", "default": "preflight"},
+        "activation_code_var": {"type": "str", "default": "apexone_activation_code"},
+        "sql_password_var": {"type": "str", "default": "apexone_sql_password"},
+    }
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        dummy, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        groups = task_vars.get("groups") or {}
+        servers = args["servers"] if args["servers"] is not None else list(groups.get("apexone_server") or [])
+        agents = args["agents"] if args["agents"] is not None else list(groups.get("apexone_agents") or [])
+        targets = [(h, "server") for h in servers] + [(h, "agent") for h in agents if h not in servers]
+        hostvars = task_vars.get("hostvars") or {}
+        facts, findings, errors = {}, {}, {}
+        for host, dummy_role in targets:
+            values = hostvars.get(host) or {}
+            facts[host] = values.get("apexone_host")
+            findings[host] = values.get("apexone_findings") or []
+            probe = values.get("preflight_probe") or {}
+            if facts[host] is None and probe.get("msg"):
+                errors[host] = str(probe["msg"])
+        backups = {}
+        for server in servers:
+            path = os.path.join(args["backup_dir"], server, "OfficeScanAuth.dat") if args["backup_dir"] else None
+            backups[server] = path if path and os.path.isfile(path) else None
+        # The secrets are read from variables, never passed as task arguments, so no log can show them.
+        fleet = preflight.fleet_findings(facts, servers, agents,
+                                         activation_code=self._secret(task_vars, args["activation_code_var"]),
+                                         sql_password=self._secret(task_vars, args["sql_password_var"]),
+                                         controller_backups=backups)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        try:
+            model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                                 meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=errors)
+        except ValueError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        stem = "%s-%s" % (args["name"], now.strftime("%Y%m%d-%H%M%S"))
+        counter = 1
+        while os.path.exists(os.path.join(args["report_dir"], stem + ".json")):
+            counter += 1
+            stem = "%s-%s-%d" % (args["name"], now.strftime("%Y%m%d-%H%M%S"), counter)
+        paths = _report_files.write(model, args["report_dir"], stem)
+        blockers = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
+                    for c in model["checks"] if c["severity"] == preflight.BLOCKER]
+        result.update(changed=False, html=paths["html"], json=paths["json"], summary=model["summary"], blockers=blockers,
+                      msg="report written: %s" % paths["html"])
+        return result
+
+    def _secret(self, task_vars, name):
+        if name not in task_vars or task_vars[name] in (None, ""):
+            return None
+        return str(self._templar.template(task_vars[name]))

@@ -1,0 +1,112 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This is a documentation-only file: the work is done by the action plugin of the same name.
+
+DOCUMENTATION = r"""
+---
+module: apexone_facts
+short_description: Gather everything the Apex One upgrade preflight needs from a host, in one execution
+version_added: 0.1.0
+description:
+  - >-
+    Reads, in one remote execution, what every check of the upgrade runbook needs from a Windows host (like
+    C(setup)'s gather subsets): OS version, build, service pack, product type and bitness; installed hotfixes (on
+    Windows 7 / Server 2008 / 2008 R2 only); the C(Root) and C(CA) certificate stores; the agent's registry
+    (version, server, C(NoProgramUpgrade), the collection's block record); the server's registry (install folder,
+    version, build); Trend Micro services with display names; the WinHTTP proxy; the server authentication
+    certificate backup C(AuthCertBackup\OfficeScanAuth.dat); C(*_Invalid) files under the server's install folder;
+    and, on the server, DNS and TCP reachability of the region's destinations (concurrent, short time-outs).
+  - Decides on the controller which facts mean a finding, with the same Python as M(apexone.upgrade.apexone_cert_facts)
+    for certificates, and sets C(apexone_host) (facts) and C(apexone_findings) (checks of this host).
+    M(apexone.upgrade.apexone_report) adds the checks across the fleet and writes the report.
+  - Read-only.
+options:
+  role:
+    description:
+      - Which checks apply. V(auto) takes the server checks for hosts in C(apexone_server) and the agent checks for
+        hosts in C(apexone_agents) (or any other host).
+    type: str
+    choices: [auto, server, agent, both]
+    default: auto
+  region:
+    description: The region whose destinations the server must reach (seed 000 item 5).
+    type: str
+    default: jp
+  extra_endpoints:
+    description: More destinations to test from the server, each with C(host) and C(ports) (a list).
+    type: list
+    elements: dict
+    default: []
+  network:
+    description: Test the destinations. Defaults to true on the server and false elsewhere.
+    type: bool
+  network_timeout_ms:
+    description: How long all name look-ups together, then all connections together, may take.
+    type: int
+    default: 3000
+  required_certificates:
+    description: Extra or overriding certificate entries, as O(apexone.upgrade.apexone_cert_facts#module:required).
+    type: list
+    elements: dict
+    default: []
+  build:
+    description: The Apex One build to be ready for, as O(apexone.upgrade.apexone_cert_facts#module:build).
+    type: int
+  server_upgrade_date:
+    description: The planned server upgrade date, C(YYYY-MM-DD), for the Hotfix block's two-week rule.
+    type: str
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - apexone.upgrade.windows_action
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; check mode runs the same read.
+  diff_mode:
+    support: none
+notes:
+  - One remote execution per host, retried once if the WinRM connection drops.
+  - Windows 7 hosts without SP1, Vista, XP and Server 2008 cannot run Windows PowerShell 5.1, which Ansible
+    needs; such hosts show as unreachable in the report, never as ready.
+seealso:
+  - module: apexone.upgrade.apexone_report
+  - module: apexone.upgrade.apexone_cert_facts
+author:
+  - apexone.upgrade contributors (@apexone-upgrade)
+"""
+
+EXAMPLES = r"""
+- name: Gather the preflight facts
+  apexone.upgrade.apexone_facts:
+    server_upgrade_date: "2026-12-10"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts set for the host.
+  returned: success
+  type: dict
+  contains:
+    apexone_host:
+      description: The host's state as the checks read it (C(os), C(agent), C(server), C(hotfixes), C(services),
+        C(winhttp), C(certificates), C(network), C(unsupported_os), C(sha2), C(role)).
+      type: dict
+    apexone_findings:
+      description: The checks this host fails, each with C(check), C(severity) (V(blocker), V(warning), V(info),
+        V(manual)), C(seed) (the article item) and C(params).
+      type: list
+      elements: dict
+      sample:
+        - check: sha2_updates
+          severity: blocker
+          seed: seed000 item 9
+          params: {os: Windows 7 SP1, any_of: [KB3033929, KB4490628]}
+msg:
+  description: The blockers of this host, in one line.
+  returned: success
+  type: str
+"""
