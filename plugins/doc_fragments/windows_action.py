@@ -6,11 +6,9 @@
 from __future__ import annotations
 
 
+# Modules list ansible.builtin.action_common_attributes and its .flow themselves: fragments do not nest.
 class ModuleDocFragment:
     DOCUMENTATION = r"""
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
     support: full

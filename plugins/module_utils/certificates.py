@@ -222,3 +222,12 @@ def _summary(total, present, missing, expired, wrong_store):
     if by_cn:
         text += "; matched by subject name, not thumbprint: " + ", ".join(by_cn)
     return text
+
+
+def install_plan(chosen, check_mode):
+    """Parameters for certificates_install.ps1: the chosen bundle entries, and the stores to read back."""
+    return {
+        "Certificates": [{"store": c["store"], "thumbprint": c["thumbprint"], "der_b64": c["der_b64"]} for c in chosen],
+        "Stores": list(STORES),
+        "CheckMode": bool(check_mode),
+    }

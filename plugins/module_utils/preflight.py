@@ -16,7 +16,7 @@ import ntpath
 import struct
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    catalog, certificates, hotfix_block, os_rules, secrets_check)
+    auth_backup, catalog, certificates, hotfix_block, os_rules, secrets_check)
 
 BLOCKER, WARNING, INFO, MANUAL = "blocker", "warning", "info", "manual"
 SEVERITY_ORDER = (BLOCKER, WARNING, MANUAL, INFO)
@@ -170,7 +170,7 @@ def _server_findings(facts):
                         registry_path="HKLM\\" + catalog.SERVER_KEY[facts["os"]["bits"]]["path"])]
     found = []
     backup = server.get("auth_backup") or {}
-    limit = catalog.BUILDS["apexone_auth_export_blocked" if server["product"] == "apexone" else "xg_auth_export_blocked"]
+    limit = auth_backup.export_limit(server["version"])
     if not backup.get("exists"):
         past = server["build"] is not None and server["build"] >= limit
         found.append(finding("auth_backup_on_server", BLOCKER if past else WARNING, "seed000 item 10",

@@ -21,27 +21,6 @@ description:
     matched that way.
   - Read-only; sets the fact C(apexone_certificates).
 options:
-  required:
-    description:
-      - Certificates to require in addition to the built-in list, or instead of an entry of it with the same
-        thumbprint or name. Use it when Trend Micro updates its list before this collection does.
-      - Each entry takes C(store) (V(Root) or V(CA)) and a C(thumbprint) (SHA-1, spaces, colons and case
-        ignored) or a C(subject_cn), and optionally C(name), C(since_build), C(file), C(match)
-        (V(thumbprint) or V(thumbprint_or_cn)) and C(source).
-    type: list
-    elements: dict
-    default: []
-  use_catalog:
-    description:
-      - Start from the built-in list of the article. With V(false), only O(required) counts.
-    type: bool
-    default: true
-  build:
-    description:
-      - The Apex One build the host must be ready for. Certificates the article added for a later build
-        (for example C(thawte Primary Root CA) for Critical Patch 11110) are then not required.
-      - Omit it to require every certificate of the list, which is right for an upgrade to a current build.
-    type: int
   stores:
     description:
       - Stores to read. The stores the required certificates belong in are always read.
@@ -55,6 +34,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - apexone.upgrade.certificate_list
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
   - apexone.upgrade.windows_action

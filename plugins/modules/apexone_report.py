@@ -56,21 +56,11 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - apexone.upgrade.controller_action
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: The report is written in check mode too; it changes no managed host.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-    details: "Runs on the controller: use C(run_once) and C(delegate_to) localhost, or a play on localhost."
 notes:
   - C(changed) is always false. The report is output, like a registered result, not managed state.
 seealso:

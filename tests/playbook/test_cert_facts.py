@@ -29,9 +29,9 @@ def test_host_missing_three_certificates(run):
     facts = _facts(run, "agent-missing-certs")
     assert not facts["ready"]
     assert sorted((m["name"], m["store"]) for m in facts["missing"]) == [
-        ("DigiCert Trusted G4 Code Signing RSA4096 SHA384 2021 CA1", "CA"),
-        ("Microsoft Identity Verification Root Certificate Authority 2020", "Root"),
-        ("thawte Primary Root CA", "Root"),
+        ("DigiCert Assured ID Root CA", "Root"),
+        ("GlobalSign", "Root"),
+        ("USERTrust RSA Certification Authority", "Root"),
     ]
     assert run.result(TASK, "agent-missing-certs")["msg"].startswith("15 of 18 required certificates present")
 
@@ -55,8 +55,8 @@ def test_older_build_needs_fewer_certificates(tmp_path):
     older = labrun.run_playbook("tests/playbook/plays/cert_facts.yml", tmp_path, extra_vars={"apexone_build": 9000},
                                 limit="agent-missing-certs")
     facts = older.result(TASK, "agent-missing-certs")["ansible_facts"]["apexone_certificates"]
-    # at build 9000 only the ACS root of the three is required (the other two came with 9675 and 11110)
-    assert [m["name"] for m in facts["missing"]] == ["Microsoft Identity Verification Root Certificate Authority 2020"]
+    # at build 9000 GlobalSign (added with Critical Patch 11110) is not yet required
+    assert [m["name"] for m in facts["missing"]] == ["DigiCert Assured ID Root CA", "USERTrust RSA Certification Authority"]
 
 
 def test_check_mode_reads_the_same(tmp_path):

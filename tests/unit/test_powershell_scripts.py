@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import hotfix_block, probe_plan
+from ansible_collections.apexone.upgrade.plugins.module_utils import auth_backup, certificates, hotfix_block, probe_plan
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
 from ansible_collections.apexone.upgrade.tests.unit import helpers
@@ -37,7 +37,11 @@ def test_bootstrap_is_powershell_51():
 
 # The parameters each script is called with, built by the same Python the plugins use.
 CALLS = {
-    "probe": [probe_plan.probe_params(list(probe_plan.SUBSETS)), probe_plan.probe_params(["certificates"])],
+    "probe": [probe_plan.probe_params(list(probe_plan.SUBSETS)), probe_plan.probe_params(["certificates"]),
+              probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))],
+    "certificates_install": [certificates.install_plan(
+        [{"store": "Root", "thumbprint": "ab" * 20, "der_b64": "MIIB"}], check) for check in (False, True)],
+    "auth_backup": [auth_backup.plan(10 * 1024 * 1024)],
     # the action adds CheckMode to the plan
     "registry_block": [dict(hotfix_block.plan(state, "ops@ctl", create), CheckMode=check)
                        for state in ("present", "absent") for create in (False, True) for check in (False, True)],

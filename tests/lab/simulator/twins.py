@@ -194,4 +194,55 @@ def registry_block(host: dict, params: dict) -> dict:
     return result
 
 
-TWINS = {"probe": probe, "registry_block": registry_block}
+def certificates_install(host: dict, params: dict) -> dict:
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    result = {"added": [], "present": [], "certificates": {}}
+    for item in params["Certificates"]:
+        store = host["certificates"].setdefault(item["store"], [])
+        if any(c["thumbprint"].lower() == item["thumbprint"].lower() for c in store):
+            result["present"].append(item["thumbprint"])
+            continue
+        if not params.get("CheckMode"):
+            cert = x509.load_der_x509_certificate(base64.b64decode(item["der_b64"]))
+            cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+            store.append({"name": cn[0].value if cn else "", "thumbprint": item["thumbprint"].upper(),
+                          "subject": "CN=%s" % (cn[0].value if cn else ""), "issuer": cert.issuer.rfc4514_string(),
+                          "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                          "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        result["added"].append(item["thumbprint"])
+    for name in params["Stores"]:
+        result["certificates"][name] = [
+            {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
+            for cert in host["certificates"].get(name, [])]
+    return result
+
+
+def _text(key: dict, name: str) -> str:
+    return str(key[name]["value"]) if name in key else ""
+
+
+def auth_backup(host: dict, params: dict) -> dict:
+    result = {"found": False, "candidates": [], "server": None}
+    for spec in params["ServerKeys"]:
+        key = _open(host, spec["view"], spec["path"])
+        if key is None:
+            continue
+        result["server"] = {"local_path": _text(key, "Local_Path"), "version": _text(key, "Server_Version"),
+                            "build": _text(key, "ServicePack_Build")}
+        if result["server"]["local_path"]:
+            result["candidates"].append(ntpath.normpath(ntpath.join(result["server"]["local_path"], params["Relative"])))
+    result["candidates"].extend(params["DefaultPaths"])
+    for path in result["candidates"]:
+        found = lab_state.find_file(host["files"], path)
+        if found is None or host["files"][found].get("directory"):
+            continue
+        content = base64.b64decode(host["files"][found].get("content_b64", ""))
+        result.update(found=True, path=path, size=len(content), modified=host["files"][found].get("modified", ""))
+        if len(content) <= params["MaxBytes"]:
+            result["content_b64"] = base64.b64encode(content).decode("ascii")
+        break
+    return result
+
+
+TWINS = {"probe": probe, "registry_block": registry_block, "certificates_install": certificates_install,
+         "auth_backup": auth_backup}

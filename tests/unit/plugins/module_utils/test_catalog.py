@@ -122,3 +122,12 @@ def test_builds_that_matter():
     assert catalog.BUILDS == {
         "xg_auth_export_blocked": 5684, "apexone_auth_export_blocked": 8378, "apexone_self_rename": 9565,
         "apexone_g4_codesigning": 9675, "apexone_cp_11110": 11110, "apexone_acs": 12011}
+
+
+def test_auth_backup_is_looked_for_beside_pccsrv_then_in_the_default_folders():
+    from ansible_collections.apexone.upgrade.plugins.module_utils import auth_backup
+    plan = auth_backup.plan(1024)
+    assert plan["Relative"] == "..\\AuthCertBackup\\OfficeScanAuth.dat"
+    assert plan["DefaultPaths"][0] == "C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\AuthCertBackup\\OfficeScanAuth.dat"
+    assert "C:\\Program Files\\Trend Micro\\OfficeScan\\AuthCertBackup\\OfficeScanAuth.dat" in plan["DefaultPaths"]
+    assert auth_backup.export_limit("12.0") == 5684 and auth_backup.export_limit("14.0") == 8378

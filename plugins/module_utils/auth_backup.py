@@ -1,0 +1,29 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""seed000 item 10: where the server authentication certificate backup may be, and when it matters."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ntpath
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, hotfix_block
+
+
+def plan(max_bytes):
+    """Parameters for auth_backup.ps1: beside the PCCSRV folder the registry names, then the defaults."""
+    return {
+        "ServerKeys": [catalog.SERVER_KEY[bits] for bits in (64, 32)],
+        "Relative": "..\\" + catalog.AUTH_BACKUP_RELATIVE,
+        "DefaultPaths": [ntpath.join(folder, catalog.AUTH_BACKUP_RELATIVE)
+                         for bits in (64, 32) for folder in catalog.SERVER_INSTALL_DIRS[bits]],
+        "MaxBytes": int(max_bytes),
+    }
+
+
+def export_limit(server_version):
+    """The build from which this product can no longer export the certificate (XG 5684, Apex One 8378)."""
+    product = hotfix_block.product_of(server_version)
+    return catalog.BUILDS["apexone_auth_export_blocked" if product == "apexone" else "xg_auth_export_blocked"]

@@ -1,0 +1,84 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This is a documentation-only file: the work is done by the action plugin of the same name.
+
+DOCUMENTATION = r"""
+---
+module: apexone_auth_backup
+short_description: Keep a copy of the server authentication certificate (OfficeScanAuth.dat) on the controller
+version_added: 0.1.0
+description:
+  - From XG build 5684 and Apex One build 8378 the server authentication certificate can no longer be exported
+    (seed 000 item 10). If the server is rebuilt without it, every agent must be reinstalled. This module copies
+    C(<install folder>\AuthCertBackup\OfficeScanAuth.dat) to C(<dest>/<inventory_hostname>/OfficeScanAuth.dat) on
+    the controller, mode 0600, with its SHA-256 beside it.
+  - Looks beside the C(PCCSRV) folder the server's registry names, then in the default install folders of 64-bit
+    and 32-bit Windows, for XG and Apex One.
+  - Never overwrites a kept backup. The same content again changes nothing; different content is kept beside the
+    earlier one under a name with its date and hash, with a warning.
+  - Warns loudly when no file is found and the server is at or past the build from which it cannot be exported.
+options:
+  dest:
+    description: The backup folder on the controller.
+    type: path
+    required: true
+  max_bytes:
+    description: Refuse files larger than this (the file is a small PFX).
+    type: int
+    default: 10485760
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - apexone.upgrade.windows_action
+attributes:
+  check_mode:
+    support: full
+    details: Reads the file and says where it would be kept; writes nothing.
+  diff_mode:
+    support: none
+notes:
+  - The file is useless without its password. Keep the password with the backup, not in Ansible variables.
+  - The file's content never appears in the task result or logs.
+seealso:
+  - name: Server authentication certificate backup (Trend Micro, Japanese)
+    description: KA-0004800.
+    link: https://success.trendmicro.com/solution/KA-0004800
+author:
+  - apexone.upgrade contributors (@apexone-upgrade)
+"""
+
+EXAMPLES = r"""
+- name: Keep the server authentication certificate on the controller
+  apexone.upgrade.apexone_auth_backup:
+    dest: /srv/apexone/backups
+"""
+
+RETURN = r"""
+found:
+  description: True when the file was found on the server.
+  returned: success
+  type: bool
+dest:
+  description: Where the copy is kept on the controller.
+  returned: when found
+  type: str
+sha256:
+  description: The file's SHA-256.
+  returned: when found
+  type: str
+source:
+  description: Where the file was found on the server.
+  returned: when found
+  type: str
+export_blocked:
+  description: True when no file was found and the server is at or past the build from which it cannot be exported.
+  returned: when not found
+  type: bool
+server_build:
+  description: The server's build, from its registry.
+  returned: success
+  type: int
+"""
