@@ -42,6 +42,7 @@ CALLS = {
     "certificates_install": [certificates.install_plan(
         [{"store": "Root", "thumbprint": "ab" * 20, "der_b64": "MIIB"}], check) for check in (False, True)],
     "auth_backup": [auth_backup.plan(10 * 1024 * 1024)],
+    "winhttp_import": [{"SettingsPath": probe_plan.WINHTTP_KEY["path"], "CheckMode": check} for check in (False, True)],
     # the action adds CheckMode to the plan
     "registry_block": [dict(hotfix_block.plan(state, "ops@ctl", create), CheckMode=check)
                        for state in ("present", "absent") for create in (False, True) for check in (False, True)],

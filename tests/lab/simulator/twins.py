@@ -244,5 +244,19 @@ def auth_backup(host: dict, params: dict) -> dict:
     return result
 
 
-TWINS = {"probe": probe, "registry_block": registry_block, "certificates_install": certificates_install,
+def winhttp_import(host: dict, params: dict) -> dict:
+    """netsh winhttp import proxy source=ie: the state's `ie_proxy` (base64 WinHttpSettings) becomes WinHTTP's."""
+    key = _open(host, "Registry64", params["SettingsPath"], create=not params.get("CheckMode"))
+    before = (key or {}).get("WinHttpSettings", {}).get("value")
+    result = {"before": before, "imported": False, "output": ""}
+    if not params.get("CheckMode"):
+        if host.get("ie_proxy"):
+            key["WinHttpSettings"] = {"kind": "Binary", "value": host["ie_proxy"]}
+            result["output"] = "Current WinHTTP proxy settings: ..."
+        result["imported"] = True
+    result["after"] = ((_open(host, "Registry64", params["SettingsPath"]) or {}).get("WinHttpSettings") or {}).get("value")
+    return result
+
+
+TWINS = {"winhttp_import": winhttp_import, "probe": probe, "registry_block": registry_block, "certificates_install": certificates_install,
          "auth_backup": auth_backup}
