@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, certificates, hotfix_block, preflight, probe_plan
+from ansible_collections.apexone.upgrade.plugins.module_utils import (
+    catalog, certificates, hotfix_block, post_upgrade, preflight, probe_plan)
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -20,6 +21,8 @@ class ActionModule(ApexOneAction):
         "required_certificates": {"type": "list", "elements": "dict", "default": []},
         "build": {"type": "int"},
         "server_upgrade_date": {"type": "str"},
+        "post_upgrade": {"type": "bool", "default": False},
+        "server_product": {"type": "str", "choices": ["xg", "apexone"]},
     }
 
     def act(self, args, task_vars):
@@ -33,6 +36,8 @@ class ActionModule(ApexOneAction):
         subsets = list(probe_plan.HOST_SUBSETS)
         if args["network"] if args["network"] is not None else is_server:
             subsets.append("network")
+        if args["post_upgrade"] and is_server:
+            subsets.append("folders")
         params = probe_plan.probe_params(subsets, region=args["region"], extra_endpoints=args["extra_endpoints"],
                                          timeout_ms=args["network_timeout_ms"])
         answer = self.run_script("probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
@@ -40,8 +45,16 @@ class ActionModule(ApexOneAction):
         facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
         found = preflight.host_findings(facts, is_server, is_agent, upgrade_date=args["server_upgrade_date"])
         blockers = [f["check"] for f in found if f["severity"] == preflight.BLOCKER]
-        return {
+        result = {
             "changed": False,
             "ansible_facts": {"apexone_host": facts, "apexone_findings": found},
             "msg": "blockers: %s" % ", ".join(blockers) if blockers else "no blocker on this host",
         }
+        if args["post_upgrade"]:
+            checks = post_upgrade.server_checks(facts) if is_server else []
+            if is_agent:
+                checks += post_upgrade.agent_checks(facts, args["server_product"])
+            result["ansible_facts"]["apexone_post_upgrade"] = checks
+            todo = [c["check"] for c in checks if not c["ok"] and c["severity"] == "action"]
+            result["msg"] = "needs action: %s" % ", ".join(todo) if todo else "post-upgrade checks passed"
+        return result

@@ -16,7 +16,7 @@ import ntpath
 import struct
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    auth_backup, catalog, certificates, hotfix_block, os_rules, secrets_check)
+    auth_backup, catalog, certificates, hotfix_block, invalid_files, os_rules, secrets_check)
 
 BLOCKER, WARNING, INFO, MANUAL = "blocker", "warning", "info", "manual"
 SEVERITY_ORDER = (BLOCKER, WARNING, MANUAL, INFO)
@@ -79,6 +79,11 @@ def host_facts(answer, required):
     server_version = _value(server_read, "Server_Version")
     files = dict((entry.get("name"), entry) for entry in answer.get("files") or [])
     invalid = dict((entry.get("name"), entry) for entry in answer.get("invalid_files") or [])
+    listing = invalid.get("server_%d" % bits) or {}
+    folders = {}
+    for entry in answer.get("folders") or []:
+        if entry["name"].endswith("_%d" % bits):
+            folders.setdefault(entry["name"].rsplit("_", 1)[0], []).append(entry)
     facts = {
         "os": {
             "version": os_info.get("version"), "build": os_info.get("build"), "product_type": os_info.get("product_type"),
@@ -106,7 +111,12 @@ def host_facts(answer, required):
             "build": _int(_value(server_read, "ServicePack_Build")),
             "product": hotfix_block.product_of(server_version),
             "auth_backup": files.get("auth_backup_%d" % bits),
-            "invalid_files": [f["path"] for f in (invalid.get("server_%d" % bits) or {}).get("files") or []],
+            "invalid_files": [e["path"] for e in listing.get("entries") or []
+                              if not e.get("is_dir") and invalid_files.SUFFIX.search(ntpath.basename(e["path"]))],
+            "invalid_listing": {"root": listing.get("root"), "entries": listing.get("entries") or [],
+                                "errors": listing.get("errors") or []},
+            "iservice_folders": dict((feature, [e["path"] for e in found if e["exists"]])
+                                     for feature, found in folders.items()),
         },
         "hotfixes": answer.get("hotfixes"),
         "services": answer.get("services") or [],

@@ -13,14 +13,15 @@ __metaclass__ = type
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
 
-SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files", "network")
+SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files", "network", "folders")
 # What every host answers in the preflight; the server adds the network check.
 HOST_SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files")
 NETWORK_TIMEOUT_MS = 3000
 WINHTTP_KEY = {"view": "Registry64",
                "path": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections"}
 # Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
-LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "invalid_files", "network")
+LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "invalid_files", "network", "folders",
+              "invalid_files.entries", "invalid_files.errors")
 
 
 def _reads():
@@ -42,6 +43,23 @@ def _reads():
     return reads
 
 
+# seed000 item 11 writes "<install folder>\\Apex One\\iServiceSrv\\iVP"; which folder it calls the install
+# folder is not certain, and public scripts also spell iServiceSvr: every reading is looked for.
+ISERVICE_BASES = ("..", "..\\..")
+
+
+def iservice_folders():
+    """Folder candidates for iVP and iAC, relative to the PCCSRV folder the server's registry names."""
+    folders = []
+    for bits in (64, 32):
+        for feature in catalog.ISERVICE_FEATURES:
+            for base in ISERVICE_BASES:
+                for spelling in catalog.ISERVICE_FOLDERS + tuple(f.split("\\", 1)[1] for f in catalog.ISERVICE_FOLDERS):
+                    folders.append({"name": "%s_%d" % (feature, bits), "registry": "server_%d" % bits,
+                                    "value": "Local_Path", "relative": "%s\\%s\\%s" % (base, spelling, feature)})
+    return folders
+
+
 def endpoints(region, extra=None):
     """(host, port) pairs to test from the server for `region` (seed000 item 5), plus `extra`."""
     if region not in catalog.ENDPOINTS:
@@ -57,7 +75,7 @@ def endpoints(region, extra=None):
 
 
 def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=catalog.DEFAULT_REGION,
-                 extra_endpoints=None, timeout_ms=NETWORK_TIMEOUT_MS):
+                 extra_endpoints=None, timeout_ms=NETWORK_TIMEOUT_MS, invalid_path=None):
     """Parameters for probe.ps1 covering `subsets` (names from SUBSETS)."""
     unknown = [s for s in subsets if s not in SUBSETS]
     if unknown:
@@ -65,7 +83,7 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
     params = {"Subset": list(subsets)}
     if "certificates" in subsets:
         params["CertificateStores"] = list(stores)
-    if "registry" in subsets or "files" in subsets or "invalid_files" in subsets:
+    if "registry" in subsets or "files" in subsets or "invalid_files" in subsets or "folders" in subsets:
         params["RegistryReads"] = _reads()
         if "registry" not in subsets:
             params["Subset"].append("registry")
@@ -83,8 +101,11 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
         ]
     if "invalid_files" in subsets:
         # The server's install folder is the parent of the PCCSRV folder Local_Path names.
-        params["InvalidRoots"] = [{"name": "server_%d" % bits, "registry": "server_%d" % bits, "value": "Local_Path",
-                                   "relative": ".."} for bits in (64, 32)]
+        params["InvalidRoots"] = ([{"name": "path", "path": invalid_path}] if invalid_path else
+                                  [{"name": "server_%d" % bits, "registry": "server_%d" % bits, "value": "Local_Path",
+                                    "relative": ".."} for bits in (64, 32)])
+    if "folders" in subsets:
+        params["Folders"] = iservice_folders()
     if "network" in subsets:
         params["Endpoints"] = endpoints(region, extra_endpoints)
         params["TimeoutMs"] = int(timeout_ms)

@@ -58,6 +58,16 @@ options:
   server_upgrade_date:
     description: The planned server upgrade date, C(YYYY-MM-DD), for the Hotfix block's two-week rule.
     type: str
+  post_upgrade:
+    description:
+      - Also judge the host as it must be after the server upgrade (seed 000 items 4, 7, 11) and set
+        C(apexone_post_upgrade). On the server this adds the C(iServiceSrv\iVP) and C(iAC) folders to the read.
+    type: bool
+    default: false
+  server_product:
+    description: The server's product after the upgrade, for the agents' version check with O(post_upgrade).
+    type: str
+    choices: [xg, apexone]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -95,6 +105,10 @@ ansible_facts:
       description: The host's state as the checks read it (C(os), C(agent), C(server), C(hotfixes), C(services),
         C(winhttp), C(certificates), C(network), C(unsupported_os), C(sha2), C(role)).
       type: dict
+    apexone_post_upgrade:
+      description: With O(post_upgrade), each check with C(check), C(ok), C(severity), C(detail) and C(fix).
+      type: list
+      elements: dict
     apexone_findings:
       description: The checks this host fails, each with C(check), C(severity) (V(blocker), V(warning), V(info),
         V(manual)), C(seed) (the article item) and C(params).

@@ -13,6 +13,7 @@ param(
     [string[]]$HotfixOsVersions,
     [object[]]$Files,
     [object[]]$InvalidRoots,
+    [object[]]$Folders,
     [object[]]$Endpoints,
     [int]$TimeoutMs
 )
@@ -128,16 +129,40 @@ if ($Subset -contains 'files') {
 }
 
 if ($Subset -contains 'invalid_files') {
-    # Every FILE whose name ends with _Invalid under each root (the filter is case-insensitive).
+    # Every file or folder whose name contains "invalid" (what Explorer's search shows). For a name
+    # ending in _Invalid, also whether the name without the suffix exists. Listing errors are counted.
     $result.invalid_files = @(foreach ($spec in $InvalidRoots) {
             $root = Resolve-Folder $spec $registry
-            $entry = @{ name = [string]$spec.name; root = $root; exists = $false; files = @() }
+            $entry = @{ name = [string]$spec.name; root = $root; exists = $false; entries = @(); errors = @() }
             if ($root -and (Test-Path -LiteralPath $root -PathType Container)) {
                 $entry.exists = $true
-                $entry.files = @(Get-ChildItem -LiteralPath $root -Filter '*_Invalid' -File -Recurse -Force -ErrorAction SilentlyContinue |
-                        ForEach-Object { @{ path = $_.FullName; size = $_.Length; modified = Format-Utc $_.LastWriteTime } })
+                $listErrors = @()
+                $found = @(Get-ChildItem -LiteralPath $root -Filter '*invalid*' -Recurse -Force -ErrorAction SilentlyContinue -ErrorVariable listErrors)
+                $entry.errors = @($listErrors | Select-Object -First 5 | ForEach-Object { [string]$_.Exception.Message })
+                $entry.entries = @(foreach ($item in $found) {
+                        $info = @{ path = $item.FullName; is_dir = $item.PSIsContainer; modified = Format-Utc $item.LastWriteTime; size = 0 }
+                        if (-not $item.PSIsContainer) { $info.size = $item.Length }
+                        $stripped = $item.FullName -replace '(?i)(_Invalid)+$', ''
+                        if ($stripped -ne $item.FullName) {
+                            $info.target = @{ path = $stripped; exists = Test-Path -LiteralPath $stripped }
+                            if ($info.target.exists) {
+                                $other = Get-Item -LiteralPath $stripped -Force
+                                $info.target.is_dir = $other.PSIsContainer
+                                $info.target.modified = Format-Utc $other.LastWriteTime
+                                if (-not $other.PSIsContainer) { $info.target.size = $other.Length }
+                            }
+                        }
+                        $info
+                    })
             }
             $entry
+        })
+}
+
+if ($Subset -contains 'folders') {
+    $result.folders = @(foreach ($spec in $Folders) {
+            $path = Resolve-Folder $spec $registry
+            @{ name = [string]$spec.name; path = $path; exists = [bool]($path -and (Test-Path -LiteralPath $path -PathType Container)) }
         })
 }
 

@@ -15,6 +15,7 @@ import datetime
 import fnmatch
 import hashlib
 import ntpath
+import re
 
 from . import state as lab_state
 
@@ -103,6 +104,8 @@ def probe(host: dict, params: dict) -> dict:
         result["invalid_files"] = [_invalid_files(host, spec, registry) for spec in params.get("InvalidRoots") or []]
     if "network" in subsets:
         result["network"] = [_reach(host, target) for target in params.get("Endpoints") or []]
+    if "folders" in subsets:
+        result["folders"] = [_folders(host, spec, registry) for spec in params.get("Folders") or []]
     return result
 
 
@@ -111,16 +114,64 @@ def _under(path: str, root: str) -> bool:
     return ntpath.normcase(ntpath.normpath(path)).startswith(prefix)
 
 
+def _describe_path(host: dict, path: str) -> dict:
+    found = lab_state.find_file(host["files"], path)
+    data = host["files"][found]
+    info = {"path": found, "is_dir": bool(data.get("directory")), "modified": data.get("modified", "2024-01-01T00:00:00Z"),
+            "size": 0 if data.get("directory") else len(base64.b64decode(data.get("content_b64", "")))}
+    return info
+
+
 def _invalid_files(host: dict, spec: dict, registry: dict) -> dict:
     root = _resolve(spec, registry)
-    entry = {"name": spec.get("name", ""), "root": root, "exists": False, "files": []}
+    entry = {"name": spec.get("name", ""), "root": root, "exists": False, "entries": [], "errors": []}
     if root and any(_under(path, root) for path in host["files"]):
         entry["exists"] = True
-        for path, data in sorted(host["files"].items()):
-            if _under(path, root) and ntpath.basename(path).lower().endswith("_invalid") and not data.get("directory"):
-                entry["files"].append({"path": path, "size": len(base64.b64decode(data.get("content_b64", ""))),
-                                       "modified": data.get("modified", "2024-01-01T00:00:00Z")})
+        for path in sorted(host["files"]):
+            if not (_under(path, root) and "invalid" in ntpath.basename(path).lower()):
+                continue
+            if host["files"][path].get("unlistable"):
+                entry["errors"].append("Access to the path '%s' is denied." % path)
+                continue
+            info = _describe_path(host, path)
+            stripped = re.sub(r"(?i)(_Invalid)+$", "", path)
+            if stripped != path:
+                other = lab_state.find_file(host["files"], stripped)
+                info["target"] = {"path": stripped, "exists": other is not None}
+                if other is not None:
+                    described = _describe_path(host, other)
+                    info["target"].update(is_dir=described["is_dir"], modified=described["modified"])
+                    if not described["is_dir"]:
+                        info["target"]["size"] = described["size"]
+            entry["entries"].append(info)
     return entry
+
+
+def _folders(host: dict, spec: dict, registry: dict) -> dict:
+    path = _resolve(spec, registry)
+    found = lab_state.find_file(host["files"], path) if path else None
+    exists = found is not None and bool(host["files"][found].get("directory"))
+    return {"name": spec.get("name", ""), "path": path, "exists": exists}
+
+
+def invalid_rename(host: dict, params: dict) -> dict:
+    results = []
+    for item in params["Renames"]:
+        source, target = item["from"], item["to"]
+        found = lab_state.find_file(host["files"], source)
+        outcome = {"from": source, "to": target, "time": _now(host)}
+        if found is None:
+            outcome.update(status="failed", error="Cannot find path '%s' because it does not exist." % source)
+        elif lab_state.find_file(host["files"], target) is not None:
+            outcome.update(status="skipped", error="the target appeared since the listing; nothing was overwritten")
+        elif host["files"][found].get("locked"):
+            outcome.update(status="failed", error="The process cannot access the file because it is being used by "
+                                                  "another process.")
+        else:
+            host["files"][target] = host["files"].pop(found)
+            outcome["status"] = "renamed"
+        results.append(outcome)
+    return {"results": results}
 
 
 def _reach(host: dict, target: dict) -> dict:
@@ -258,5 +309,12 @@ def winhttp_import(host: dict, params: dict) -> dict:
     return result
 
 
-TWINS = {"winhttp_import": winhttp_import, "probe": probe, "registry_block": registry_block, "certificates_install": certificates_install,
-         "auth_backup": auth_backup}
+# Script name -> its twin.
+TWINS = {
+    "probe": probe,
+    "registry_block": registry_block,
+    "certificates_install": certificates_install,
+    "auth_backup": auth_backup,
+    "winhttp_import": winhttp_import,
+    "invalid_rename": invalid_rename,
+}

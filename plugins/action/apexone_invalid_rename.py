@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action for apexone_invalid_rename: list (or take the preflight's listing), plan, rename exactly that."""
+
+from __future__ import annotations
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import invalid_files, preflight, probe_plan
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
+
+
+class ActionModule(ApexOneAction):
+    ARGUMENT_SPEC = {
+        "path": {"type": "str"},
+        "force": {"type": "bool", "default": False},
+        "facts": {"type": "dict"},
+    }
+
+    def act(self, args, task_vars):
+        path = args["path"]
+        if path:
+            invalid_files.check_path(path)  # drive roots and the Windows folder: refused before any remote call
+        facts = args["facts"]
+        if facts and not path and (facts.get("server") or {}).get("invalid_listing") is not None:
+            server = facts["server"]
+        else:
+            subsets = ["os", "registry", "invalid_files"]
+            answer = self.run_script("probe", probe_plan.probe_params(subsets, invalid_path=path), read_only=True,
+                                     list_paths=probe_plan.LIST_PATHS)
+            server = preflight.host_facts(answer, [])["server"]
+            if path:
+                listing = (answer.get("invalid_files") or [{}])[0]
+                server["invalid_listing"] = {"root": listing.get("root"), "entries": listing.get("entries") or [],
+                                             "errors": listing.get("errors") or []}
+        listing = server["invalid_listing"]
+        if path:
+            invalid_files.check_path(path, server.get("install_dir"), args["force"])
+        elif not server.get("present"):
+            raise ValueError("no OfficeScan / Apex One server on this host (no server registry key): give path to "
+                             "search a folder explicitly")
+        planned = invalid_files.plan(listing["entries"])
+        # "skipped" and "failed" are Ansible's own result keys: the lists are skipped_files and failed_files.
+        result = {"root": listing["root"], "excluded": planned["excluded"], "skipped_files": planned["skipped"],
+                  "renamed": [], "failed_files": [], "manifest": [], "planned": planned["renames"]}
+        if listing["errors"]:
+            result["warnings"] = ["some folders could not be listed (%s); files there were not looked at"
+                                  % "; ".join(listing["errors"][:3])]
+        if self._task.diff and planned["renames"]:
+            result["diff"] = {"before": "".join("%s\n" % r["from"] for r in planned["renames"]),
+                              "after": "".join("%s\n" % r["to"] for r in planned["renames"])}
+        if not planned["renames"]:
+            counts = (listing["root"], len(planned["excluded"]), len(planned["skipped"]))
+            result.update(changed=False, msg="nothing to rename under %s (%d excluded, %d skipped)" % counts)
+            return result
+        if self._task.check_mode:
+            result.update(changed=True, msg="would rename %d file(s) under %s" % (len(planned["renames"]), listing["root"]))
+            return result
+        answer = self.run_script("invalid_rename", {"Renames": [{"from": r["from"], "to": r["to"]} for r in planned["renames"]]},
+                                 read_only=False, list_paths=("results",))
+        for outcome in answer["results"]:
+            if outcome["status"] == "renamed":
+                result["renamed"].append({"from": outcome["from"], "to": outcome["to"]})
+                result["manifest"].append({"old_name": outcome["from"], "new_name": outcome["to"], "time": outcome["time"]})
+            elif outcome["status"] == "skipped":
+                result["skipped_files"].append({"path": outcome["from"], "to": outcome["to"], "reason": outcome["error"]})
+            else:
+                result["failed_files"].append({"path": outcome["from"], "to": outcome["to"], "error": outcome.get("error")})
+        result["changed"] = bool(result["renamed"])
+        result["msg"] = "renamed %d, skipped %d, excluded %d, failed %d under %s" % (
+            len(result["renamed"]), len(result["skipped_files"]), len(result["excluded"]), len(result["failed_files"]),
+            listing["root"])
+        if result["failed_files"]:
+            result.update(failed=True, msg=result["msg"] + ": " + "; ".join(
+                "%s (%s)" % (f["path"], f["error"]) for f in result["failed_files"]))
+        return result

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Summarise the post-upgrade checks across hosts."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: post_upgrade_summary
+short_description: Sort post-upgrade checks across hosts into passed, needs action and information
+version_added: 0.1.0
+description:
+  - Takes C(hostvars) and host names; reads each host's C(apexone_post_upgrade) (set by
+    M(apexone.upgrade.apexone_facts) with C(post_upgrade=true)) and the rename result the role registers
+    (C(post_upgrade_verify_renames)). A host without checks was not read and is listed as unknown.
+positional: hosts
+options:
+  _input:
+    description: C(hostvars).
+    type: dict
+    required: true
+  hosts:
+    description: The host names.
+    type: list
+    elements: str
+    required: true
+author:
+  - apexone.upgrade contributors (@apexone-upgrade)
+"""
+
+EXAMPLES = r"""
+- name: Summarise
+  ansible.builtin.debug:
+    msg: "{{ hostvars | apexone.upgrade.post_upgrade_summary(groups['apexone_server'] + groups['apexone_agents']) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C(passed), C(needs_action), C(information) (each host, check, detail, fix), C(unknown) hosts and C(ok).
+  type: dict
+"""
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import post_upgrade
+
+
+def post_upgrade_summary(hostvars, hosts):
+    results = {}
+    for host in hosts or []:
+        try:
+            values = hostvars[host]
+        except KeyError:
+            results[host] = None
+            continue
+        checks = values.get("apexone_post_upgrade")
+        results[host] = None if checks is None else list(checks) + post_upgrade.rename_checks(
+            values.get("post_upgrade_verify_renames"))
+    return post_upgrade.summary(results)
+
+
+class FilterModule:
+    def filters(self):
+        return {"post_upgrade_summary": post_upgrade_summary}

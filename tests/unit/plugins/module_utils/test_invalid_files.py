@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+"""seed003 file rename: the plan and the refusal of dangerous folders."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import invalid_files
+
+ROOT = "C:\\Program Files (x86)\\Trend Micro\\OfficeScan"
+
+
+def _entry(rel, target_exists=False, is_dir=False, **target):
+    path = ROOT + "\\" + rel
+    entry = {"path": path, "is_dir": is_dir, "size": 10, "modified": "2026-11-20T01:00:00Z"}
+    stripped = invalid_files.SUFFIX.sub("", path)
+    if stripped != path:
+        entry["target"] = dict({"path": stripped, "exists": target_exists}, **target)
+    return entry
+
+
+def test_plan_renames_skips_and_excludes():
+    planned = invalid_files.plan([
+        _entry("PCCSRV\\Admin\\TmUpdate.dll_Invalid"),
+        _entry("PCCSRV\\Admin\\tmssclient.dll_Invalid", target_exists=True, size=8, modified="2026-11-21T03:00:00Z"),
+        _entry("PCCSRV\\Web\\images\\invalid.gif"),
+        _entry("PCCSRV\\Web_OSCE\\config_invalid_syntax.php"),
+        _entry("PCCSRV\\Download\\日本語モジュール.dll_INVALID"),
+        _entry("PCCSRV\\a.dll_Invalid_Invalid"),
+        _entry("PCCSRV\\Temp_Invalid", is_dir=True),
+        _entry("PCCSRV\\_Invalid"),
+        _entry("PCCSRV\\Web_OSCE\\images\\invalid.gif_Invalid"),
+    ])
+    assert [(r["from"].split("\\")[-1], r["to"].split("\\")[-1]) for r in planned["renames"]] == [
+        ("a.dll_Invalid_Invalid", "a.dll"), ("TmUpdate.dll_Invalid", "TmUpdate.dll"),
+        ("日本語モジュール.dll_INVALID", "日本語モジュール.dll"), ("invalid.gif_Invalid", "invalid.gif")]
+    assert planned["renames"][0]["note"] == "more than one _Invalid suffix: all removed"
+    skipped = dict((s["path"].split("\\")[-1], s) for s in planned["skipped"])
+    assert set(skipped) == {"tmssclient.dll_Invalid", "Temp_Invalid", "_Invalid"}
+    assert "nothing is overwritten" in skipped["tmssclient.dll_Invalid"]["reason"]
+    assert skipped["tmssclient.dll_Invalid"]["existing"] == {"size": 8, "modified": "2026-11-21T03:00:00Z", "is_dir": None}
+    assert "folders are never renamed" in skipped["Temp_Invalid"]["reason"]
+    assert sorted(e["path"].split("\\")[-1] for e in planned["excluded"]) == ["config_invalid_syntax.php", "invalid.gif"]
+
+
+def test_a_target_the_host_reported_differently_is_not_renamed():
+    entry = _entry("PCCSRV\\x.dll_Invalid")
+    entry["target"]["path"] = ROOT + "\\PCCSRV\\other.dll"
+    assert invalid_files.plan([entry])["renames"] == []
+
+
+@pytest.mark.parametrize("path", ["C:\\", "c:", "D:\\", "\\\\fileserver\\share", "C:\\Windows", "c:\\windows\\system32"])
+def test_dangerous_paths_are_refused(path):
+    with pytest.raises(invalid_files.UnsafePath):
+        invalid_files.check_path(path)
+
+
+def test_outside_the_install_folder_needs_force():
+    with pytest.raises(invalid_files.UnsafePath, match="force=true"):
+        invalid_files.check_path("C:\\Temp\\copy", ROOT)
+    invalid_files.check_path("C:\\Temp\\copy", ROOT, force=True)
+    invalid_files.check_path(ROOT + "\\PCCSRV", ROOT)
