@@ -1,5 +1,5 @@
 # The two commands of the README, and the steps of the second one.
-.PHONY: preflight-lab test pytest sanity lint molecule
+.PHONY: preflight-lab test pytest sanity lint molecule bench
 
 preflight-lab:  ## the main job on the built-in simulated lab
 	bash scripts/preflight_lab.sh
@@ -18,3 +18,6 @@ lint:
 
 molecule:
 	bash scripts/bootstrap.sh && . scripts/env.sh && molecule test
+
+bench:  ## cost per host of each playbook at 1, 100 and 1,000 agents, and the report at 10,000 (a few minutes)
+	bash scripts/bootstrap.sh && . scripts/env.sh && python benchmarks/run.py

@@ -29,6 +29,9 @@ bash "$here/sanity.sh"
 step "ansible-lint (production profile, offline)"
 ansible-lint
 
+step "ansible-builder create (execution environment for AWX / Automation Platform)"
+bash "$here/ee_create.sh"
+
 step "molecule test (the lab scenario)"
 molecule test
 

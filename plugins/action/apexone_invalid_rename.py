@@ -31,10 +31,12 @@ class ActionModule(ApexOneAction):
             if path:
                 listing = (answer.get("invalid_files") or [{}])[0]
                 server["invalid_listing"] = {"root": listing.get("root"), "entries": listing.get("entries") or [],
-                                             "errors": listing.get("errors") or []}
+                                             "errors": listing.get("errors") or [], "exists": listing.get("exists")}
         listing = server["invalid_listing"]
         if path:
             invalid_files.check_path(path, server.get("install_dir"), args["force"])
+            if not listing.get("exists"):
+                raise ValueError("folder %s does not exist on the host: check the path (it is searched as written)" % path)
         elif not server.get("present"):
             raise ValueError("no OfficeScan / Apex One server on this host (no server registry key): give path to "
                              "search a folder explicitly")

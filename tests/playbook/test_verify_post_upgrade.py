@@ -141,5 +141,5 @@ def test_bad_paths_are_refused(tmp_path):
     assert "drive or share root" in run.result("drive root", "apexone-srv")["msg"]
     assert "outside the server's install folder" in run.result("outside", "apexone-srv")["msg"]
     missing = run.result("missing", "apexone-srv")
-    assert missing["renamed"] == [] and "nothing to rename" in missing["msg"]
+    assert missing["failed"] and "NoSuchFolder does not exist on the host" in missing["msg"]
     assert run.counts("apexone-srv")["scripts"] == {"probe": 2}  # the drive root never reached the host
