@@ -43,7 +43,8 @@ class Run:
                 os.environ["APEXONE_LAB_DIR"] = previous
 
 
-def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, limit=None, inventory=None, env=None):
+def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, limit=None, inventory=None, env=None,
+                 cwd=None):
     path = playbook if os.path.isabs(playbook) else os.path.join(helpers.ROOT, playbook)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path,
                "-i", inventory or os.path.join(LAB, "inventory.yml")]
@@ -64,7 +65,7 @@ def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, li
         "ANSIBLE_NOCOLOR": "1",
     })
     full_env.update(env or {})
-    proc = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False, timeout=600)
+    proc = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False, timeout=600, cwd=cwd)
     try:
         data = json.loads(proc.stdout)
     except ValueError:

@@ -180,3 +180,13 @@ def test_controller_backup_clears_the_server_blocker(tmp_path):
     (backup / "OfficeScanAuth.dat").write_bytes(b"0\x82")
     _run(tmp_path, extra_vars={"apexone_fail_on_blockers": False})
     assert "auth_backup_on_controller" not in _by_host(_report(tmp_path))["apexone-srv"]["findings"]
+
+
+def test_no_variables_at_all(tmp_path):
+    # nothing set: the report goes to ./apexone-reports of the directory ops run from, in Japanese
+    run = labrun.run_playbook(PLAYBOOK, tmp_path / "lab", cwd=str(tmp_path))
+    assert run.rc == 2  # the lab has blockers
+    reports = glob.glob(str(tmp_path / "apexone-reports" / "preflight-*.html"))
+    assert len(reports) == 1
+    with open(reports[0], encoding="utf-8") as handle:
+        assert "ブロッカーを解消するまでバージョンアップしないでください" in handle.read()
