@@ -67,7 +67,8 @@ if ($Subset -contains 'os') {
 }
 
 if ($Subset -contains 'hotfixes') {
-    $version = [Environment]::OSVersion.Version
+    # From CIM, not [Environment]::OSVersion, which compatibility shims can report lower.
+    $version = [Version](Get-CimInstance -ClassName Win32_OperatingSystem).Version
     $short = '{0}.{1}' -f $version.Major, $version.Minor
     if ($HotfixOsVersions -contains '*' -or $HotfixOsVersions -contains $short) {
         $result.hotfixes = @(Get-CimInstance -ClassName Win32_QuickFixEngineering | ForEach-Object { [string]$_.HotFixID })
@@ -187,8 +188,11 @@ if ($Subset -contains 'network') {
             if ($addresses.ContainsKey($name)) {
                 if ($addresses[$name].Count -gt 0) {
                     $entry.dns = 'ok'
-                    $entry.client = New-Object -TypeName System.Net.Sockets.TcpClient
-                    $entry.pending = $entry.client.BeginConnect($addresses[$name][0], [int]$target.port, $null, $null)
+                    # IPv4 first; a client of the address's own family, or BeginConnect throws for IPv6.
+                    $address = @(@($addresses[$name] | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $addresses[$name])[0]
+                    $entry.client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
+                    try { $entry.pending = $entry.client.BeginConnect($address, [int]$target.port, $null, $null) }
+                    catch { $entry.tcp = 'refused'; $entry.client.Close() }
                 }
                 else { $entry.dns = 'failed' }
             }
