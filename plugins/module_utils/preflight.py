@@ -71,7 +71,8 @@ def host_facts(answer, required):
     bits = 64 if os_info.get("is_64bit") else 32
     registry = answer.get("registry") or {}
     agent_read, misc_read = registry.get("agent_%d" % bits) or {}, registry.get("agent_misc_%d" % bits) or {}
-    values = dict((misc_read.get("values") or {}), **(agent_read.get("values") or {}))
+    values = dict(misc_read.get("values") or {})  # Misc. values, then CurrentVersion's (Server, Application Path)
+    values.update(agent_read.get("values") or {})
     version = hotfix_block.agent_version(values)
     block_value = (misc_read.get("values") or {}).get(catalog.NO_PROGRAM_UPGRADE)
     server_read = registry.get("server_%d" % bits) or {}
