@@ -8,16 +8,14 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, preflight, report
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
+class ActionModule(ApexOneAction):
+    _requires_connection = False  # reads hostvars and writes on the controller only
+    _supports_diff = False
     ARGUMENT_SPEC = {
         "servers": {"type": "list", "elements": "str"},
         "agents": {"type": "list", "elements": "str"},
@@ -29,10 +27,7 @@ class ActionModule(ActionBase):
         "sql_password_var": {"type": "str", "default": "apexone_sql_password"},
     }
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        dummy, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+    def act(self, args, task_vars):
         groups = task_vars.get("groups") or {}
         servers = args["servers"] if args["servers"] is not None else list(groups.get("apexone_server") or [])
         agents = args["agents"] if args["agents"] is not None else list(groups.get("apexone_agents") or [])
@@ -56,12 +51,8 @@ class ActionModule(ActionBase):
                                          sql_password=self._secret(task_vars, args["sql_password_var"]),
                                          controller_backups=backups)
         now = datetime.datetime.now(datetime.timezone.utc)
-        try:
-            model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                                 meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=errors)
-        except ValueError as exc:
-            result.update(failed=True, msg=str(exc))
-            return result
+        model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                             meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=errors)
         stem = "%s-%s" % (args["name"], now.strftime("%Y%m%d-%H%M%S"))
         counter = 1
         while os.path.exists(os.path.join(args["report_dir"], stem + ".json")):
@@ -70,9 +61,8 @@ class ActionModule(ActionBase):
         paths = _report_files.write(model, args["report_dir"], stem)
         blockers = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
                     for c in model["checks"] if c["severity"] == preflight.BLOCKER]
-        result.update(changed=False, html=paths["html"], json=paths["json"], summary=model["summary"], blockers=blockers,
-                      msg="report written: %s" % paths["html"])
-        return result
+        return {"changed": False, "html": paths["html"], "json": paths["json"], "summary": model["summary"],
+                "blockers": blockers, "msg": "report written: %s" % paths["html"]}
 
     def _secret(self, task_vars, name):
         if name not in task_vars or task_vars[name] in (None, ""):
