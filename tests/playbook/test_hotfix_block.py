@@ -158,3 +158,18 @@ def test_release_in_waves_reports_agents_still_on_xg(tmp_path):
     misc = registry["SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion\\Misc."]
     assert misc["NoProgramUpgrade"] == {"kind": "DWord", "value": 0}
     assert registry["SOFTWARE\\apexone.upgrade\\HotfixBlock"]["ReleasedAt"]["value"] == CLOCK
+
+
+def test_console_reminder_comes_from_the_catalog(first):
+    from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+    reminder = first.result("Make the console setting too (seed 000 item 6)", "localhost")["msg"]
+    assert reminder[0] == "Console: " + catalog.CONSOLE_UPDATE_SETTING["ja"]
+
+
+def test_runbook_lookup_refuses_unknown_entries():
+    from ansible.errors import AnsibleLookupError
+    from ansible_collections.apexone.upgrade.plugins.lookup import runbook
+    assert runbook.entry("builds")["apexone_self_rename"] == 9565
+    assert runbook.entry("sql_password_forbidden")[0] == "&"  # tuples come back as lists
+    with pytest.raises(AnsibleLookupError, match="not an entry of the runbook catalog; known: .*console_update_setting"):
+        runbook.entry("__dict__")

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Lookup: read entries of the runbook catalog from playbooks, so the catalog stays the one source."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: runbook
+short_description: Read entries of the apexone.upgrade runbook catalog
+version_added: 0.1.0
+description:
+  - Returns entries of the collection's runbook catalog (the facts of the two Trend Micro articles), so playbooks
+    print the same text and use the same data as the modules.
+options:
+  _terms:
+    description: Catalog entry names, in lower case (for example C(console_update_setting), C(builds), C(endpoints)).
+    type: list
+    elements: str
+    required: true
+author:
+  - apexone.upgrade contributors (@apexone-upgrade)
+"""
+
+EXAMPLES = r"""
+- name: Remind the console setting of seed 000 item 6, in Japanese
+  ansible.builtin.debug:
+    msg: "{{ query('apexone.upgrade.runbook', 'console_update_setting')[0]['ja'] }}"
+"""
+
+RETURN = r"""
+_list:
+  description: One value per term, tuples turned into lists.
+  type: list
+  elements: raw
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+
+
+def _plain(value):
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return dict((key, _plain(item)) for key, item in value.items())
+    return value
+
+
+def entry(term):
+    name = str(term).strip().upper()
+    if not name.isidentifier() or name.startswith("_") or not hasattr(catalog, name):
+        known = sorted(n.lower() for n in dir(catalog) if n.isupper() and not n.startswith("_"))
+        raise AnsibleLookupError("%r is not an entry of the runbook catalog; known: %s" % (term, ", ".join(known)))
+    return _plain(getattr(catalog, name))
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        return [entry(term) for term in terms]
