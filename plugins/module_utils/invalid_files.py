@@ -46,6 +46,14 @@ def check_path(path, install_dir=None, force=False):
                              % (path, install_dir))
 
 
+def _exclusion_reason(name):
+    """Every look-alike is kept; the files seed 003 itself names say so."""
+    lower = name.lower()
+    if lower in catalog.INVALID_KEEP_NAMES or ntpath.splitext(lower)[1] in catalog.INVALID_KEEP_EXTENSIONS:
+        return "product file named in seed 003 (invalid.gif, and xml, php and ini files with 'invalid' in their name): keep it"
+    return "product file: its name contains 'invalid' but does not end with _Invalid (seed 003: keep it)"
+
+
 def plan(entries):
     """From the probe's listing, the renames to make and what is skipped or excluded, with reasons."""
     renames, skipped, excluded = [], [], []
@@ -53,8 +61,7 @@ def plan(entries):
         path = entry["path"]
         name = ntpath.basename(path)
         if not SUFFIX.search(name):
-            excluded.append({"path": path, "reason": "product file: its name contains 'invalid' but does not end "
-                                                     "with _Invalid (seed 003: keep it)"})
+            excluded.append({"path": path, "reason": _exclusion_reason(name)})
             continue
         original = SUFFIX.sub("", name)
         if entry.get("is_dir"):

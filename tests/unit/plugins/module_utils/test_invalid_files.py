@@ -41,6 +41,13 @@ def test_plan_renames_skips_and_excludes():
     assert skipped["tmssclient.dll_Invalid"]["existing"] == {"size": 8, "modified": "2026-11-21T03:00:00Z", "is_dir": None}
     assert "folders are never renamed" in skipped["Temp_Invalid"]["reason"]
     assert sorted(e["path"].split("\\")[-1] for e in planned["excluded"]) == ["config_invalid_syntax.php", "invalid.gif"]
+    assert all("named in seed 003" in e["reason"] for e in planned["excluded"])
+
+
+def test_other_lookalikes_are_kept_too():
+    planned = invalid_files.plan([_entry("PCCSRV\\Temp\\invalid_entries.log"), _entry("PCCSRV\\invalidator.dll")])
+    assert planned["renames"] == [] and len(planned["excluded"]) == 2
+    assert all("does not end with _Invalid" in e["reason"] for e in planned["excluded"])
 
 
 def test_a_target_the_host_reported_differently_is_not_renamed():
