@@ -4,9 +4,10 @@
 """Run one of the collection's PowerShell scripts on a Windows host: one remote execution.
 
 The command line carries only a short, constant bootstrap (-EncodedCommand); the script and
-its parameters travel on stdin as base64 of UTF-8 text, so neither the command-line length
-limit nor the console code page (932 on Japanese Windows) can touch them. The script's result
-comes back the same way: one stdout line, a marker and base64 of UTF-8 JSON.
+its parameters travel on stdin as base64 of gzip of UTF-8 text, so neither the command-line
+length limit nor the console code page (932 on Japanese Windows) can touch them. The script's
+result comes back the same way: one line of pipeline output, a marker and base64 of UTF-8 JSON
+(stdout of powershell.exe over winrm; pipeline output of the runspace over psrp).
 
 Internal to this collection: not a public API.
 """
@@ -14,6 +15,7 @@ Internal to this collection: not a public API.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import os
 import typing as t
@@ -29,33 +31,39 @@ ERROR_MARKER = "APEXONE-ERROR:"
 SCRIPT_DIR = os.path.join(os.path.dirname(__file__), "scripts")
 POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand"
 
-# Reads stdin, splits script from JSON parameters at the first NUL, splats the parameters,
-# and prints the script's hashtable as marked base64 JSON. Errors come back the same way.
+# The bootstrap: reads stdin, gunzips it, splits script from JSON parameters at the first NUL,
+# splats the parameters, and writes the script's hashtable as one marked line of base64 JSON.
+# Errors come back the same way, then `exit 1`.
+#
+# Kept short: it travels UTF-16LE base64 on every command line (the probe's whole payload is
+# under 8 KB). M writes the marked line.
+#
+# Where the marked line goes (the rule both hosts share): to the OUTPUT PIPELINE, never to
+# [Console]::Out.
+# - In a PSRP runspace (wsmprovhost, no console) ansible's psrp plugin decodes this bootstrap and
+#   runs it in-process; only pipeline output and host-UI writes come back, [Console]::Out is lost.
+# - In powershell.exe -EncodedCommand (winrm plugin) pipeline output reaches stdout through
+#   Out-Default. A redirected ConsoleHost writes a string object as one line; the reader still
+#   joins a line wrapped at any width (see _marked), since the text is base64 with no spaces.
+# - `exit 1` is the process exit code in powershell.exe, and in a runspace the engine calls the
+#   host's SetShouldExit(1), which ansible's psrp plugin reports as rc.
+# - The payload is gzip: System.IO.Compression.GZipStream is in System.dll of .NET 2.0 and later.
 BOOTSTRAP = r"""
-$ErrorActionPreference = 'Stop'
-function Send-Line([string]$Marker, $Value) {
-    $json = ConvertTo-Json -InputObject $Value -Depth 10 -Compress
-    [Console]::Out.WriteLine($Marker + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($json)))
-}
-try {
-    $raw = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String((@($input) -join '').Trim()))
-    $cut = $raw.IndexOf([char]0)
-    $body = [ScriptBlock]::Create($raw.Substring(0, $cut))
-    $splat = @{}
-    $given = ConvertFrom-Json -InputObject $raw.Substring($cut + 1)
-    foreach ($property in $given.PSObject.Properties) { $splat[$property.Name] = $property.Value }
-    $emitted = @(& $body @splat)
-    if ($emitted.Count -ne 1) { throw "the script wrote $($emitted.Count) objects to the pipeline instead of one result" }
-    Send-Line 'APEXONE-RESULT:' $emitted[0]
-}
-catch {
-    Send-Line 'APEXONE-ERROR:' @{
-        message = $_.Exception.Message
-        type = $_.Exception.GetType().FullName
-        line = $_.InvocationInfo.ScriptLineNumber
-        stack = $_.ScriptStackTrace
-    }
-    exit 1
+$ErrorActionPreference='Stop'
+function M($k,$v){$k+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress)))}
+try{
+$z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
+$z=New-Object IO.Compression.GZipStream($z,[IO.Compression.CompressionMode]::Decompress)
+$r=(New-Object IO.StreamReader($z,[Text.Encoding]::UTF8)).ReadToEnd()
+$c=$r.IndexOf([char]0)
+$a=@{}
+foreach($p in (ConvertFrom-Json -InputObject $r.Substring($c+1)).PSObject.Properties){$a[$p.Name]=$p.Value}
+$o=@(& ([ScriptBlock]::Create($r.Substring(0,$c))) @a)
+if($o.Count -ne 1){throw "the script wrote $($o.Count) objects to the pipeline instead of one result"}
+M 'APEXONE-RESULT:' $o[0]
+}catch{
+M 'APEXONE-ERROR:' @{message=$_.Exception.Message;type=$_.Exception.GetType().FullName;line=$_.InvocationInfo.ScriptLineNumber;stack=$_.ScriptStackTrace}
+exit 1
 }
 """.strip()
 
@@ -99,9 +107,13 @@ def build_command() -> str:
 
 
 def build_payload(script: str, params: dict) -> bytes:
-    """stdin for the bootstrap: base64 of '<script>\\0<json params>' in UTF-8, then a newline."""
+    """stdin for the bootstrap: base64 of gzip of '<script>\\0<json params>' in UTF-8, then a newline.
+
+    One line, so both hosts hand it to `$input` whole: powershell.exe enumerates stdin lines, the
+    psrp plugin sends each line as one input object. mtime=0 keeps the bytes reproducible.
+    """
     body = script + "\0" + json.dumps(params, ensure_ascii=False, separators=(",", ":"))
-    return base64.b64encode(body.encode("utf-8")) + b"\r\n"
+    return base64.b64encode(gzip.compress(body.encode("utf-8"), compresslevel=9, mtime=0)) + b"\r\n"
 
 
 def decode_stderr(raw: bytes | str | None) -> str:
@@ -124,11 +136,24 @@ def decode_stderr(raw: bytes | str | None) -> str:
     return raw.strip()
 
 
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
 def _marked(stdout: str, marker: str) -> t.Any:
-    for line in stdout.splitlines():
-        line = line.strip()
+    """The value of the line that starts with `marker`, or _ABSENT.
+
+    A host that wraps output at its buffer width splits the line; the text after the marker is
+    base64 (no spaces), so lines made only of base64 characters that follow it are joined back.
+    """
+    lines = [line.strip() for line in stdout.splitlines()]
+    for index, line in enumerate(lines):
         if line.startswith(marker):
-            return json.loads(base64.b64decode(line[len(marker):]).decode("utf-8"))
+            text = line[len(marker):]
+            for more in lines[index + 1:]:
+                if not more or not set(more) <= _BASE64 or text.endswith("="):
+                    break
+                text += more
+            return json.loads(base64.b64decode(text, validate=True).decode("utf-8"))
     return _ABSENT
 
 
@@ -137,7 +162,8 @@ _ABSENT = object()
 
 def parse_output(name: str, rc: int | None, stdout: bytes | str, stderr: bytes | str) -> dict:
     """Turn one execution's rc / stdout / stderr into the script's result dict, or raise."""
-    out = to_text(stdout, errors="surrogate_or_replace")
+    # Under code page 65001 powershell.exe may start stdout with a UTF-8 byte order mark.
+    out = to_text(stdout, errors="surrogate_or_replace").lstrip("\ufeff")
     err = decode_stderr(stderr)
     try:
         error = _marked(out, ERROR_MARKER)
@@ -149,7 +175,9 @@ def parse_output(name: str, rc: int | None, stdout: bytes | str, stderr: bytes |
     if error is not _ABSENT:
         raise RemoteScriptError("script %s failed on the host: %s" % (name, error.get("message")),
                                 rc=rc, stdout=out, stderr=err, script=name, error=error)
-    if rc not in (0, None) or result is _ABSENT:
+    # A result line is written only after the script returned, so it stands even with rc 1: in a
+    # runspace the psrp plugin reports rc 1 whenever the error stream holds a record.
+    if result is _ABSENT:
         first_line = err.splitlines()[0] if err else "no error text"
         raise RemoteScriptError(
             "script %s did not complete (rc=%s): %s. Check that the account can run PowerShell 5.1 as an "

@@ -4,21 +4,23 @@
 """The lab's side of the runner's wire protocol, read from what arrives, not from the runner.
 
 A command is `PowerShell <options> -EncodedCommand <UTF-16LE base64 bootstrap>`; stdin is base64
-of UTF-8 '<script>\\0<json parameters>'. The answer is one stdout line: a marker and base64 of
-UTF-8 JSON, as the bootstrap's Send-Line writes it.
+of gzip of UTF-8 '<script>\\0<json parameters>'. The answer is one line of pipeline output: a
+marker and base64 of UTF-8 JSON, as the bootstrap's Out-Marked writes it.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
+import zlib
 
 POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
 
 # The bootstrap the lab emulates, pinned: a change to the runner's bootstrap must be reviewed
 # against this emulation (and this hash updated) or the lab refuses it.
-BOOTSTRAP_SHA256 = "cd6b578f41ed2d2ec0341c5dd383dd6b1434055915104ba01152afa3bf62085f"
+BOOTSTRAP_SHA256 = "b4b9d29521a93cbe55ac40c8c279fa85f62ffd335d8fdb5775fc32dcce47635d"
 
 
 class WireError(Exception):
@@ -44,9 +46,15 @@ def decode_stdin(in_data: bytes | None) -> tuple[str, dict]:
     if not in_data:
         raise WireError("no stdin: the bootstrap reads the script and its parameters from stdin")
     try:
-        raw = base64.b64decode(b"".join(in_data.split())).decode("utf-8")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WireError("stdin is not base64 of UTF-8 text: %s" % exc)
+        packed = base64.b64decode(b"".join(in_data.split()), validate=True)
+    except ValueError as exc:
+        raise WireError("Exception calling \"FromBase64String\": stdin is not base64: %s" % exc)
+    try:  # GZipStream refuses anything but one gzip member (RFC 1952)
+        raw = gzip.decompress(packed).decode("utf-8")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise WireError("Exception calling \"ReadToEnd\": the payload is not gzip (GZipStream): %s" % exc)
+    except UnicodeDecodeError as exc:
+        raise WireError("the payload is not UTF-8 text: %s" % exc)
     script, sep, params = raw.partition("\0")
     if not sep:
         raise WireError("stdin has no NUL between the script and its JSON parameters")

@@ -51,6 +51,12 @@ def test_refuses_a_changed_bootstrap():
     assert rc == 1 and "bootstrap is not the one the lab emulates" in _error(stdout)
 
 
+def test_refuses_a_payload_that_is_not_gzip():
+    plain = base64.b64encode(_runner.script_text("probe").encode("utf-8") + b"\0{}") + b"\r\n"
+    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", _runner.build_command(), plain)
+    assert rc == 1 and b"not gzip" in stderr
+
+
 def test_refuses_a_stock_module_command():
     rc, stdout, stderr = lab.execute("h1", "agent-win10-64", "whoami", None)
     assert rc == 1 and b"Stock Windows modules are not emulated" in stderr
@@ -67,7 +73,8 @@ def test_answers_probe_and_counts_executions_and_bytes():
     assert result["registry"]["agent_misc_32"]["values"]["TmListen_Ver"]["value"] == "12.0.5684"
     counts = lab.read_counts("h2")
     assert counts["executions"] == 1 and counts["scripts"] == {"probe": 1}
-    assert counts["bytes_received"] == len(stdout) and counts["bytes_sent"] > len(_runner.script_text("probe"))
+    sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.script_text("probe"), params))
+    assert counts["bytes_received"] == len(stdout) and counts["bytes_sent"] == sent
 
 
 def test_registry_views_redirect_like_64bit_windows():

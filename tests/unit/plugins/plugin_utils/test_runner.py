@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 
 import pytest
@@ -49,7 +50,8 @@ def test_command_and_payload_carry_script_and_parameters():
     assert bootstrap == _runner.BOOTSTRAP
     assert pwsh.check(bootstrap).ok, pwsh.check(bootstrap).errors
     assert set(in_data.strip()) <= set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
-    script, sep, params = base64.b64decode(in_data).decode("utf-8").partition("\0")
+    assert in_data.endswith(b"\r\n") and in_data.count(b"\n") == 1  # one line: one input object over psrp
+    script, sep, params = gzip.decompress(base64.b64decode(in_data)).decode("utf-8").partition("\0")
     assert sep == "\0" and script == _runner.script_text("probe")
     assert json.loads(params) == {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}
 
@@ -143,3 +145,34 @@ def test_non_windows_host_gets_a_clear_error():
     with pytest.raises(_runner.RemoteScriptError, match="runs on Windows hosts.*ansible_connection"):
         _runner.run_script(conn, "probe", {}, read_only=True)
     assert not conn.calls
+
+
+def test_probe_payload_is_compressed_under_8_kb():
+    from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
+    params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
+    plain = len(_runner.script_text("probe").encode("utf-8")) * 4 // 3
+    sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.script_text("probe"), params))
+    assert sent < 8000 < plain
+
+
+def test_bootstrap_writes_to_the_pipeline_not_the_console():
+    # A PSRP runspace has no console: [Console]::Out never reaches the controller.
+    assert "[Console]" not in _runner.BOOTSTRAP
+    assert "GZipStream" in _runner.BOOTSTRAP and "exit 1" in _runner.BOOTSTRAP
+
+
+def test_leading_byte_order_mark_is_stripped():
+    conn = ScriptedConnection((0, b"\xef\xbb\xbf" + _line("APEXONE-RESULT:", '{"ok":true}'), b""))
+    assert _runner.run_script(conn, "probe", {}, read_only=True) == {"ok": True}
+
+
+def test_result_line_wrapped_by_the_host_is_joined():
+    line = _line("APEXONE-RESULT:", json.dumps({"text": "x" * 300})).decode("ascii").strip()
+    wrapped = "\r\n".join(line[i:i + 80] for i in range(0, len(line), 80)) + "\r\nPS> \r\n"
+    conn = ScriptedConnection((0, wrapped.encode("ascii"), b""))
+    assert _runner.run_script(conn, "probe", {}, read_only=True) == {"text": "x" * 300}
+
+
+def test_result_line_stands_when_the_runspace_reports_rc_1_for_an_error_record():
+    conn = ScriptedConnection((1, _line("APEXONE-RESULT:", '{"ok":true}'), b"WARNING: a non-terminating error"))
+    assert _runner.run_script(conn, "probe", {}, read_only=True) == {"ok": True}
