@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action for apexone_auth_backup: keep a copy of OfficeScanAuth.dat on the controller (seed000 item 10)."""
+"""Action for apexone_auth_backup: keep a copy of OfficeScanAuth.dat on the controller (KA-0012615 item 10)."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ class ActionModule(ApexOneAction):
             message = ("no %s on %s (searched %s). %s" % (
                 FILE_NAME, host, ", ".join(answer["candidates"]),
                 "The server is at build %s, at or past %s: the certificate can no longer be exported. Find the file "
-                "and its password now, or a restore will need every agent reinstalled (seed 000 item 10)" % (build, limit)
-                if past else "Back it up before the server reaches build %s (seed 000 item 10)" % limit))
+                "and its password now, or a restore will need every agent reinstalled (KA-0012615 item 10)" % (build, limit)
+                if past else "Back it up before the server reaches build %s (KA-0012615 item 10)" % limit))
             display.warning(message)
             result.update(found=False, export_blocked=past, msg=message)
             return result

@@ -36,7 +36,7 @@ class ActionModule(ApexOneAction):
         absent = [n for n in names if n not in bundle["matched"]]
         if absent:
             raise ValueError("the bundle %s lacks %s: collect them with 'CertUtil -syncWithWU' on an online host "
-                             "(seed 003, method 2) or from Trend Micro's article, then run again"
+                             "(KA-0001268, method 2) or from Trend Micro's article, then run again"
                              % (args["bundle"], ", ".join(absent)))
         if not names:
             return {"changed": False, "added": [], "msg": "nothing to install"}

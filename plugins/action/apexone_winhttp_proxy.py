@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action for apexone_winhttp_proxy: import the IE proxy into WinHTTP (seed003 method 1)."""
+"""Action for apexone_winhttp_proxy: import the IE proxy into WinHTTP (KA-0001268 method 1)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options that choose the required certificate list (seed003), shared by the certificate modules."""
+"""Options that choose the required certificate list (KA-0001268), shared by the certificate modules."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Remind the console setting of seed 000 item 6, in Japanese
+- name: Remind the console setting of KA-0012615 item 6, in Japanese
   ansible.builtin.debug:
     msg: "{{ query('apexone.upgrade.runbook', 'console_update_setting')[0]['ja'] }}"
 """

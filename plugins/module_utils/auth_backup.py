@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""seed000 item 10: where the server authentication certificate backup may be, and when it matters."""
+"""KA-0012615 item 10: where the server authentication certificate backup may be, and when it matters."""
 
 from __future__ import absolute_import, division, print_function
 

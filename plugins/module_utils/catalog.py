@@ -4,7 +4,7 @@
 """The runbook as data.
 
 Every fact the playbooks need from the two Trend Micro support articles
-(seed 000: the twelve upgrade cautions, seed 003: certificates for the
+(KA-0012615: the twelve upgrade cautions, KA-0001268: certificates for the
 signature checks), each entry naming where it comes from. Nothing here does
 I/O or decides anything; the decision modules beside this one read it.
 
@@ -16,21 +16,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-SEED_UPGRADE = "seed000"  # 12 cautions, Virus Buster Corp. XG -> Apex One
-SEED_CERTS = "seed003"  # certificates for the digital signature checks
+UPGRADE_ARTICLE = "KA-0012615"  # 12 cautions, Virus Buster Corp. XG -> Apex One
+CERT_ARTICLE = "KA-0001268"  # certificates for the digital signature checks
 
 # Product builds that change what the runbook asks for.
 BUILDS = {
-    # seed000 item 10: from these builds the server auth certificate can no longer be exported.
+    # KA-0012615 item 10: from these builds the server auth certificate can no longer be exported.
     "xg_auth_export_blocked": 5684,
     "apexone_auth_export_blocked": 8378,
-    # seed003: Apex One 2019 build 9565+ renames *_Invalid files back by itself.
+    # KA-0001268: Apex One 2019 build 9565+ renames *_Invalid files back by itself.
     "apexone_self_rename": 9565,
-    # seed003 history: DigiCert Trusted G4 Code Signing CA1 added for build 9675.
+    # KA-0001268 history: DigiCert Trusted G4 Code Signing CA1 added for build 9675.
     "apexone_g4_codesigning": 9675,
-    # seed003 history: thawte Primary Root CA and GlobalSign added with Critical Patch 11110.
+    # KA-0001268 history: thawte Primary Root CA and GlobalSign added with Critical Patch 11110.
     "apexone_cp_11110": 11110,
-    # seed003 preface: Critical Patch 12011+ signs modules with Azure Code Signing (ACS).
+    # KA-0001268 preface: Critical Patch 12011+ signs modules with Azure Code Signing (ACS).
     "apexone_acs": 12011,
 }
 
@@ -39,107 +39,107 @@ PRODUCT_MAJOR = {"xg": 12, "apexone": 14}
 ROOT = "Root"
 INTERMEDIATE = "CA"
 
-# seed003 method 2: the 13 root certificates (file name = SHA-1 thumbprint) and the five
+# KA-0001268 method 2: the 13 root certificates (file name = SHA-1 thumbprint) and the five
 # intermediate certificates (file names only). `since_build`: the Apex One build from which the
-# seed lists it (None: required for every build). `match`: how a store entry is recognised.
-# "thumbprint" when the seed gives the thumbprint; "thumbprint_or_cn" when the thumbprint is only
-# known from outside the seed and the subject CN is the fallback.
+# article lists it (None: required for every build). `match`: how a store entry is recognised.
+# "thumbprint" when the article gives the thumbprint; "thumbprint_or_cn" when the thumbprint is only
+# known from outside the article and the subject CN is the fallback.
 CERTIFICATES = (
     {"name": "VeriSign Class 3 Public Primary Certification Authority - G5",
      "thumbprint": "4eb6d578499b1ccf5f581ead56be3d9b6744a5e5", "store": ROOT,
      "subject_cn": "VeriSign Class 3 Public Primary Certification Authority - G5",
      "file": "4eb6d578499b1ccf5f581ead56be3d9b6744a5e5.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "VeriSign Universal Root Certification Authority",
      "thumbprint": "3679ca35668772304d30a5fb873b0fa77bb70d54", "store": ROOT,
      "subject_cn": "VeriSign Universal Root Certification Authority",
      "file": "3679ca35668772304d30a5fb873b0fa77bb70d54.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "Thawte Timestamping CA",
      "thumbprint": "be36a4562fb2ee05dbb3d32323adf445084ed656", "store": ROOT,
      "subject_cn": "Thawte Timestamping CA",
      "file": "be36a4562fb2ee05dbb3d32323adf445084ed656.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "Microsoft Root Certificate Authority 2010",
      "thumbprint": "3b1efd3a66ea28b16697394703a72ca340a05bd5", "store": ROOT,
      "subject_cn": "Microsoft Root Certificate Authority 2010",
      "file": "3b1efd3a66ea28b16697394703a72ca340a05bd5.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "AddTrust External CA Root",
      "thumbprint": "02faf3e291435468607857694df5e45b68851868", "store": ROOT,
      "subject_cn": "AddTrust External CA Root",
      "file": "02faf3e291435468607857694df5e45b68851868.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "UTN-USERFirst-Object",
      "thumbprint": "e12dfb4b41d7d9c32b30514bac1d81d8385e2d46", "store": ROOT,
      "subject_cn": "UTN-USERFirst-Object",
      "file": "e12dfb4b41d7d9c32b30514bac1d81d8385e2d46.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "DigiCert High Assurance EV Root CA",
      "thumbprint": "5fb7ee0633e259dbad0c4c9ae6d38f1a61c7dc25", "store": ROOT,
      "subject_cn": "DigiCert High Assurance EV Root CA",
      "file": "5fb7ee0633e259dbad0c4c9ae6d38f1a61c7dc25.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "DigiCert Assured ID Root CA",
      "thumbprint": "0563b8630d62d75abbc8ab1e4bdfb5a899b24d43", "store": ROOT,
      "subject_cn": "DigiCert Assured ID Root CA",
      "file": "0563b8630d62d75abbc8ab1e4bdfb5a899b24d43.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "USERTrust RSA Certification Authority",
      "thumbprint": "2b8f1b57330dbba2d07a6c51f70ee90ddab9ad8e", "store": ROOT,
      "subject_cn": "USERTrust RSA Certification Authority",
      "file": "2b8f1b57330dbba2d07a6c51f70ee90ddab9ad8e.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
     {"name": "DigiCert Trusted Root G4",
      "thumbprint": "ddfb16cd4931c973a2037d3fc83a4d7d775d05e4", "store": ROOT,
      "subject_cn": "DigiCert Trusted Root G4",
      "file": "ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2"},
-    # Added to the seed on 2022-07-12; needed for ACS-signed modules (build 12011+). The seed
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
+    # Added to the article on 2022-07-12; needed for ACS-signed modules (build 12011+). The seed
     # names no build, so it is required for every build.
     {"name": "Microsoft Identity Verification Root Certificate Authority 2020",
      "thumbprint": "f40042e2e5f7e8ef8189fed15519aece42c3bfa2", "store": ROOT,
      "subject_cn": "Microsoft Identity Verification Root Certificate Authority 2020",
      "file": "f40042e2e5f7e8ef8189fed15519aece42c3bfa2.crt", "since_build": None,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2 (added 2022-07-12)"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2 (added 2022-07-12)"},
     {"name": "thawte Primary Root CA",
      "thumbprint": "91c6d6ee3e8ac86384e548c299295c756c817b81", "store": ROOT,
      "subject_cn": "thawte Primary Root CA",
      "file": "91c6d6ee3e8ac86384e548c299295c756c817b81.crt", "since_build": 11110,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2 (added 2022-10-05, CP 11110)"},
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2 (added 2022-10-05, CP 11110)"},
     # GlobalSign Root R3: its subject CN is just "GlobalSign".
     {"name": "GlobalSign",
      "thumbprint": "d69b561148f01c77c54578c10926df5b856976ad", "store": ROOT,
      "subject_cn": "GlobalSign",
      "file": "d69b561148f01c77c54578c10926df5b856976ad.crt", "since_build": 11110,
-     "match": "thumbprint", "source": SEED_CERTS + " method 2 (added 2022-10-05, CP 11110)"},
-    # Intermediates: the seed gives file names only. Thumbprints come from public sources with
+     "match": "thumbprint", "source": CERT_ARTICLE + " method 2 (added 2022-10-05, CP 11110)"},
+    # Intermediates: the article gives file names only. Thumbprints come from public sources with
     # the confidence noted; the subject CN is the fallback match.
     {"name": "DigiCert EV Code Signing CA (SHA2)",
      "thumbprint": "60ee3fc53d4bdfd1697ae5beae1cab1c0f3ad4e3", "store": INTERMEDIATE,
      "subject_cn": "DigiCert EV Code Signing CA (SHA2)",
      "file": "DigiCertEVCodeSigningCA-SHA2.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": SEED_CERTS + " method 2 step 1"},
+     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
     {"name": "DigiCert EV Code Signing CA",
      "thumbprint": None, "store": INTERMEDIATE,
      "subject_cn": "DigiCert EV Code Signing CA",
      "file": "DigiCertEVCodeSigningCA.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": SEED_CERTS + " method 2 step 1"},
+     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
     {"name": "DigiCert High Assurance Code Signing CA-1",
      "thumbprint": "7f82dc9c382fd176924b6088fb27d8eaf9f7873a", "store": INTERMEDIATE,
      "subject_cn": "DigiCert High Assurance Code Signing CA-1",
      "file": "DigiCertHighAssuranceCodeSigningCA-1.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": SEED_CERTS + " method 2 step 1"},
+     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
     {"name": "DigiCert Trusted G4 Code Signing RSA4096 SHA384 2021 CA1",
      "thumbprint": "7b0f360b775f76c94a12ca48445aa2d2a875701c", "store": INTERMEDIATE,
      "subject_cn": "DigiCert Trusted G4 Code Signing RSA4096 SHA384 2021 CA1",
      "file": "DigiCertTrustedG4CodeSigningRSA4096SHA3842021CA1.crt", "since_build": 9675,
-     "match": "thumbprint_or_cn", "source": SEED_CERTS + " method 2 step 1 (added 2023-03-02, build 9675)"},
+     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1 (added 2023-03-02, build 9675)"},
     {"name": "Symantec Class 3 SHA256 Code Signing CA",
      "thumbprint": "007790f6561dad89b0bcd85585762495e358f8a5", "store": INTERMEDIATE,
      "subject_cn": "Symantec Class 3 SHA256 Code Signing CA",
      "file": "Symantec Class 3 SHA256 Code Signing CA.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": SEED_CERTS + " method 2 step 1"},
+     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
 )
 
 # Workstation / domain controller / server, as Win32_OperatingSystem.ProductType reports it.
@@ -148,7 +148,7 @@ PRODUCT_DOMAIN_CONTROLLER = 2
 PRODUCT_SERVER = 3
 SERVER_PRODUCT_TYPES = (PRODUCT_DOMAIN_CONTROLLER, PRODUCT_SERVER)
 
-# seed000 item 2: one managed agent on any of these stops the Apex One server setup.
+# KA-0012615 item 2: one managed agent on any of these stops the Apex One server setup.
 # Matched on version, product type and build; never on a (localised) caption.
 UNSUPPORTED_OS = (
     {"name": "Windows XP", "version": (5, 1), "product_types": None, "below_build": None},
@@ -159,7 +159,7 @@ UNSUPPORTED_OS = (
     {"name": "Windows Server 2008", "version": (6, 0), "product_types": SERVER_PRODUCT_TYPES, "below_build": None},
 )
 
-# seed000 item 9: updates for SHA-2 code signing, "KB A / KB B" as the seed prints them. The
+# KA-0012615 item 9: updates for SHA-2 code signing, "KB A / KB B" as the article prints them. The
 # seed's slash is read as "either": `any_of` passes with one of them present. Override with the
 # module option / role variable if your policy wants both.
 SHA2_UPDATES = (
@@ -171,7 +171,7 @@ SHA2_UPDATES = (
      "min_build": 7601, "any_of": ("KB3033929", "KB4490628")},
 )
 
-# Trend's 2023 ACS bulletin (not in the seeds): minimum rollups for ACS-signed modules (12011+).
+# Trend's 2023 ACS bulletin (not in the articles): minimum rollups for ACS-signed modules (12011+).
 ACS_UPDATES = (
     {"name": "Windows 7 SP1", "version": (6, 1), "product_types": (PRODUCT_WORKSTATION,),
      "min_build": 7601, "any_of": ("KB5006743", "KB5006728")},
@@ -181,7 +181,7 @@ ACS_UPDATES = (
      "min_build": 6002, "any_of": ("KB5006736", "KB5006715")},
 )
 
-# seed000 item 6 (64-bit / 32-bit paths). Read with an explicit registry view, never trusting
+# KA-0012615 item 6 (64-bit / 32-bit paths). Read with an explicit registry view, never trusting
 # the bitness of the process that reads.
 AGENT_KEY = {
     64: {"view": "Registry64", "path": "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion"},
@@ -201,14 +201,14 @@ SERVER_VALUES = ("Local_Path", "Server_Version", "ServicePack_Build")
 # Where this collection records its own state on a host: never inside Trend's keys.
 BLOCK_RECORD_KEY = {"view": "Registry64", "path": "SOFTWARE\\apexone.upgrade\\HotfixBlock"}
 
-# seed000 item 10 and seed003: default install folders.
+# KA-0012615 item 10 and KA-0001268: default install folders.
 SERVER_INSTALL_DIRS = {
     64: ("C:\\Program Files (x86)\\Trend Micro\\OfficeScan", "C:\\Program Files (x86)\\Trend Micro\\Apex One"),
     32: ("C:\\Program Files\\Trend Micro\\OfficeScan", "C:\\Program Files\\Trend Micro\\Apex One"),
 }
 AUTH_BACKUP_RELATIVE = "AuthCertBackup\\OfficeScanAuth.dat"
 
-# seed000 item 7: agent services; after the SERVER upgrade even XG agents show the new names.
+# KA-0012615 item 7: agent services; after the SERVER upgrade even XG agents show the new names.
 AGENT_SERVICES = (
     {"name": "tmlisten", "xg": "OfficeScan NT Listener", "apexone": "Apex One NT Listener"},
     {"name": "NTRTScan", "xg": "OfficeScan NT RealTime Scan", "apexone": "Apex One NT RealTime Scan"},
@@ -219,27 +219,27 @@ AGENT_SERVICES = (
     {"name": "TmCCSF", "xg": "Common Client Solution Framework", "apexone": "Common Client Solution Framework"},
 )
 
-# seed000 item 11: what must run on the server after the upgrade (matched by display name; the
+# KA-0012615 item 11: what must run on the server after the upgrade (matched by display name; the
 # short names are not published) and where iVP / iAC live.
 SERVER_SERVICES = (
     {"display_name": "Trend Micro Vulnerability Protection Service", "feature": "iVP"},
     {"display_name": "Trend Micro Application Control Service", "feature": "iAC"},
 )
 MASTER_SERVICE = "ofcservice"
-ISERVICE_FOLDERS = ("Apex One\\iServiceSrv", "Apex One\\iServiceSvr")  # seed spelling first
+ISERVICE_FOLDERS = ("Apex One\\iServiceSrv", "Apex One\\iServiceSvr")  # the article's spelling first
 ISERVICE_FEATURES = ("iVP", "iAC")
 
 # Display-name patterns the probe collects services by.
 SERVICE_PATTERNS = ("OfficeScan*", "Apex One*", "Trend Micro*", "Common Client Solution Framework")
 
-# seed000 item 5: destinations to allow after the upgrade, by region. `confirmed` False marks
-# names from public firewall lists that the seed does not print.
+# KA-0012615 item 5: destinations to allow after the upgrade, by region. `confirmed` False marks
+# names from public firewall lists that the article does not print.
 ENDPOINTS = {
     "jp": (
         {"name": "census (Apex One)", "host": "osce14-jp-census.trendmicro.com", "ports": (443,),
-         "confirmed": True, "source": SEED_UPGRADE + " item 5"},
+         "confirmed": True, "source": UPGRADE_ARTICLE + " item 5"},
         {"name": "licence", "host": "licenseupdate.trendmicro.com", "ports": (80, 443),
-         "confirmed": True, "source": SEED_UPGRADE + " item 5"},
+         "confirmed": True, "source": UPGRADE_ARTICLE + " item 5"},
         {"name": "ActiveUpdate", "host": "osce14-p.activeupdate.trendmicro.co.jp", "ports": (443,),
          "confirmed": False, "source": "public firewall lists"},
         {"name": "smart protection (ICRC)", "host": "osce14-jp.icrc.trendmicro.com", "ports": (443,),
@@ -252,21 +252,21 @@ ENDPOINTS = {
 }
 DEFAULT_REGION = "jp"
 
-# seed000 item 3: characters the Apex One database password must not contain.
+# KA-0012615 item 3: characters the Apex One database password must not contain.
 SQL_PASSWORD_FORBIDDEN = ("&", "<", ">", "^", "|", ";", "\\", "[", "]", "(", ")", ",", "?", "*", "!", "@", "=")
 
-# seed000 item 1: the current 37-character activation code form; anything else needs a new code.
+# KA-0012615 item 1: the current 37-character activation code form; anything else needs a new code.
 ACTIVATION_CODE_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{4}(-[A-Z0-9]{5}){5}$"
 
-# seed003 "ファイルのリネーム": product files whose own name contains "invalid".
+# KA-0001268 "ファイルのリネーム": product files whose own name contains "invalid".
 INVALID_SUFFIX = "_Invalid"
 INVALID_KEEP_NAMES = ("invalid.gif", "config_invalid_rendering_class.xml", "config_invalid_syntax.php")
 INVALID_KEEP_EXTENSIONS = (".xml", ".php", ".ini")
 
-# seed003 symptom 2: the event text when downloaded files fail the signature check.
+# KA-0001268 symptom 2: the event text when downloaded files fail the signature check.
 SIGNATURE_FAILURE_TEXT = "ダウンロードされた1つ以上のファイルに有効なデジタル署名が含まれていませんでした"
 
-# seed000 item 6: the console setting to make before the block (pattern files only).
+# KA-0012615 item 6: the console setting to make before the block (pattern files only).
 CONSOLE_UPDATE_SETTING = {
     "ja": "[管理コンソール] → [クライアント管理] → [設定] → [権限とその他の設定] → [その他の設定] → "
           "[アップデート設定]: 「ウイルスバスター Corp. クライアントがアップデートするコンポーネント:」で"
@@ -274,9 +274,9 @@ CONSOLE_UPDATE_SETTING = {
     "en": "Console > Agent Management > Settings > Privileges and Other Settings > Other Settings > "
           "Update Settings: set the components agents update to 'Pattern files' only",
 }
-HOTFIX_BLOCK_LEAD_DAYS = 14  # seed000 item 6: set the block two weeks before the server upgrade
+HOTFIX_BLOCK_LEAD_DAYS = 14  # KA-0012615 item 6: set the block two weeks before the server upgrade
 
-# seed000 item 12: no machine-readable source; a manual check with the seed's four settings.
+# KA-0012615 item 12: no machine-readable source; a manual check with the article's four settings.
 BEHAVIOUR_MONITORING_SETTINGS = (
     "不正な暗号化や変更から文書を保護",
     "不審なプログラムによって変更されたファイルを自動的にバックアップして復元",

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which certificates a host needs (seed003) and how its stores measure up.
+"""Which certificates a host needs (KA-0001268) and how its stores measure up.
 
 Pure functions over the catalog and the store listing the probe returns.
 """

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""seed000 items 6 and 7: the Hotfix / program upgrade block on the agents.
+"""KA-0012615 items 6 and 7: the Hotfix / program upgrade block on the agents.
 
 NoProgramUpgrade = 1 under the agent's CurrentVersion\\Misc. key stops the server from sending
 Hotfixes and the upgrade program. It must be set two weeks before the server upgrade to be
@@ -60,7 +60,7 @@ def agent_version(values):
 
 
 def product_of(version):
-    """'12.0.5684' -> 'xg', '14.0.12011' -> 'apexone', else None (seed000 item 7: judge by version)."""
+    """'12.0.5684' -> 'xg', '14.0.12011' -> 'apexone', else None (KA-0012615 item 7: judge by version)."""
     match = re.match(r"^\s*(\d+)\.", str(version or ""))
     if not match:
         return None
@@ -130,14 +130,14 @@ def parse_date(text, what="date"):
 
 
 def block_readiness(blocked, blocked_at, upgrade_date, now=None, lead_days=catalog.HOTFIX_BLOCK_LEAD_DAYS):
-    """seed000 item 6: is the block old enough on the day of the server upgrade?
+    """KA-0012615 item 6: is the block old enough on the day of the server upgrade?
 
     `blocked`: NoProgramUpgrade is 1 now. `blocked_at`: when the collection recorded it (None:
     unknown, counted from `now`, the conservative reading). Returns ready, days, reason.
     """
     upgrade = parse_date(upgrade_date, "apexone_server_upgrade_date")
     if not blocked:
-        return {"ready": False, "days_before_upgrade": None,
+        return {"ready": False, "days_before_upgrade": None, "earliest_upgrade": None,
                 "reason": "the Hotfix block is not set (NoProgramUpgrade is not 1)"}
     if blocked_at:
         since = parse_date(blocked_at, "BlockedAt")
@@ -147,11 +147,12 @@ def block_readiness(blocked, blocked_at, upgrade_date, now=None, lead_days=catal
         known = False
     days = (upgrade - since).total_seconds() / 86400.0
     ready = days >= lead_days
+    earliest = (since + datetime.timedelta(days=lead_days)).strftime("%Y-%m-%d")
     if ready:
         reason = "blocked %.1f days before the server upgrade" % days
     else:
         reason = ("blocked only %.1f days before the server upgrade; the article asks for %d: move the upgrade to "
-                  "%s or later" % (days, lead_days, (since + datetime.timedelta(days=lead_days)).strftime("%Y-%m-%d")))
+                  "%s or later" % (days, lead_days, earliest))
     if not known:
         reason += " (no record of when the block was set: counted from today)"
-    return {"ready": ready, "days_before_upgrade": round(days, 1), "reason": reason}
+    return {"ready": ready, "days_before_upgrade": round(days, 1), "earliest_upgrade": earliest, "reason": reason}

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""seed003 "ファイルのリネーム": which *_Invalid files go back to their name, and which are left alone.
+"""KA-0001268 "ファイルのリネーム": which *_Invalid files go back to their name, and which are left alone.
 
 The server renames a file whose signature it cannot verify to <name>_Invalid. Once the
 certificates are in place, each goes back to <name>. Product files whose own name merely contains
@@ -47,11 +47,11 @@ def check_path(path, install_dir=None, force=False):
 
 
 def _exclusion_reason(name):
-    """Every look-alike is kept; the files seed 003 itself names say so."""
+    """Every look-alike is kept; the files KA-0001268 itself names say so."""
     lower = name.lower()
     if lower in catalog.INVALID_KEEP_NAMES or ntpath.splitext(lower)[1] in catalog.INVALID_KEEP_EXTENSIONS:
-        return "product file named in seed 003 (invalid.gif, and xml, php and ini files with 'invalid' in their name): keep it"
-    return "product file: its name contains 'invalid' but does not end with _Invalid (seed 003: keep it)"
+        return "product file named in KA-0001268 (invalid.gif, and xml, php and ini files with 'invalid' in their name): keep it"
+    return "product file: its name contains 'invalid' but does not end with _Invalid (KA-0001268: keep it)"
 
 
 def plan(entries):

@@ -44,7 +44,7 @@ def _matches(rule, major, minor, build, product_type):
 
 
 def unsupported_os(version, product_type, build=None, rules=catalog.UNSUPPORTED_OS):
-    """Name of the seed's unsupported OS this host is (seed000 item 2), or None.
+    """Name of the article's unsupported OS this host is (KA-0012615 item 2), or None.
 
     `build` overrides the build part of `version` (CIM reports both).
     """
@@ -62,7 +62,7 @@ def _normalise_kb(kb):
 
 
 def missing_updates(version, product_type, installed, build=None, rules=catalog.SHA2_UPDATES):
-    """SHA-2 update state (seed000 item 9) for one host.
+    """SHA-2 update state (KA-0012615 item 9) for one host.
 
     Returns None when no rule applies to this OS, else a dict with the rule name,
     the updates any one of which satisfies it, those found, and `satisfied`.

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""After the server upgrade (seed000 items 4, 7, 11; seed003): what passed, what needs action."""
+"""After the server upgrade (KA-0012615 items 4, 7, 11; KA-0001268): what passed, what needs action."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -28,7 +28,7 @@ def server_checks(facts):
         checks.append(_check("service %s" % expected["feature"], running,
                              "%s: %s" % (expected["display_name"], found["state"] if found else "not installed"),
                              "start '%s'; if it is missing, %s was not installed with the server: patches will fail "
-                             "(seed 000 item 11, KA-0000580)" % (expected["display_name"], expected["feature"])))
+                             "(KA-0012615 item 11, KA-0000580)" % (expected["display_name"], expected["feature"])))
     folders = server.get("iservice_folders") or {}
     for feature in catalog.ISERVICE_FEATURES:
         found = folders.get(feature) or []
@@ -52,10 +52,10 @@ def agent_checks(facts, server_product):
     checks.append(_check("agent_version", upgraded or server_product != "apexone",
                          "agent %s (%s)" % (agent["version"], agent["product"] or "unknown"),
                          "still XG under an Apex One server: only upgrade questions are supported while versions "
-                         "differ (seed 000 item 4); lift the block with release_hotfix_block.yml", severity="info"))
+                         "differ (KA-0012615 item 4); lift the block with release_hotfix_block.yml", severity="info"))
     if renamed and not upgraded:
         checks.append(_check("service_names", True, "services already named %s while the program is XG: expected "
-                             "after the server upgrade (seed 000 item 7)" % ", ".join(renamed), severity="info"))
+                             "after the server upgrade (KA-0012615 item 7)" % ", ".join(renamed), severity="info"))
     return checks
 
 
@@ -66,7 +66,7 @@ def rename_checks(result):
     checks = [_check("renamed _Invalid files", True, "%d renamed under %s" % (len(result["renamed"]), result.get("root")))]
     for item in result.get("failed_files") or []:
         checks.append(_check("rename", False, "%s: %s" % (item["path"], item.get("error")),
-                             "stop the service holding %s (seed 000 item 11, KA-0000580) and run again" % item["path"]))
+                             "stop the service holding %s (KA-0012615 item 11, KA-0000580) and run again" % item["path"]))
     for item in result.get("skipped_files") or []:
         checks.append(_check("rename", False, "%s: %s" % (item["path"], item["reason"]),
                              "compare %s with the file of the same name without _Invalid and keep one" % item["path"]))

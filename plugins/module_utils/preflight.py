@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The preflight: one probe answer -> host facts -> findings, and the checks across the fleet.
 
-A finding is plain data: check code, severity, the seed item it comes from, and parameters.
-Its words (Japanese or English) are chosen when the report is written (see messages.py).
+A finding is plain data: check code, severity, the article item it comes from, and parameters.
+Each check is an entry of checks.CHECKS and one function here that finds it (see ``finds``);
+its words (Japanese or English) are chosen when the report is written.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,20 +17,47 @@ import ntpath
 import struct
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    auth_backup, catalog, certificates, hotfix_block, invalid_files, os_rules, secrets_check)
+    auth_backup, catalog, certificates, checks, hotfix_block, invalid_files, os_rules, secrets_check)
 
-BLOCKER, WARNING, INFO, MANUAL = "blocker", "warning", "info", "manual"
-SEVERITY_ORDER = (BLOCKER, WARNING, MANUAL, INFO)
+BLOCKER, WARNING, INFO, MANUAL = checks.BLOCKER, checks.WARNING, checks.INFO, checks.MANUAL
+SEVERITY_ORDER = checks.SEVERITY_ORDER
+
+# Which facts a finder reads: any host's, an agent's, a server's, the whole fleet's, or none (unreachable).
+HOST, AGENT, SERVER, FLEET, UNREACHABLE = "host", "agent", "server", "fleet", "unreachable"
+FINDERS = {}  # check code -> (scope, function), in the order findings are listed
 
 
-def finding(check, severity, seed, **params):
-    return {"check": check, "severity": severity, "seed": seed, "params": params}
+def finds(check, scope):
+    """Register the function that finds `check` (an entry of checks.CHECKS) in `scope`."""
+    def register(function):
+        if check not in checks.CHECKS:
+            raise KeyError("%s finds %r, which checks.CHECKS does not have" % (function.__name__, check))
+        if check in FINDERS:
+            raise KeyError("two functions find %r" % check)
+        FINDERS[check] = (scope, function)
+        return function
+    return register
 
 
-def on_host(host, item):
-    """A fleet-level finding that belongs to one host (it counts against that host's status)."""
-    item["host"] = host
+def finding(check, severity=None, on_host=None, **params):
+    """A finding as plain data. Its parameters must be the check's declared ones (checks.CHECKS)."""
+    entry = checks.CHECKS[check]
+    unknown = set(params) - set(entry["params"])
+    if unknown:
+        raise KeyError("finding %r has parameters its check does not declare: %s" % (check, ", ".join(sorted(unknown))))
+    item = {"check": check, "severity": severity or entry["severity"], "source": checks.source_text(check, "en"),
+            "params": params}
+    if on_host:
+        item["host"] = on_host  # a fleet-level finding that belongs to one host (it counts against that host's status)
     return item
+
+
+def _run(scopes, ctx):
+    found = []
+    for check, (scope, function) in FINDERS.items():
+        if scope in scopes:
+            found.extend(finding(check, **params) for params in function(ctx))
+    return found
 
 
 def parse_winhttp(encoded):
@@ -135,66 +163,8 @@ def host_facts(answer, required):
 
 def host_findings(facts, is_server, is_agent, upgrade_date=None):
     """The checks that one host's facts answer by themselves."""
-    found = []
-    certs = facts["certificates"]
-    if not certs["ready"]:
-        found.append(finding("certificates", BLOCKER, "seed003 / seed000 item 8",
-                             missing=[m["name"] for m in certs["missing"]],
-                             files=[m["file"] for m in certs["missing"]],
-                             wrong_store=[w["name"] for w in certs["wrong_store"]]))
-        if facts["winhttp"]["direct"]:
-            found.append(finding("winhttp_direct", WARNING, "seed003 method 1"))
-    sha2 = facts.get("sha2")
-    if sha2 and not sha2["satisfied"]:
-        found.append(finding("sha2_updates", BLOCKER, "seed000 item 9", os=sha2["os"], any_of=sha2["any_of"]))
-    if is_agent:
-        found.extend(_agent_findings(facts, upgrade_date))
-    if is_server:
-        found.extend(_server_findings(facts))
-    return found
-
-
-def _agent_findings(facts, upgrade_date):
-    found = []
-    if facts.get("unsupported_os"):
-        found.append(finding("unsupported_os", BLOCKER, "seed000 item 2", os=facts["unsupported_os"],
-                             version=facts["os"]["version"]))
-    agent = facts["agent"]
-    if not agent["present"]:
-        found.append(finding("no_agent", WARNING, "seed000 item 6", registry_path=agent["registry_path"]))
-        return found
-    block = agent["block"]
-    if not block["blocked"]:
-        found.append(finding("hotfix_block", BLOCKER, "seed000 item 6", value=block["value"], kind=block["kind"]))
-    elif upgrade_date:
-        readiness = hotfix_block.block_readiness(True, block["record"].get("BlockedAt"), upgrade_date)
-        if not readiness["ready"]:
-            found.append(finding("hotfix_block_age", BLOCKER, "seed000 item 6", reason=readiness["reason"],
-                                 days=readiness["days_before_upgrade"]))
-    return found
-
-
-def _server_findings(facts):
-    server = facts["server"]
-    if not server["present"]:
-        return [finding("server_not_found", BLOCKER, "seed000 item 10",
-                        registry_path="HKLM\\" + catalog.SERVER_KEY[facts["os"]["bits"]]["path"])]
-    found = []
-    backup = server.get("auth_backup") or {}
-    limit = auth_backup.export_limit(server["version"])
-    if not backup.get("exists"):
-        past = server["build"] is not None and server["build"] >= limit
-        found.append(finding("auth_backup_on_server", BLOCKER if past else WARNING, "seed000 item 10",
-                             path=backup.get("path"), build=server["build"], limit=limit))
-    if server["invalid_files"]:
-        self_renames = server["product"] == "apexone" and (server["build"] or 0) >= catalog.BUILDS["apexone_self_rename"]
-        found.append(finding("invalid_files", WARNING, "seed003 (file rename)", count=len(server["invalid_files"]),
-                             sample=server["invalid_files"][:5], self_renames=self_renames))
-    for target in facts.get("network") or []:
-        if target["dns"] != "ok" or target["tcp"] != "ok":
-            found.append(finding("network", WARNING, "seed000 item 5", host=target["host"], port=target["port"],
-                                 dns=target["dns"], tcp=target["tcp"]))
-    return found
+    scopes = [HOST] + ([AGENT] if is_agent else []) + ([SERVER] if is_server else [])
+    return _run(scopes, {"facts": facts, "upgrade_date": upgrade_date})
 
 
 def fleet_findings(hosts, servers, agents, activation_code=None, sql_password=None, controller_backups=None):
@@ -202,39 +172,184 @@ def fleet_findings(hosts, servers, agents, activation_code=None, sql_password=No
 
     `controller_backups`: server name -> the backup file found on the controller (or None).
     """
-    found = []
-    if activation_code is None:
-        found.append(finding("activation_code_unchecked", MANUAL, "seed000 item 1"))
-    else:
-        status = secrets_check.activation_code_status(activation_code)
-        if not status["valid"]:
-            found.append(finding("activation_code", BLOCKER, "seed000 item 1", masked=status["masked"]))
-    if sql_password is None:
-        found.append(finding("sql_password_unchecked", MANUAL, "seed000 item 3"))
-    else:
-        bad = secrets_check.forbidden_password_characters(sql_password)
-        if bad:
-            found.append(finding("sql_password", BLOCKER, "seed000 item 3", characters=bad))
-    if not agents:
-        found.append(finding("no_agents_in_inventory", WARNING, "seed000 item 2"))
-    if not servers:
-        found.append(finding("no_server_in_inventory", WARNING, "seed000 item 10"))
-    for server in servers:
-        if (controller_backups or {}).get(server) is None and hosts.get(server) is not None:
-            found.append(on_host(server, finding("auth_backup_on_controller", BLOCKER, "seed000 item 10", server=server)))
+    return _run([FLEET], {"hosts": hosts, "servers": servers, "agents": agents, "activation_code": activation_code,
+                          "sql_password": sql_password, "controller_backups": controller_backups or {}})
+
+
+def unreachable_findings(error):
+    """What the report says about a host whose facts could not be read."""
+    return _run([UNREACHABLE], {"error": error})
+
+
+# Each function below finds one check of checks.CHECKS: it yields (or returns a list of) the parameters of each finding
+# (plus `severity` to differ from the check's usual one, or `on_host` for a fleet finding that counts
+# against one host). Its context: for HOST / AGENT / SERVER, facts and upgrade_date; for FLEET,
+# hosts, servers, agents, the two secrets and controller_backups.
+
+@finds("unreachable", UNREACHABLE)
+def _unreachable(ctx):
+    yield {"error": ctx["error"] or ""}
+
+
+@finds("certificates", HOST)
+def _certificates(ctx):
+    certs = ctx["facts"]["certificates"]
+    if not certs["ready"]:
+        yield {"missing": [m["name"] for m in certs["missing"]], "files": [m["file"] for m in certs["missing"]],
+               "wrong_store": [w["name"] for w in certs["wrong_store"]]}
+
+
+@finds("winhttp_direct", HOST)
+def _winhttp_direct(ctx):
+    if not ctx["facts"]["certificates"]["ready"] and ctx["facts"]["winhttp"]["direct"]:
+        yield {}
+
+
+@finds("sha2_updates", HOST)
+def _sha2_updates(ctx):
+    sha2 = ctx["facts"].get("sha2")
+    if sha2 and not sha2["satisfied"]:
+        yield {"os": sha2["os"], "any_of": sha2["any_of"]}
+
+
+@finds("unsupported_os", AGENT)
+def _unsupported_os(ctx):
+    facts = ctx["facts"]
+    if facts.get("unsupported_os"):
+        yield {"os": facts["unsupported_os"], "version": facts["os"]["version"]}
+
+
+@finds("no_agent", AGENT)
+def _no_agent(ctx):
+    agent = ctx["facts"]["agent"]
+    if not agent["present"]:
+        yield {"registry_path": agent["registry_path"]}
+
+
+@finds("hotfix_block", AGENT)
+def _hotfix_block(ctx):
+    agent = ctx["facts"]["agent"]
+    if agent["present"] and not agent["block"]["blocked"]:
+        yield {"value": agent["block"]["value"], "kind": agent["block"]["kind"]}
+
+
+@finds("hotfix_block_age", AGENT)
+def _hotfix_block_age(ctx):
+    agent = ctx["facts"]["agent"]
+    if agent["present"] and agent["block"]["blocked"] and ctx["upgrade_date"]:
+        blocked_at = agent["block"]["record"].get("BlockedAt")
+        readiness = hotfix_block.block_readiness(True, blocked_at, ctx["upgrade_date"])
+        if not readiness["ready"]:
+            yield {"days": readiness["days_before_upgrade"], "earliest": readiness["earliest_upgrade"],
+                   "counted_from_today": not blocked_at}
+
+
+@finds("server_not_found", SERVER)
+def _server_not_found(ctx):
+    if not ctx["facts"]["server"]["present"]:
+        yield {"registry_path": "HKLM\\" + catalog.SERVER_KEY[ctx["facts"]["os"]["bits"]]["path"]}
+
+
+@finds("auth_backup_on_server", SERVER)
+def _auth_backup_on_server(ctx):
+    server = ctx["facts"]["server"]
+    backup = server.get("auth_backup") or {}
+    if server["present"] and not backup.get("exists"):
+        limit = auth_backup.export_limit(server["version"])
+        past = server["build"] is not None and server["build"] >= limit  # no export possible any more
+        yield {"path": backup.get("path"), "build": server["build"], "limit": limit,
+               "severity": BLOCKER if past else WARNING}
+
+
+@finds("invalid_files", SERVER)
+def _invalid_files(ctx):
+    server = ctx["facts"]["server"]
+    if server["present"] and server["invalid_files"]:
+        self_renames = server["product"] == "apexone" and (server["build"] or 0) >= catalog.BUILDS["apexone_self_rename"]
+        yield {"count": len(server["invalid_files"]), "sample": server["invalid_files"][:5], "self_renames": self_renames}
+
+
+@finds("network", SERVER)
+def _network(ctx):
+    if ctx["facts"]["server"]["present"]:
+        for target in ctx["facts"].get("network") or []:
+            if target["dns"] != "ok" or target["tcp"] != "ok":
+                yield {"host": target["host"], "port": target["port"], "dns": target["dns"], "tcp": target["tcp"]}
+
+
+@finds("activation_code_unchecked", FLEET)
+def _activation_code_unchecked(ctx):
+    return [{}] if ctx["activation_code"] is None else []
+
+
+@finds("sql_password_unchecked", FLEET)
+def _sql_password_unchecked(ctx):
+    return [{}] if ctx["sql_password"] is None else []
+
+
+@finds("activation_code", FLEET)
+def _activation_code(ctx):
+    status = None if ctx["activation_code"] is None else secrets_check.activation_code_status(ctx["activation_code"])
+    return [{"masked": status["masked"]}] if status and not status["valid"] else []
+
+
+@finds("sql_password", FLEET)
+def _sql_password(ctx):
+    bad = None if ctx["sql_password"] is None else secrets_check.forbidden_password_characters(ctx["sql_password"])
+    return [{"characters": bad}] if bad else []
+
+
+@finds("no_agents_in_inventory", FLEET)
+def _no_agents_in_inventory(ctx):
+    if not ctx["agents"]:
+        yield {}
+
+
+@finds("no_server_in_inventory", FLEET)
+def _no_server_in_inventory(ctx):
+    if not ctx["servers"]:
+        yield {}
+
+
+@finds("auth_backup_on_controller", FLEET)
+def _auth_backup_on_controller(ctx):
+    for server in ctx["servers"]:
+        if ctx["controller_backups"].get(server) is None and ctx["hosts"].get(server) is not None:
+            yield {"server": server, "on_host": server}
+
+
+def _agent_products(ctx):
     versions = {}
-    for name in agents:
-        facts = hosts.get(name)
+    for name in ctx["agents"]:
+        facts = ctx["hosts"].get(name)
         if facts and facts["agent"]["present"]:
             product = facts["agent"]["product"] or "unknown"
             versions[product] = versions.get(product, 0) + 1
-    server_products = sorted(set(hosts[s]["server"]["product"] or "unknown" for s in servers
+    return versions
+
+
+@finds("version_mix", FLEET)
+def _version_mix(ctx):
+    hosts = ctx["hosts"]
+    versions = _agent_products(ctx)
+    server_products = sorted(set(hosts[s]["server"]["product"] or "unknown" for s in ctx["servers"]
                                  if hosts.get(s) and hosts[s]["server"]["present"]))
     if len(set(versions) | set(server_products)) > 1:
-        found.append(finding("version_mix", WARNING, "seed000 item 4", agents=versions, servers=server_products))
-    if versions.get("xg"):
-        found.append(finding("service_names", INFO, "seed000 item 7", count=versions["xg"]))
-    found.append(finding("post_upgrade_checks", INFO, "seed000 item 11"))
-    found.append(finding("behaviour_monitoring", MANUAL, "seed000 item 12",
-                         settings=list(catalog.BEHAVIOUR_MONITORING_SETTINGS)))
-    return found
+        yield {"agents": versions, "servers": server_products}
+
+
+@finds("service_names", FLEET)
+def _service_names(ctx):
+    count = _agent_products(ctx).get("xg")
+    if count:
+        yield {"count": count}
+
+
+@finds("post_upgrade_checks", FLEET)
+def _post_upgrade_checks(ctx):
+    yield {}
+
+
+@finds("behaviour_monitoring", FLEET)
+def _behaviour_monitoring(ctx):
+    yield {"settings": list(catalog.BEHAVIOUR_MONITORING_SETTINGS)}

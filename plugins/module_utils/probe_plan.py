@@ -43,7 +43,7 @@ def _reads():
     return reads
 
 
-# seed000 item 11 writes "<install folder>\\Apex One\\iServiceSrv\\iVP"; which folder it calls the install
+# KA-0012615 item 11 writes "<install folder>\\Apex One\\iServiceSrv\\iVP"; which folder it calls the install
 # folder is not certain, and public scripts also spell iServiceSvr: every reading is looked for.
 ISERVICE_BASES = ("..", "..\\..")
 
@@ -61,7 +61,7 @@ def iservice_folders():
 
 
 def endpoints(region, extra=None):
-    """(host, port) pairs to test from the server for `region` (seed000 item 5), plus `extra`."""
+    """(host, port) pairs to test from the server for `region` (KA-0012615 item 5), plus `extra`."""
     if region not in catalog.ENDPOINTS:
         raise ValueError("unknown region %r: choose one of %s, or list the destinations yourself in "
                          "apexone_extra_endpoints" % (region, ", ".join(sorted(catalog.ENDPOINTS))))

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet report as data: hosts by checks, blockers first, each finding with its fix and seed item.
+"""The fleet report as data: hosts by checks, blockers first, each finding with its fix and source.
 
 One pass over the hosts; the HTML and JSON files are both written from this structure.
 """
@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import messages, preflight
+from ansible_collections.apexone.upgrade.plugins.module_utils import checks, preflight
 
 FLEET = "(fleet)"
 READY, BLOCKED, UNKNOWN = "ready", "blocked", "unknown"
@@ -21,19 +21,19 @@ def build(targets, facts_by_host, findings_by_host, fleet_findings, lang, genera
 
     `errors`: host -> why it could not be read (unreachable, or the probe failed).
     """
-    if lang not in messages.LANGUAGES:
-        raise ValueError("apexone_report_lang must be one of %s, got %r" % (", ".join(messages.LANGUAGES), lang))
-    checks = {}
+    words = checks.words(lang)
+    by_check = {}
     hosts = []
     counts = {READY: 0, BLOCKED: 0, UNKNOWN: 0}
 
     def add(host, item):
-        entry = checks.get(item["check"])
+        entry = by_check.get(item["check"])
         if entry is None:
-            title, fix = messages.texts(item["check"], lang)
-            entry = checks[item["check"]] = {"check": item["check"], "severity": item["severity"], "seed": item["seed"],
-                                             "title": title, "fix": fix, "hosts": []}
-        entry["hosts"].append({"host": host, "detail": messages.detail(item["check"], item["params"], lang)})
+            title, fix, short = checks.texts(item["check"], lang)
+            entry = by_check[item["check"]] = {"check": item["check"], "severity": item["severity"],
+                                               "source": checks.source_text(item["check"], lang),
+                                               "title": title, "fix": fix, "short": short, "hosts": []}
+        entry["hosts"].append({"host": host, "detail": checks.detail(item["check"], item["params"], lang)})
 
     per_host = {}
     for item in fleet_findings:
@@ -42,7 +42,7 @@ def build(targets, facts_by_host, findings_by_host, fleet_findings, lang, genera
     for host, role in targets:
         facts = facts_by_host.get(host)
         if facts is None:
-            found = [preflight.finding("unreachable", preflight.BLOCKER, "-", error=(errors or {}).get(host, ""))]
+            found = preflight.unreachable_findings((errors or {}).get(host, ""))
             status = UNKNOWN
         else:
             found = list(findings_by_host.get(host) or []) + per_host.get(host, [])
@@ -63,11 +63,11 @@ def build(targets, facts_by_host, findings_by_host, fleet_findings, lang, genera
         if not item.get("host"):
             add(FLEET, item)
     order = dict((severity, index) for index, severity in enumerate(preflight.SEVERITY_ORDER))
-    ordered = sorted(checks.values(), key=lambda c: (order.get(c["severity"], 9), c["check"]))
+    ordered = sorted(by_check.values(), key=lambda c: (order.get(c["severity"], 9), c["check"]))
     columns = [c["check"] for c in ordered if any(h["host"] != FLEET for h in c["hosts"])]
     fleet_blockers = [c for c in ordered if c["severity"] == preflight.BLOCKER]
     return {
-        "title": "Apex One upgrade preflight" if lang == "en" else "Apex One バージョンアップ事前確認",
+        "title": words["report"]["title"],
         "lang": lang,
         "generated_at": generated_at,
         "meta": meta or {},
@@ -75,7 +75,7 @@ def build(targets, facts_by_host, findings_by_host, fleet_findings, lang, genera
                     "unknown": counts[UNKNOWN], "blocker_checks": len(fleet_blockers),
                     "fleet_blocked": bool(fleet_blockers)},
         "checks": ordered,
-        "columns": [{"check": c, "title": checks[c]["title"], "short": messages.short(c, lang),
-                     "severity": checks[c]["severity"]} for c in columns],
+        "columns": [{"check": c, "title": by_check[c]["title"], "short": by_check[c]["short"],
+                     "severity": by_check[c]["severity"]} for c in columns],
         "hosts": hosts,
     }

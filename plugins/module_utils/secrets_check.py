@@ -13,7 +13,7 @@ from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
 
 
 def forbidden_password_characters(password, forbidden=catalog.SQL_PASSWORD_FORBIDDEN):
-    """The seed000 item 3 characters present in `password`, in catalog order (no duplicates)."""
+    """The KA-0012615 item 3 characters present in `password`, in catalog order (no duplicates)."""
     text = password or ""
     return [char for char in forbidden if char in text]
 
@@ -27,7 +27,7 @@ def mask(secret):
 
 
 def activation_code_status(code, pattern=catalog.ACTIVATION_CODE_PATTERN):
-    """seed000 item 1: is this the current 37-character activation code form?
+    """KA-0012615 item 1: is this the current 37-character activation code form?
 
     Returns `valid` and a masked description; the code is upper-cased and trimmed first
     because codes are often pasted from mail in lower case or with spaces around them.

@@ -12,7 +12,7 @@ short_description: Keep a copy of the server authentication certificate (OfficeS
 version_added: 0.1.0
 description:
   - From XG build 5684 and Apex One build 8378 the server authentication certificate can no longer be exported
-    (seed 000 item 10). If the server is rebuilt without it, every agent must be reinstalled. This module copies
+    (KA-0012615 item 10). If the server is rebuilt without it, every agent must be reinstalled. This module copies
     C(<install folder>\AuthCertBackup\OfficeScanAuth.dat) to C(<dest>/<inventory_hostname>/OfficeScanAuth.dat) on
     the controller, mode 0600, with its SHA-256 beside it.
   - Looks beside the C(PCCSRV) folder the server's registry names, then in the default install folders of 64-bit

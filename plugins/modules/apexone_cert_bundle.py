@@ -12,7 +12,7 @@ short_description: Check a folder of certificate files on the controller against
 version_added: 0.1.0
 description:
   - Offline hosts need the root and intermediate certificates of the Trend Micro article installed by hand
-    (seed 003, method 2). Ops collect the files on an online host with C(CertUtil -syncWithWU <folder>) and carry
+    (KA-0001268, method 2). Ops collect the files on an online host with C(CertUtil -syncWithWU <folder>) and carry
     them in. This module reads that folder on the controller before anything is installed.
   - Reads PEM and DER files, computes each certificate's SHA-1 thumbprint with C(cryptography), and maps it to the
     required list (by thumbprint; intermediates with no known thumbprint by subject common name).

@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Reads the C(LocalMachine\Root) and C(LocalMachine\CA) certificate stores of a Windows host in one
     remote execution and compares them, on the controller, with the certificates the Trend Micro article
-    on digital signature checks lists (the 13 root and 5 intermediate certificates; seed 003, method 2).
+    on digital signature checks lists (the 13 root and 5 intermediate certificates; KA-0001268, method 2).
   - Reports which are present, missing, expired (still counted as present, files signed while they were
     valid keep verifying) or installed in the wrong store.
   - Intermediate certificates whose thumbprint is not known (C(DigiCertEVCodeSigningCA.crt)) or only
@@ -107,7 +107,7 @@ ansible_facts:
               thumbprint: 91c6d6ee3e8ac86384e548c299295c756c817b81
               store: Root
               file: 91c6d6ee3e8ac86384e548c299295c756c817b81.crt
-              source: seed003 method 2 (added 2022-10-05, CP 11110)
+              source: KA-0001268 method 2 (added 2022-10-05, CP 11110)
         expired:
           description: Present certificates past their expiry date (still counted as present).
           type: list

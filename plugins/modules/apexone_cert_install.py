@@ -11,7 +11,7 @@ module: apexone_cert_install
 short_description: Install the runbook's missing root and intermediate certificates from a checked bundle
 version_added: 0.1.0
 description:
-  - Installs certificates of the Trend Micro article (seed 003, method 2) from a folder on the controller into
+  - Installs certificates of the Trend Micro article (KA-0001268, method 2) from a folder on the controller into
     C(LocalMachine\Root) or C(LocalMachine\CA), each into the store the article names, then reads the stores back
     and sets C(apexone_certificates) as M(apexone.upgrade.apexone_cert_facts) does. One remote execution.
   - A certificate already in its store (same thumbprint) is left as it is. Nothing is ever removed; a certificate
@@ -42,7 +42,7 @@ attributes:
 notes:
   - Chosen over M(ansible.windows.win_certificate_store), which needs one module run and one file copy per
     certificate; here all of them travel in one execution.
-  - After installing certificates on the SERVER, rename its C(*_Invalid) files back (seed 003); builds 9565 and
+  - After installing certificates on the SERVER, rename its C(*_Invalid) files back (KA-0001268); builds 9565 and
     later do it by themselves at their next check.
 seealso:
   - module: apexone.upgrade.apexone_cert_bundle

@@ -32,7 +32,7 @@ options:
     choices: [auto, server, agent, both]
     default: auto
   region:
-    description: The region whose destinations the server must reach (seed 000 item 5).
+    description: The region whose destinations the server must reach (KA-0012615 item 5).
     type: str
     default: jp
   extra_endpoints:
@@ -60,7 +60,7 @@ options:
     type: str
   post_upgrade:
     description:
-      - Also judge the host as it must be after the server upgrade (seed 000 items 4, 7, 11) and set
+      - Also judge the host as it must be after the server upgrade (KA-0012615 items 4, 7, 11) and set
         C(apexone_post_upgrade). On the server this adds the C(iServiceSrv\iVP) and C(iAC) folders to the read.
     type: bool
     default: false
@@ -111,13 +111,13 @@ ansible_facts:
       elements: dict
     apexone_findings:
       description: The checks this host fails, each with C(check), C(severity) (V(blocker), V(warning), V(info),
-        V(manual)), C(seed) (the article item) and C(params).
+        V(manual)), C(source) (the Trend Micro article and item a user can look up) and C(params).
       type: list
       elements: dict
       sample:
         - check: sha2_updates
           severity: blocker
-          seed: seed000 item 9
+          source: KA-0012615 item 9
           params: {os: Windows 7 SP1, any_of: [KB3033929, KB4490628]}
 msg:
   description: The blockers of this host, in one line.

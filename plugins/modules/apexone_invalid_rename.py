@@ -12,7 +12,7 @@ short_description: Rename the server's *_Invalid files back once the certificate
 version_added: 0.1.0
 description:
   - When the server cannot verify a file's digital signature it renames it to C(<name>_Invalid) (for example
-    C(PCCSRV\Admin\TmUpdate.dll_Invalid)). After the certificates are fixed, the Trend Micro article (seed 003,
+    C(PCCSRV\Admin\TmUpdate.dll_Invalid)). After the certificates are fixed, the Trend Micro article (KA-0001268,
     "ファイルのリネーム") asks to rename each back. This module does that under the server's install folder.
   - One remote execution lists (or the listing of M(apexone.upgrade.apexone_facts) is reused through O(facts)), the
     controller plans each rename, and one execution performs exactly the planned renames with C(-LiteralPath),
@@ -58,7 +58,7 @@ attributes:
     support: full
 notes:
   - A file that cannot be renamed (locked by a service, access denied) is reported in C(failed_files) and the task fails
-    after the other renames are done. Stop the service that holds it (seed 000 item 11, KA-0000580) and run again.
+    after the other renames are done. Stop the service that holds it (KA-0012615 item 11, KA-0000580) and run again.
 seealso:
   - module: apexone.upgrade.apexone_cert_install
   - name: Certificates the digital signature check needs (Trend Micro, Japanese)

@@ -12,7 +12,7 @@ short_description: Block or allow Hotfix and program upgrade delivery to a Virus
 version_added: 0.1.0
 description:
   - Sets C(NoProgramUpgrade) (REG_DWORD) under the agent's C(CurrentVersion\Misc.) key, the setting the
-    upgrade article (seed 000 item 6) asks to check on agents before the server upgrade. C(1) means no
+    upgrade article (KA-0012615 item 6) asks to check on agents before the server upgrade. C(1) means no
     Hotfix and no upgrade program is delivered; C(0) means they are.
   - Uses C(HKLM\SOFTWARE\WOW6432Node\TrendMicro\PC-cillinNTCorp\CurrentVersion\Misc.) on 64-bit Windows and
     C(HKLM\SOFTWARE\TrendMicro\PC-cillinNTCorp\CurrentVersion\Misc.) on 32-bit Windows, each opened in an
@@ -57,9 +57,9 @@ attributes:
   diff_mode:
     support: full
 notes:
-  - Make the console setting of seed 000 item 6 as well (update settings, components agents update = pattern
+  - Make the console setting of KA-0012615 item 6 as well (update settings, components agents update = pattern
     files only). This module covers the agent side, which the article asks to check on agents that matter.
-  - After the server upgrade even blocked XG agents show Apex One service display names (seed 000 item 7);
+  - After the server upgrade even blocked XG agents show Apex One service display names (KA-0012615 item 7);
     judge an agent by C(agent_version), never by a service name.
   - One remote execution per host. It is not retried if the connection drops; re-run the task, it is idempotent.
 seealso:

@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Runs on the controller. Reads every target host's C(apexone_host) and C(apexone_findings) (set by
     M(apexone.upgrade.apexone_facts)), adds the checks across the fleet, and writes one HTML page and one JSON file.
-  - "Fleet checks: the activation code (seed 000 item 1) and the SQL Server password (item 3), read from the
+  - "Fleet checks: the activation code (KA-0012615 item 1) and the SQL Server password (item 3), read from the
     variables named by O(activation_code_var) and O(sql_password_var) so they never appear in task arguments or
     logs, and never whole in the report; agent and server versions (item 4); the server authentication certificate
     backup on the controller (item 10); service names (item 7), post-upgrade checks (item 11) and the behaviour

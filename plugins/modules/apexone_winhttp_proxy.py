@@ -11,7 +11,7 @@ module: apexone_winhttp_proxy
 short_description: Give WinHTTP the Internet Explorer proxy so Windows Update can deliver root certificates
 version_added: 0.1.0
 description:
-  - Method 1 of the Trend Micro article on certificates (seed 003). Hosts that reach the internet through a proxy
+  - Method 1 of the Trend Micro article on certificates (KA-0001268). Hosts that reach the internet through a proxy
     may still fail to fetch root certificates from Windows Update because WinHTTP has no proxy. This runs
     C(netsh winhttp import proxy source=ie) and reports WinHTTP's proxy before and after, in one remote execution.
 options: {}

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read a folder of certificate files on the controller and map it to the required list.
 
-Ops collect the files on an online host with ``CertUtil -syncWithWU`` (seed003 method 2) and carry
+Ops collect the files on an online host with ``CertUtil -syncWithWU`` (KA-0001268 method 2) and carry
 them in; this says, before anything is installed, what the bundle holds and what it lacks.
 Internal: not a public API.
 """
@@ -53,7 +53,7 @@ def read_bundle(folder: str, required: list, now: datetime.datetime | None = Non
                           "(pip install cryptography, or requirements.txt of this collection): %s" % CRYPTOGRAPHY_ERROR)
     if not folder or not os.path.isdir(folder):
         raise BundleError("certificate bundle folder %r does not exist: collect the files with "
-                          "'CertUtil -syncWithWU <folder>' on an online host (seed 003, method 2) and copy them "
+                          "'CertUtil -syncWithWU <folder>' on an online host (KA-0001268, method 2) and copy them "
                           "to the controller, then give that folder" % (folder,))
     now = now or datetime.datetime.now(datetime.timezone.utc)
     certs, unreadable = [], []

@@ -10,22 +10,9 @@ import os
 
 import jinja2
 
-TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
+from ansible_collections.apexone.upgrade.plugins.module_utils import checks
 
-LABELS = {
-    "ja": {"generated": "作成日時", "hosts": "ホスト", "ready": "準備完了", "blocked": "ブロッカーあり", "unknown": "未確認",
-           "fleet_ready": "バージョンアップの準備ができています", "fleet_blocked": "ブロッカーを解消するまでバージョンアップしないでください",
-           "blockers": "ブロッカー (チェック別)", "other": "警告・手動確認・情報", "matrix": "ホスト × チェック",
-           "fix": "対処", "seed": "出典", "role": "役割", "status": "状態", "os": "OS", "agent": "エージェント",
-           "server": "サーバ", "none": "なし", "fleet": "(全体)",
-           "severity": {"blocker": "ブロッカー", "warning": "警告", "manual": "手動確認", "info": "情報"}},
-    "en": {"generated": "Generated", "hosts": "Hosts", "ready": "Ready", "blocked": "Blocked", "unknown": "Unknown",
-           "fleet_ready": "The fleet is ready for the upgrade", "fleet_blocked": "Do not upgrade until the blockers are cleared",
-           "blockers": "Blockers, by check", "other": "Warnings, manual checks, information", "matrix": "Hosts by checks",
-           "fix": "Fix", "seed": "Source", "role": "Role", "status": "Status", "os": "OS", "agent": "Agent",
-           "server": "Server", "none": "none", "fleet": "(fleet)",
-           "severity": {"blocker": "Blocker", "warning": "Warning", "manual": "Manual check", "info": "Info"}},
-}
+TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 
 _ENV = None
 
@@ -39,7 +26,7 @@ def _environment():
 
 
 def render_html(report: dict) -> str:
-    return _environment().get_template("preflight_report.html.j2").render(r=report, L=LABELS[report["lang"]])
+    return _environment().get_template("preflight_report.html.j2").render(r=report, L=checks.words(report["lang"])["report"])
 
 
 def write(report: dict, folder: str, stem: str) -> dict:

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""block_hotfix.yml and release_hotfix_block.yml end to end on the lab (seed000 items 6 and 7)."""
+"""block_hotfix.yml and release_hotfix_block.yml end to end on the lab (KA-0012615 items 6 and 7)."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def test_release_in_waves_reports_agents_still_on_xg(tmp_path):
 
 def test_console_reminder_comes_from_the_catalog(first):
     from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
-    reminder = first.result("Make the console setting too (seed 000 item 6)", "localhost")["msg"]
+    reminder = first.result("Make the console setting too (KA-0012615 item 6)", "localhost")["msg"]
     assert reminder[0] == "Console: " + catalog.CONSOLE_UPDATE_SETTING["ja"]
 
 

@@ -74,7 +74,7 @@ def test_summary_and_fleet_checks(lab_run):
     for check in ("activation_code_unchecked", "sql_password_unchecked", "behaviour_monitoring", "service_names",
                   "post_upgrade_checks"):
         assert fleet[check]["hosts"][0]["host"] == "(fleet)"
-    assert fleet["unsupported_os"]["seed"] == "seed000 item 2"
+    assert fleet["unsupported_os"]["source"] == "KA-0012615 事項 2"  # the article a user can look up
     assert "セットアップが進みません" in fleet["unsupported_os"]["fix"]  # Japanese by default
 
 

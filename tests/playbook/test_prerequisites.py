@@ -47,7 +47,7 @@ def test_hosts_with_every_certificate_are_not_touched(runs):
 
 def test_sha2_updates_are_reported_not_installed(runs):
     dummy, first, dummy2 = runs
-    msg = first.result("Report SHA-2 code signing updates to install (seed 000 item 9; nothing is installed)",
+    msg = first.result("Report SHA-2 code signing updates to install (KA-0012615 item 9; nothing is installed)",
                        "agent-win7-sp1-nokb")["msg"]
     assert msg.startswith("Windows 7 SP1 needs one of KB3033929, KB4490628")
 
@@ -56,7 +56,7 @@ def test_server_certificate_kept_on_the_controller(runs):
     path, first, dummy = runs
     kept = path / "backups" / "apexone-srv" / "OfficeScanAuth.dat"
     assert kept.exists() and stat.S_IMODE(os.stat(kept).st_mode) == 0o600
-    result = first.result("Keep a copy of the server authentication certificate on the controller (seed 000 item 10)",
+    result = first.result("Keep a copy of the server authentication certificate on the controller (KA-0012615 item 10)",
                           "apexone-srv")
     assert result["changed"] and (path / "backups" / "apexone-srv" / "OfficeScanAuth.dat.sha256").read_text().startswith(
         result["sha256"])
@@ -139,7 +139,7 @@ def test_ie_proxy_imported_into_winhttp(tmp_path):
     extra = dict(_vars(tmp_path), apexone_import_ie_proxy=True)
     run = labrun.run_playbook(PLAYBOOK, tmp_path / "lab", extra_vars=extra, limit="agent-missing-certs,agent-win10-64,localhost")
     assert run.rc == 0, run.stdout[-2000:]
-    result = run.result("Give WinHTTP the IE proxy where certificates are missing (seed 003 method 1)", "agent-missing-certs")
+    result = run.result("Give WinHTTP the IE proxy where certificates are missing (KA-0001268 method 1)", "agent-missing-certs")
     assert result["changed"] and result["before"]["direct"] and result["after"]["proxy"] == "proxy.corp.example:8080"
-    assert run.result("Give WinHTTP the IE proxy where certificates are missing (seed 003 method 1)",
+    assert run.result("Give WinHTTP the IE proxy where certificates are missing (KA-0001268 method 1)",
                       "agent-win10-64").get("skipped")  # a host with every certificate is left alone

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""verify_post_upgrade.yml end to end on the post-upgrade lab (seed003 rename; seed000 items 4, 7, 11)."""
+"""verify_post_upgrade.yml end to end on the post-upgrade lab (KA-0001268 rename; KA-0012615 items 4, 7, 11)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ansible_collections.apexone.upgrade.tests.playbook import labrun
 
 PLAYBOOK = "playbooks/verify_post_upgrade.yml"
 INVENTORY = os.path.join(labrun.LAB, "inventory_post_upgrade.yml")
-RENAME = "Rename the server's *_Invalid files back (seed 003)"
+RENAME = "Rename the server's *_Invalid files back (KA-0001268)"
 ROOT = "C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\PCCSRV\\"
 
 
@@ -77,7 +77,7 @@ def test_checks_and_information(runs):
     iac = next(p for p in summary["passed"] if p["check"] == "folder iAC")
     assert "spelled iServiceSvr" in iac["detail"]
     info = dict(((i["host"], i["check"]), i["detail"]) for i in summary["information"])
-    assert "expected after the server upgrade (seed 000 item 7)" in info[("agent-xg-renamed", "service_names")]
+    assert "expected after the server upgrade (KA-0012615 item 7)" in info[("agent-xg-renamed", "service_names")]
     assert ("agent-apexone", "service_names") not in info  # an upgraded agent's names are no news
 
 

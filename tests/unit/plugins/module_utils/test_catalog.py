@@ -44,7 +44,7 @@ def test_intermediates_are_the_articles_intermediate_files():
 
 def test_every_entry_names_its_source_and_can_be_recognised():
     for cert in catalog.CERTIFICATES:
-        assert cert["source"].startswith(catalog.SEED_CERTS)
+        assert cert["source"].startswith(catalog.CERT_ARTICLE)
         assert cert["thumbprint"] or cert["subject_cn"]
         assert cert["match"] in ("thumbprint", "thumbprint_or_cn")
         if cert["thumbprint"]:

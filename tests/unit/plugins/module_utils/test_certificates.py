@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""seed003: which certificates a host needs and how its stores measure up."""
+"""KA-0001268: which certificates a host needs and how its stores measure up."""
 
 from __future__ import annotations
 

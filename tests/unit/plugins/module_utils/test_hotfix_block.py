@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""seed000 items 6 and 7: the block plan, the reading of the answer, the two-week rule."""
+"""KA-0012615 items 6 and 7: the block plan, the reading of the answer, the two-week rule."""
 
 from __future__ import annotations
 

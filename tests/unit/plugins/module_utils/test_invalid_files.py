@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""seed003 file rename: the plan and the refusal of dangerous folders."""
+"""KA-0001268 file rename: the plan and the refusal of dangerous folders."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_plan_renames_skips_and_excludes():
     assert skipped["tmssclient.dll_Invalid"]["existing"] == {"size": 8, "modified": "2026-11-21T03:00:00Z", "is_dir": None}
     assert "folders are never renamed" in skipped["Temp_Invalid"]["reason"]
     assert sorted(e["path"].split("\\")[-1] for e in planned["excluded"]) == ["config_invalid_syntax.php", "invalid.gif"]
-    assert all("named in seed 003" in e["reason"] for e in planned["excluded"])
+    assert all("named in KA-0001268" in e["reason"] for e in planned["excluded"])
 
 
 def test_other_lookalikes_are_kept_too():

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""seed000 items 1 and 3, with the rule that no result ever contains the secret."""
+"""KA-0012615 items 1 and 3, with the rule that no result ever contains the secret."""
 
 from __future__ import annotations
 

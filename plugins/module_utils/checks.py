@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every check of the preflight, in one place: code, severity, source, and the words of each language.
+
+A check is one entry in CHECKS (here) plus one entry per language in words/<lang>.yml (title, fix,
+short, detail, and optional `more`), plus one function in preflight.py decorated with
+``@finds("<code>", <scope>)`` that yields the parameters of each finding. Nothing else.
+
+`source` names what a user can look up: the Trend Micro article and, where it has one, its item.
+`params` are the parameters each finding carries; every detail format may use only these.
+There is no fallback: a check without words in a language, or a finding with an undeclared
+parameter, is an error (and a unit test fails).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import io
+import os
+import string
+
+from ansible.module_utils.common.yaml import yaml_load
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+
+BLOCKER, WARNING, INFO, MANUAL = "blocker", "warning", "info", "manual"
+SEVERITY_ORDER = (BLOCKER, WARNING, MANUAL, INFO)
+
+LANGUAGES = ("ja", "en")
+WORDS_DIR = os.path.join(os.path.dirname(__file__), "words")
+_WORDS = {}  # lang -> the words of words/<lang>.yml, read once, on the controller, when a report needs them
+
+
+def _item(number):
+    return (catalog.UPGRADE_ARTICLE, "item", number)
+
+
+def _cert(part=None, number=None):
+    return (catalog.CERT_ARTICLE, part, number)
+
+
+def _check(severity, source, params=()):
+    return {"severity": severity, "source": source, "params": tuple(params)}
+
+
+# code -> severity (the usual one: a finder may raise or lower it for one finding), source
+# (article, part, number), params.
+CHECKS = {
+    "unreachable": _check(BLOCKER, (), ["error"]),
+    "activation_code": _check(BLOCKER, [_item(1)], ["masked"]),
+    "activation_code_unchecked": _check(MANUAL, [_item(1)]),
+    "sql_password": _check(BLOCKER, [_item(3)], ["characters"]),
+    "sql_password_unchecked": _check(MANUAL, [_item(3)]),
+    "unsupported_os": _check(BLOCKER, [_item(2)], ["os", "version"]),
+    "sha2_updates": _check(BLOCKER, [_item(9)], ["os", "any_of"]),
+    "certificates": _check(BLOCKER, [_cert(), _item(8)], ["missing", "files", "wrong_store"]),
+    "winhttp_direct": _check(WARNING, [_cert("method", 1)]),
+    "no_agent": _check(WARNING, [_item(6)], ["registry_path"]),
+    "hotfix_block": _check(BLOCKER, [_item(6)], ["value", "kind"]),
+    "hotfix_block_age": _check(BLOCKER, [_item(6)], ["days", "earliest", "counted_from_today"]),
+    "server_not_found": _check(BLOCKER, [_item(10)], ["registry_path"]),
+    "auth_backup_on_server": _check(WARNING, [_item(10)], ["path", "build", "limit"]),
+    "auth_backup_on_controller": _check(BLOCKER, [_item(10)], ["server"]),
+    "invalid_files": _check(WARNING, [_cert("rename")], ["count", "sample", "self_renames"]),
+    "network": _check(WARNING, [_item(5)], ["host", "port", "dns", "tcp"]),
+    "version_mix": _check(WARNING, [_item(4)], ["agents", "servers"]),
+    "service_names": _check(INFO, [_item(7)], ["count"]),
+    "post_upgrade_checks": _check(INFO, [_item(11)]),
+    "behaviour_monitoring": _check(MANUAL, [_item(12)], ["settings"]),
+    "no_agents_in_inventory": _check(WARNING, [_item(2)]),
+    "no_server_in_inventory": _check(WARNING, [_item(10)]),
+}
+
+
+def words(lang):
+    """All words of `lang` (report labels and checks). Unknown language: ValueError saying what to use."""
+    if lang not in LANGUAGES:
+        raise ValueError("apexone_report_lang must be one of %s, got %r" % (", ".join(LANGUAGES), lang))
+    if lang not in _WORDS:
+        with io.open(os.path.join(WORDS_DIR, "%s.yml" % lang), encoding="utf-8") as handle:
+            _WORDS[lang] = yaml_load(handle)
+    return _WORDS[lang]
+
+
+def source_text(check, lang):
+    """Where a check comes from, as a user looks it up: 'KA-0012615 item 6' (English) / 'KA-0012615 事項 6'."""
+    parts = words(lang)["source"]
+    texts = []
+    for article, part, number in CHECKS[check]["source"]:
+        texts.append(article if part is None else "%s %s" % (article, parts[part].format(n=number)))
+    return " / ".join(texts) or "-"
+
+
+def _show(value, lang):
+    if value is None:
+        return words(lang)["report"]["not_set"]
+    if isinstance(value, dict):
+        return ", ".join("%s x%s" % item for item in sorted(value.items())) or "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value) or "-"
+    return str(value)
+
+
+def detail(check, params, lang):
+    """One line about this finding's specifics in `lang`: the detail format, then each `more` part whose parameter is set."""
+    entry = words(lang)["checks"][check]
+    shown = dict((name, _show((params or {}).get(name), lang)) for name in CHECKS[check]["params"])
+    text = entry["detail"].format(**shown)
+    for name, more in sorted((entry.get("more") or {}).items()):
+        if (params or {}).get(name):
+            text += more.format(**shown)
+    return text
+
+
+def texts(check, lang):
+    """title, fix, short of a check in `lang`."""
+    entry = words(lang)["checks"][check]
+    return entry["title"], entry["fix"], entry["short"]
+
+
+def format_fields(text):
+    """The parameter names a format string uses."""
+    return set(name for dummy, name, dummy2, dummy3 in string.Formatter().parse(text) if name)
