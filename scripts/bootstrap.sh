@@ -7,10 +7,14 @@ cd "$ROOT"
 python=${PYTHON:-python3}
 
 # Debian tools the checks use: shellcheck (ansible-test sanity), the CA bundle (real certificates
-# for the tests). Installed only when missing and when we may.
+# for the tests), Samba as an Active Directory domain controller (the real directory the inventory
+# tests query; ldb-tools loads computer objects in bulk). Installed only when missing and when we may.
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ -d /usr/share/ca-certificates/mozilla ] || missing+=(ca-certificates)
+for tool in samba:samba samba-tool:samba-ad-dc ldbadd:ldb-tools wbinfo:winbind; do
+    command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool#*:}")
+done
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing ${missing[*]} from Debian"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, preflight, report
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, coverage, preflight, report
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
@@ -25,6 +25,11 @@ class ActionModule(ApexOneAction):
         "name": {"type": "str", "default": "preflight"},
         "activation_code_var": {"type": "str", "default": "apexone_activation_code"},
         "sql_password_var": {"type": "str", "default": "apexone_sql_password"},
+        "server_agents": {"type": "list", "elements": "dict"},
+        "directory_group": {"type": "str", "default": "apexone_directory"},
+        "directory_vars": {"type": "dict", "default": {}},
+        "directory_required": {"type": "bool", "default": False},
+        "export_os_names": {"type": "list", "elements": "dict"},
     }
 
     def act(self, args, task_vars):
@@ -45,14 +50,31 @@ class ActionModule(ApexOneAction):
         for server in servers:
             path = os.path.join(args["backup_dir"], server, "OfficeScanAuth.dat") if args["backup_dir"] else None
             backups[server] = path if path and os.path.isfile(path) else None
+        directory_hosts = list(groups.get(args["directory_group"]) or [])
+        if args["directory_required"] and not directory_hosts:
+            raise ValueError(
+                "no computer came from Active Directory: the inventory group %s is empty. The microsoft.ad.ldap "
+                "inventory source failed or found nothing: look above for 'Failed to parse' (INVALID_CREDENTIALS = "
+                "wrong bind password), check with `ansible-inventory -i <your>.microsoft.ad.ldap.yml --graph`, or set "
+                "ANSIBLE_INVENTORY_UNPARSED_FAILED=true to stop at once" % args["directory_group"])
+        directory = [coverage.directory_record(name, hostvars.get(name) or {}, args["directory_vars"])
+                     for name in directory_hosts if name not in servers]
+        probed = {}
+        for name in agents:
+            values = hostvars.get(name) or {}
+            probed[name] = {"facts": facts.get(name), "names": [values.get("ansible_host")]}
+        cov = coverage.evaluate([a for a in agents if a not in servers], probed, directory,
+                                server_agents=args["server_agents"], export_os_names=args["export_os_names"])
         # The secrets are read from variables, never passed as task arguments, so no log can show them.
         fleet = preflight.fleet_findings(facts, servers, agents,
                                          activation_code=self._secret(task_vars, args["activation_code_var"]),
                                          sql_password=self._secret(task_vars, args["sql_password_var"]),
                                          controller_backups=backups)
+        fleet += preflight.coverage_findings(cov)
         now = datetime.datetime.now(datetime.timezone.utc)
         model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                             meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=errors)
+                             meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=errors,
+                             coverage=cov)
         stem = "%s-%s" % (args["name"], now.strftime("%Y%m%d-%H%M%S"))
         counter = 1
         while os.path.exists(os.path.join(args["report_dir"], stem + ".json")):

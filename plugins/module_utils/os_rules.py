@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
 
 
@@ -76,3 +78,92 @@ def missing_updates(version, product_type, installed, build=None, rules=catalog.
             found = [kb for kb in wanted if kb in have]
             return {"os": rule["name"], "any_of": wanted, "found": found, "satisfied": bool(found)}
     return None
+
+
+# --- Hosts that are not contacted: Active Directory computer objects and the server's agent list ---
+
+# operatingSystemVersion as directories hold it: "6.1 (7601)" (what Windows writes) or "6.1.7601".
+_DIRECTORY_VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\s*\(\s*(\d+)\s*\)|\.(\d+))?\s*$")
+_SERVICE_PACK = re.compile(r"(?:service\s*pack|\bsp)\s*(\d+)", re.IGNORECASE)
+
+
+def parse_directory_version(text):
+    """'6.1 (7601)' or '6.1.7601' or '6.1' -> (6, 1, 7601 or None); anything else is a ValueError."""
+    match = _DIRECTORY_VERSION.match(str(text or ""))
+    if not match:
+        raise ValueError("operatingSystemVersion %r is neither 'major.minor (build)' nor 'major.minor.build'" % (text,))
+    build = match.group(3) or match.group(4)
+    return int(match.group(1)), int(match.group(2)), None if build is None else int(build)
+
+
+def service_pack_number(text):
+    """'Service Pack 1' / 'SP2' / 'サービス パック 1'-free forms -> 1 / 2; None when there is none."""
+    match = _SERVICE_PACK.search(str(text or ""))
+    return int(match.group(1)) if match else None
+
+
+def directory_product_type(operating_system):
+    """Client or server from AD's operatingSystem ('Windows Server 2008 R2 Enterprise' -> server).
+
+    Windows writes this attribute itself, in English, whatever the display language; it is the only
+    client/server hint a computer object has. None when the attribute is empty.
+    """
+    text = str(operating_system or "").strip()
+    if not text:
+        return None
+    return catalog.PRODUCT_SERVER if "server" in text.lower() else catalog.PRODUCT_WORKSTATION
+
+
+def classify(major, minor, build, product_type, service_pack=None, rules=catalog.UNSUPPORTED_OS):
+    """Decide one host from version parts: {'known', 'unsupported', 'reason'}.
+
+    `known` is False when the data cannot decide (no product type where client and server differ);
+    an unknown OS blocks the upgrade like an unsupported one (KA-0012615 item 2: one agent is enough).
+    """
+    if build is None:
+        build = catalog.SERVICE_PACK_BUILDS.get((major, minor), {}).get(service_pack_number(service_pack))
+    version = "%d.%d" % (major, minor) + ("" if build is None else ".%d" % build)
+    types = [product_type] if product_type is not None else [catalog.PRODUCT_WORKSTATION, catalog.PRODUCT_SERVER]
+    names = [unsupported_os(version, kind, rules=rules) for kind in types]
+    if len(set(names)) > 1 and None in names:
+        return {"known": False, "unsupported": None, "version": version,
+                "reason": "version %s is unsupported as a client but not as a server, and the source does not say which"
+                          % version}
+    name = " or ".join(sorted(set(names))) if all(names) else None  # both editions blocked: still a decision
+    return {"known": True, "unsupported": name, "version": version, "reason": None}
+
+
+def classify_directory(operating_system, version, service_pack=None, rules=catalog.UNSUPPORTED_OS):
+    """One AD computer object (operatingSystem, operatingSystemVersion, operatingSystemServicePack)."""
+    if not str(version or "").strip():
+        return {"known": False, "unsupported": None, "version": None,
+                "reason": "the computer object has no operatingSystemVersion"}
+    try:
+        major, minor, build = parse_directory_version(version)
+    except ValueError as exc:
+        return {"known": False, "unsupported": None, "version": str(version), "reason": str(exc)}
+    return classify(major, minor, build, directory_product_type(operating_system), service_pack, rules)
+
+
+def classify_text(text, names=catalog.EXPORT_OS_NAMES, rules=catalog.UNSUPPORTED_OS):
+    """The OS column of the console's agent list (a display string, the weakest source).
+
+    A version in the text ('6.1.7601', '6.1 (7601)') wins; else the first entry of `names` whose
+    pattern matches (a documented, overridable table). Nothing matched -> not known.
+    """
+    value = str(text or "").strip()
+    if not value:
+        return {"known": False, "unsupported": None, "version": None, "reason": "the OS column is empty"}
+    server = catalog.PRODUCT_SERVER if re.search(r"server", value, re.IGNORECASE) else catalog.PRODUCT_WORKSTATION
+    found = re.search(r"(\d+)\.(\d+)(?:\.(\d+)|\s*\(\s*(\d+)\s*\))?", value)
+    if found and int(found.group(1)) in (5, 6, 10):
+        build = found.group(3) or found.group(4)
+        return classify(int(found.group(1)), int(found.group(2)), None if build is None else int(build), server, value,
+                        rules)
+    for entry in names:
+        if re.search(entry["pattern"], value, re.IGNORECASE):
+            major, minor = entry["version"]
+            kind = entry.get("product_type", server)
+            return classify(major, minor, entry.get("build"), kind, value, rules)
+    return {"known": False, "unsupported": None, "version": None,
+            "reason": "the OS %r is not one the export table knows (add it to apexone_export_os_names)" % value}

@@ -24,6 +24,7 @@ SEVERITY_ORDER = checks.SEVERITY_ORDER
 
 # Which facts a finder reads: any host's, an agent's, a server's, the whole fleet's, or none (unreachable).
 HOST, AGENT, SERVER, FLEET, UNREACHABLE = "host", "agent", "server", "fleet", "unreachable"
+COVERAGE = "coverage"  # every agent the server knows, with where its OS came from (coverage.evaluate)
 FINDERS = {}  # check code -> (scope, function), in the order findings are listed
 
 
@@ -55,7 +56,7 @@ def finding(check, severity=None, on_host=None, **params):
 def _run(scopes, ctx):
     found = []
     for check, (scope, function) in FINDERS.items():
-        if scope in scopes:
+        if set(scope if isinstance(scope, tuple) else (scope,)) & set(scopes):  # a finder may serve two scopes
             found.extend(finding(check, **params) for params in function(ctx))
     return found
 
@@ -176,6 +177,11 @@ def fleet_findings(hosts, servers, agents, activation_code=None, sql_password=No
                           "sql_password": sql_password, "controller_backups": controller_backups or {}})
 
 
+def coverage_findings(cov):
+    """What the coverage says about agents the probe did not read (coverage.evaluate's result)."""
+    return _run([COVERAGE], {"coverage": cov})
+
+
 def unreachable_findings(error):
     """What the report says about a host whose facts could not be read."""
     return _run([UNREACHABLE], {"error": error})
@@ -212,11 +218,30 @@ def _sha2_updates(ctx):
         yield {"os": sha2["os"], "any_of": sha2["any_of"]}
 
 
-@finds("unsupported_os", AGENT)
+@finds("unsupported_os", (AGENT, COVERAGE))
 def _unsupported_os(ctx):
+    if "coverage" in ctx:  # agents known from Active Directory or the server's list, not contacted
+        for agent in ctx["coverage"]["agents"]:
+            if agent["unsupported"] and not agent["contacted"]:  # a contacted host has its probe's finding
+                yield {"os": agent["unsupported"], "version": agent["version"], "on_host": agent["host"],
+                       "from_ad": agent["os_source"] == "ad", "from_export": agent["os_source"] == "export"}
+        return
     facts = ctx["facts"]
     if facts.get("unsupported_os"):
         yield {"os": facts["unsupported_os"], "version": facts["os"]["version"]}
+
+
+@finds("os_unknown", COVERAGE)
+def _os_unknown(ctx):
+    for agent in ctx["coverage"]["agents"]:
+        if agent["os_unknown"] and agent["inventory_name"] is None:  # an inventory host has its "unreachable"
+            yield {"why": agent["why_unknown"], "on_host": agent["host"]}
+
+
+@finds("directory_mismatch", COVERAGE)
+def _directory_mismatch(ctx):
+    for item in ctx["coverage"]["mismatches"]:
+        yield {"probe": item["probe"], "ad": item["ad"], "ad_name": item["ad_name"], "on_host": item["host"]}
 
 
 @finds("no_agent", AGENT)

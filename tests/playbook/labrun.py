@@ -46,8 +46,9 @@ class Run:
 def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, limit=None, inventory=None, env=None,
                  cwd=None):
     path = playbook if os.path.isabs(playbook) else os.path.join(helpers.ROOT, playbook)
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path,
-               "-i", inventory or os.path.join(LAB, "inventory.yml")]
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
+    for source in ([inventory] if isinstance(inventory, str) else inventory or [os.path.join(LAB, "inventory.yml")]):
+        command += ["-i", str(source)]  # several sources: the lab and a directory (microsoft.ad.ldap)
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     if check:

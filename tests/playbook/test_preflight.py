@@ -66,7 +66,7 @@ def test_each_lab_host_has_exactly_the_findings_its_state_implies(lab_run, host,
 def test_summary_and_fleet_checks(lab_run):
     path, dummy = lab_run
     model = _report(path)
-    assert model["summary"] == {"hosts": 8, "ready": 2, "blocked": 6, "unknown": 0, "blocker_checks": 5,
+    assert model["summary"] == {"hosts": 8, "ready": 2, "blocked": 6, "unknown": 0, "not_contacted": 0, "blocker_checks": 5,
                                 "fleet_blocked": True}
     severities = [c["severity"] for c in model["checks"]]
     assert severities == sorted(severities, key=["blocker", "warning", "manual", "info"].index)  # blockers first

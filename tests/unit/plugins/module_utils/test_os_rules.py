@@ -68,3 +68,72 @@ def test_sha2_updates(version, product_type, installed, os_name, satisfied):
     ("10.0.19045", WORKSTATION), ("6.3.9600", SERVER), ("6.1.7600", WORKSTATION), ("6.0.6001", SERVER)])
 def test_sha2_rule_does_not_apply(version, product_type):
     assert os_rules.missing_updates(version, product_type, []) is None
+
+
+# --- Hosts not contacted: AD computer objects and the console's OS column (issue 11) ---
+
+@pytest.mark.parametrize("text, expected", [
+    ("6.1 (7601)", (6, 1, 7601)), ("6.1.7601", (6, 1, 7601)), ("10.0 (19045)", (10, 0, 19045)),
+    (" 5.2 ( 3790 ) ", (5, 2, 3790)), ("6.1", (6, 1, None)),
+])
+def test_both_directory_version_forms(text, expected):
+    assert os_rules.parse_directory_version(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "4.17.12-Debian", "6", "Windows 7", None])
+def test_unreadable_directory_version(bad):
+    with pytest.raises(ValueError, match="operatingSystemVersion"):
+        os_rules.parse_directory_version(bad)
+
+
+@pytest.mark.parametrize("os_name, version, sp, expected", [
+    ("Windows XP Professional", "5.1 (2600)", "Service Pack 3", "Windows XP"),
+    ("Windows XP Professional x64 Edition", "5.2 (3790)", "Service Pack 2", "Windows XP x64"),
+    ("Windows Server 2003", "5.2 (3790)", "Service Pack 2", "Windows Server 2003"),
+    ("Windows Server 2003 R2", "5.2.3790", None, "Windows Server 2003"),
+    ("Windows 2000 Professional", "5.0 (2195)", "Service Pack 4", "Windows 2000"),
+    ("Windows 2000 Server", "5.0 (2195)", None, "Windows 2000"),
+    ("Windows Vista\u2122 Business", "6.0 (6002)", "Service Pack 2", "Windows Vista"),
+    ("Windows Server\u00ae 2008 Standard", "6.0 (6003)", "Service Pack 2", "Windows Server 2008"),
+    ("Windows 7 Professional", "6.1 (7600)", None, "Windows 7 without SP1"),
+    ("Windows 7 Professional", "6.1.7601", "Service Pack 1", None),
+    ("Windows 7 Professional", "6.1", "Service Pack 1", None),  # no build: the service pack says 7601
+    ("Windows 7 Professional", "6.1", None, "Windows 7 without SP1"),  # nothing proves SP1
+    ("Windows Server 2008 R2 Standard", "6.1 (7600)", None, None),  # 2008 R2 is not on the seed's list
+    ("Windows 8 Pro", "6.2 (9200)", None, "Windows 8"),
+    ("Windows Server 2012 Standard", "6.2 (9200)", None, None),
+    ("Windows 8.1 Pro", "6.3 (9600)", None, None),
+    ("Windows 10 Enterprise", "10.0 (19045)", None, None),
+])
+def test_directory_objects_are_classified_like_the_probe(os_name, version, sp, expected):
+    decided = os_rules.classify_directory(os_name, version, sp)
+    assert decided["known"] is True
+    assert decided["unsupported"] == expected
+
+
+def test_directory_object_without_operating_system_is_unknown_where_client_and_server_differ():
+    assert os_rules.classify_directory("", "6.1 (7600)")["known"] is False  # 7 RTM or 2008 R2 RTM
+    assert os_rules.classify_directory(None, "6.0 (6002)") == {  # Vista and 2008 both block: still a decision
+        "known": True, "unsupported": "Windows Server 2008 or Windows Vista", "version": "6.0.6002", "reason": None}
+    assert os_rules.classify_directory("Windows 7", "")["known"] is False
+
+
+@pytest.mark.parametrize("text, known, expected", [
+    ("Windows XP Professional", True, "Windows XP"),
+    ("Windows 7 Professional", True, "Windows 7 without SP1"),
+    ("Windows 7 Professional Service Pack 1", True, None),
+    ("Windows 7 SP1 (64-bit)", True, None),
+    ("Windows 8.1 Enterprise", True, None),
+    ("Windows 8 Enterprise", True, "Windows 8"),
+    ("Windows Server 2008 R2 Standard", True, None),
+    ("Windows Server 2008 Standard", True, "Windows Server 2008"),
+    ("Windows Server 2003 R2", True, "Windows Server 2003"),
+    ("Windows 10 (64-bit)", True, None),
+    ("Windows 6.1.7600", True, "Windows 7 without SP1"),
+    ("OS/2 Warp", False, None),
+    ("", False, None),
+])
+def test_export_os_text(text, known, expected):
+    decided = os_rules.classify_text(text)
+    assert decided["known"] is known
+    assert decided["unsupported"] == expected
