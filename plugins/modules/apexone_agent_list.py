@@ -11,7 +11,7 @@ module: apexone_agent_list
 short_description: Read the server's agent list from the web console's CSV export
 version_added: 0.1.0
 description:
-  - One agent on an unsupported OS stops the Apex One server setup (seed 000 item 2), and the hosts that matter most
+  - One agent on an unsupported OS stops the Apex One server setup (KA-0012615 item 2), and the hosts that matter most
     are the ones WinRM cannot reach. The authoritative list of agents is the server's own; this module reads the
     web console's agent-list export so the preflight can account for every agent, not only the inventory.
   - "Detects the file's encoding: UTF-8 with or without a BOM, UTF-16LE (Windows \"Unicode\"), or CP932

@@ -12,7 +12,7 @@ short_description: Read the server's agents from Apex Central / Control Manager 
 version_added: 0.1.0
 description:
   - For servers registered to Apex Central (or Control Manager 7.0), the list of agents the preflight accounts
-    for (seed 000 item 2) can come from its Automation API instead of a console export
+    for (KA-0012615 item 2) can come from its Automation API instead of a console export
     (C(GET /WebApp/API/AgentResource/ProductAgents)).
   - Each request carries a JWT (HS256) signed with the API key, with the claims C(appid), C(iat), C(version) V(V1)
     and C(checksum) (base64 of SHA-256 over the method, the lower-cased path and query, the canonical headers and
