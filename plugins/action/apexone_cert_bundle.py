@@ -30,6 +30,8 @@ class ActionModule(ApexOneAction):
                            ("unreadable", "unreadable")):
             if bundle[key]:
                 names = [e.get("name") or e.get("file") or e.get("thumbprint") for e in bundle[key]]
+                if key == "unreadable":
+                    names = ["%s (%s)" % (e["file"], e["reason"]) for e in bundle[key]]
                 parts.append("%s: %s" % (label, ", ".join(str(n) for n in names)))
         result = {"changed": False, "bundle": bundle, "complete": bundle["complete"], "msg": "; ".join(parts)}
         if args["fail_on_missing"] and not bundle["complete"]:

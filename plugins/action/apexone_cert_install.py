@@ -42,26 +42,35 @@ class ActionModule(ApexOneAction):
             return {"changed": False, "added": [], "msg": "nothing to install"}
         chosen = [bundle["matched"][n] for n in names]
         answer = self.run_script("certificates_install", certificates.install_plan(chosen, self._task.check_mode),
-                                 read_only=False,
-                                 list_paths=("added", "present", "certificates.*"))
-        added = set(t.lower() for t in answer["added"])
+                                 read_only=False, list_paths=("results", "certificates.*"))
+        outcome = certificates.install_outcome(names, chosen, answer)
         stores = answer["certificates"]
         if self._task.check_mode:  # judge readiness as it would be after the change
-            for cert in chosen:
-                if cert["thumbprint"] in added:
+            for name, cert in zip(names, chosen):
+                if name in outcome["added"]:
                     stores.setdefault(cert["store"], []).append(
                         {"thumbprint": cert["thumbprint"], "subject": "CN=" + cert["subject_cn"], "not_after": cert["not_after"]})
         facts = certificates.evaluate(stores, required)
-        added_names = [n for n, c in zip(names, chosen) if c["thumbprint"] in added]
+        added_names = outcome["added"]
+        verb = "would add" if self._task.check_mode else "added"
         result = {
             "changed": bool(added_names),
             "added": added_names,
-            "already_present": [n for n, c in zip(names, chosen) if c["thumbprint"] not in added],
+            "already_present": outcome["present"],
+            "failed_certificates": outcome["failed"],
+            "certificates_status": outcome["status"],
             "ready": facts["ready"],
             "ansible_facts": {"apexone_certificates": facts},
-            "msg": ("%s %s; %s" % ("would add" if self._task.check_mode else "added", ", ".join(added_names), facts["summary"])
+            "msg": ("%s %s; %s" % (verb, ", ".join(added_names), facts["summary"])
                     if added_names else "nothing to add; " + facts["summary"]),
         }
+        if outcome["failed"]:
+            result["failed"] = True
+            result["msg"] = "could not add %s; %s" % (
+                "; ".join("%s (%s)" % (f["name"], f["error"]) for f in outcome["failed"]), result["msg"])
+        if answer.get("errors"):
+            result.setdefault("warnings", []).append("could not list store(s) %s after the change: %s" % (
+                ", ".join(sorted(answer["errors"])), "; ".join(str(v) for v in answer["errors"].values())))
         if self._task.diff and added_names:
             result["diff"] = {"before": "", "after": "".join("+ %s (%s)\n" % (n, known[n]["store"]) for n in added_names),
                               "after_header": "LocalMachine certificate stores"}

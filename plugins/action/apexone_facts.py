@@ -18,6 +18,11 @@ class ActionModule(ApexOneAction):
         "extra_endpoints": {"type": "list", "elements": "dict", "default": []},
         "network": {"type": "bool"},
         "network_timeout_ms": {"type": "int", "default": probe_plan.NETWORK_TIMEOUT_MS},
+        "network_proxy": {"type": "str"},
+        "sha2_updates": {"type": "list", "elements": "raw", "default": []},
+        "server_services": {"type": "list", "elements": "dict", "options": {
+            "feature": {"type": "str", "required": True}, "display_name": {"type": "str", "required": True},
+            "names": {"type": "list", "elements": "str", "default": []}}},
         "required_certificates": {"type": "list", "elements": "dict", "default": []},
         "build": {"type": "int"},
         "server_upgrade_date": {"type": "str"},
@@ -39,9 +44,10 @@ class ActionModule(ApexOneAction):
         if args["post_upgrade"] and is_server:
             subsets.append("folders")
         params = probe_plan.probe_params(subsets, region=args["region"], extra_endpoints=args["extra_endpoints"],
-                                         timeout_ms=args["network_timeout_ms"])
+                                         timeout_ms=args["network_timeout_ms"], network_proxy=args["network_proxy"],
+                                         server_services=args["server_services"])
         answer = self.run_script("probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
-        facts = preflight.host_facts(answer, required)
+        facts = preflight.host_facts(answer, required, sha2_updates=args["sha2_updates"])
         facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
         found = preflight.host_findings(facts, is_server, is_agent, upgrade_date=args["server_upgrade_date"])
         blockers = [f["check"] for f in found if f["severity"] == preflight.BLOCKER]
@@ -51,7 +57,8 @@ class ActionModule(ApexOneAction):
             "msg": "blockers: %s" % ", ".join(blockers) if blockers else "no blocker on this host",
         }
         if args["post_upgrade"]:
-            checks = post_upgrade.server_checks(facts) if is_server else []
+            checks = post_upgrade.server_checks(facts, args["server_services"] or catalog.SERVER_SERVICES) \
+                if is_server else []
             if is_agent:
                 checks += post_upgrade.agent_checks(facts, args["server_product"])
             result["ansible_facts"]["apexone_post_upgrade"] = checks

@@ -43,7 +43,8 @@ class ActionModule(ApexOneAction):
         planned = invalid_files.plan(listing["entries"])
         # "skipped" and "failed" are Ansible's own result keys: the lists are skipped_files and failed_files.
         result = {"root": listing["root"], "excluded": planned["excluded"], "skipped_files": planned["skipped"],
-                  "renamed": [], "failed_files": [], "manifest": [], "planned": planned["renames"]}
+                  "renamed": [], "failed_files": [], "manifest": [], "planned": planned["renames"],
+                  "check_mode": bool(self._task.check_mode)}
         if listing["errors"]:
             result["warnings"] = ["some folders could not be listed (%s); files there were not looked at"
                                   % "; ".join(listing["errors"][:3])]

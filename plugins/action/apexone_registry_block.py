@@ -27,13 +27,16 @@ class ActionModule(ApexOneAction):
         params = hotfix_block.plan(args["state"], actor, create_missing=args["create_missing"])
         params["CheckMode"] = bool(self._task.check_mode)
         answer = self.run_script("registry_block", params, read_only=False)
-        result = hotfix_block.interpret(answer, args["state"], self._task.check_mode)
+        result = hotfix_block.interpret(answer, args["state"], self._task.check_mode, params)
+        result["check_mode"] = bool(self._task.check_mode)
         if not self._task.diff:
             result.pop("diff", None)
         elif not result.get("value_changed"):
             result.pop("diff", None)
-        if args["server_upgrade_date"] and args["state"] == "present" and not result.get("skipped"):
+        if args["server_upgrade_date"] and args["state"] == "present" and not result.get("skipped") \
+                and not result.get("failed"):
             blocked = result["blocked"] or (self._task.check_mode and result.get("value_changed"))
             result["readiness"] = hotfix_block.block_readiness(
-                blocked, result["record"].get("BlockedAt"), args["server_upgrade_date"])
+                blocked, result["record"].get("BlockedAt"), args["server_upgrade_date"],
+                first_seen=result.get("first_seen"))
         return result

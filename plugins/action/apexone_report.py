@@ -83,8 +83,11 @@ class ActionModule(ApexOneAction):
         paths = _report_files.write(model, args["report_dir"], stem)
         blockers = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
                     for c in model["checks"] if c["severity"] == preflight.BLOCKER]
+        # "warnings" is Ansible's own result key: the checks that warn are warning_checks.
+        warned = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
+                  for c in model["checks"] if c["severity"] == preflight.WARNING]
         return {"changed": False, "html": paths["html"], "json": paths["json"], "summary": model["summary"],
-                "blockers": blockers, "msg": "report written: %s" % paths["html"]}
+                "blockers": blockers, "warning_checks": warned, "msg": "report written: %s" % paths["html"]}
 
     def _secret(self, task_vars, name):
         if name not in task_vars or task_vars[name] in (None, ""):

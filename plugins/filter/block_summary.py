@@ -44,7 +44,8 @@ RETURN = r"""
 _value:
   description: Host lists by outcome (C(blocked_now), C(already_blocked), C(released_now), C(already_released),
     C(skipped_no_agent), C(failed_or_unreachable), C(type_corrected)), C(versions) (version to hosts) and
-    C(not_ready_for_upgrade) (host and reason).
+    C(not_ready_for_upgrade) (host and reason). In check mode (C(check_mode) true) nothing changed, and the hosts that
+    would change are in C(would_block) / C(would_release) instead of C(blocked_now) / C(released_now).
   type: dict
 """
 

@@ -187,16 +187,41 @@ EXPORT_OS_NAMES = (
 # so "6.1" + "Service Pack 1" is Windows 7 SP1 (7601), never "without SP1".
 SERVICE_PACK_BUILDS = {(6, 0): {1: 6001, 2: 6002}, (6, 1): {1: 7601}}
 
-# KA-0012615 item 9: updates for SHA-2 code signing, "KB A / KB B" as the article prints them. The
-# seed's slash is read as "either": `any_of` passes with one of them present. Override with the
-# module option / role variable if your policy wants both.
+# KA-0012615 item 9: updates for SHA-2 code signing, "KB A / KB B" as the article prints them (`any_of`: the
+# article's slash is read as "either"). Win32_QuickFixEngineering lists installed packages only, and
+# Windows Update stops offering a superseded update: a host patched after 2019 may show neither of
+# the article's two and be fine. So each rule also lists every update known to satisfy it
+# (`satisfied_by`, each with its reason and how sure that is), and `later_than_kb`: an installed
+# update numbered above it was published after Windows 7 / 2008 R2 / 2008 SP2 updates became
+# SHA-2-signed only (August-September 2019), so it could only be installed with SHA-2 support in
+# place. Extend with the module option sha2_updates / role variable apexone_sha2_updates.
+_SEED9 = UPGRADE_ARTICLE + " item 9"
+_SHA2_LATER = {"kb": 4516065, "reason": "KB4516065 is the September 2019 monthly rollup of Windows 7 SP1 / 2008 R2; "
+                                        "updates published from then on are SHA-2-signed only and install only where "
+                                        "SHA-2 code signing support is present (Microsoft KB4472027)",
+               "confidence": "medium: inferred from Microsoft's SHA-2 signing timeline, not from a file version"}
+_WIN7_SHA2 = (
+    {"kb": "KB3033929", "reason": _SEED9 + " (SHA-2 code signing support, March 2015)", "confidence": "high"},
+    {"kb": "KB4490628", "reason": _SEED9 + " (servicing stack update, March 2019)", "confidence": "high"},
+    {"kb": "KB4474419", "reason": "SHA-2 code signing support (September 2019); Microsoft lists it as replacing "
+                                  "KB3033929, which Windows Update then stops offering", "confidence": "high"},
+)
 SHA2_UPDATES = (
     {"name": "Windows 7 SP1", "version": (6, 1), "product_types": (PRODUCT_WORKSTATION,),
-     "min_build": 7601, "any_of": ("KB3033929", "KB4490628")},
+     "min_build": 7601, "any_of": ("KB3033929", "KB4490628"), "satisfied_by": _WIN7_SHA2,
+     "later_than_kb": _SHA2_LATER, "source": _SEED9},
     {"name": "Windows Server 2008 SP2", "version": (6, 0), "product_types": SERVER_PRODUCT_TYPES,
-     "min_build": 6002, "any_of": ("KB2763674", "KB4474419")},
+     "min_build": 6002, "any_of": ("KB2763674", "KB4474419"),
+     "satisfied_by": (
+         {"kb": "KB2763674", "reason": _SEED9, "confidence": "high"},
+         {"kb": "KB4474419", "reason": _SEED9 + " (SHA-2 code signing support, September 2019)", "confidence": "high"},
+         {"kb": "KB4493730", "reason": "servicing stack update for 2008 SP2 (April 2019) that SHA-2-signed updates need; "
+                                       "UNCONFIRMED as sufficient on its own", "confidence": "low"},
+     ),
+     "later_than_kb": _SHA2_LATER, "source": _SEED9},
     {"name": "Windows Server 2008 R2 SP1", "version": (6, 1), "product_types": SERVER_PRODUCT_TYPES,
-     "min_build": 7601, "any_of": ("KB3033929", "KB4490628")},
+     "min_build": 7601, "any_of": ("KB3033929", "KB4490628"), "satisfied_by": _WIN7_SHA2,
+     "later_than_kb": _SHA2_LATER, "source": _SEED9},
 )
 
 # Trend's 2023 ACS bulletin (not in the articles): minimum rollups for ACS-signed modules (12011+).
@@ -247,11 +272,14 @@ AGENT_SERVICES = (
     {"name": "TmCCSF", "xg": "Common Client Solution Framework", "apexone": "Common Client Solution Framework"},
 )
 
-# KA-0012615 item 11: what must run on the server after the upgrade (matched by display name; the
-# short names are not published) and where iVP / iAC live.
+# KA-0012615 item 11: what must run on the server after the upgrade and where iVP / iAC live. Matched by
+# display name (case-insensitive) or by short name. The display names are the article's; it is a
+# Japanese article and prints them in English, so Japanese builds are assumed to keep them
+# (UNCONFIRMED: a localised name would still be found by its short name). The short names are not
+# published by Trend Micro: UNCONFIRMED defaults, overridable (module option server_services).
 SERVER_SERVICES = (
-    {"display_name": "Trend Micro Vulnerability Protection Service", "feature": "iVP"},
-    {"display_name": "Trend Micro Application Control Service", "feature": "iAC"},
+    {"display_name": "Trend Micro Vulnerability Protection Service", "feature": "iVP", "names": ("iVPServerSvc",)},
+    {"display_name": "Trend Micro Application Control Service", "feature": "iAC", "names": ("iACServerSvc",)},
 )
 MASTER_SERVICE = "ofcservice"
 ISERVICE_FOLDERS = ("Apex One\\iServiceSrv", "Apex One\\iServiceSvr")  # the article's spelling first
@@ -301,6 +329,16 @@ CONSOLE_UPDATE_SETTING = {
           "『パターンファイル』を指定",
     "en": "Console > Agent Management > Settings > Privileges and Other Settings > Other Settings > "
           "Update Settings: set the components agents update to 'Pattern files' only",
+}
+# The agent's self-protection refuses writes to its own registry keys when this console setting is on
+# (KA-0001268 names "クライアントセルフプロテクション"; the exact wording of the option per build is
+# UNCONFIRMED: public manuals, not the articles).
+AGENT_SELF_PROTECTION = {
+    "ja": "[クライアント管理] → [設定] → [権限とその他の設定] → [その他の設定] → [クライアントセルフプロテクション]: "
+          "「クライアントのレジストリキーを保護する」(Apex One では「Security Agentのレジストリキーを保護する」)",
+    "en": "Agent Management > Settings > Privileges and Other Settings > Other Settings > Security Agent "
+          "Self-protection: 'Protect Security Agent registry keys' (XG: 'Protect OfficeScan agent registry keys')",
+    "source": "public product manuals (UNCONFIRMED wording); KA-0001268 names client self-protection",
 }
 HOTFIX_BLOCK_LEAD_DAYS = 14  # KA-0012615 item 6: set the block two weeks before the server upgrade
 

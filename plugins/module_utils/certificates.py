@@ -231,3 +231,24 @@ def install_plan(chosen, check_mode):
         "Stores": list(STORES),
         "CheckMode": bool(check_mode),
     }
+
+
+def install_outcome(names, chosen, answer):
+    """certificates_install.ps1's per-certificate statuses -> added / present / failed by name.
+
+    A certificate the script did not report on is failed: nothing is assumed.
+    """
+    by_thumbprint = dict((str(r.get("thumbprint", "")).lower(), r) for r in answer.get("results") or [])
+    outcome = {"added": [], "present": [], "failed": [], "status": {}}
+    for name, cert in zip(names, chosen):
+        reported = by_thumbprint.get(cert["thumbprint"].lower())
+        status = (reported or {}).get("status")
+        outcome["status"][name] = status or "not reported"
+        if status in ("added", "absent"):
+            outcome["added"].append(name)
+        elif status == "present":
+            outcome["present"].append(name)
+        else:
+            outcome["failed"].append({"name": name, "error": (reported or {}).get("error") or
+                                      "the host did not report on this certificate"})
+    return outcome

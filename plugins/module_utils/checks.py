@@ -49,6 +49,7 @@ def _check(severity, source, params=()):
 # (article, part, number), params.
 CHECKS = {
     "unreachable": _check(BLOCKER, (), ["error"]),
+    "unreadable": _check(BLOCKER, (), ["subset", "error"]),
     "activation_code": _check(BLOCKER, [_item(1)], ["masked"]),
     "activation_code_unchecked": _check(MANUAL, [_item(1)]),
     "sql_password": _check(BLOCKER, [_item(3)], ["characters"]),
@@ -61,12 +62,13 @@ CHECKS = {
     "winhttp_direct": _check(WARNING, [_cert("method", 1)]),
     "no_agent": _check(WARNING, [_item(6)], ["registry_path"]),
     "hotfix_block": _check(BLOCKER, [_item(6)], ["value", "kind"]),
-    "hotfix_block_age": _check(BLOCKER, [_item(6)], ["days", "earliest", "counted_from_today"]),
+    "hotfix_block_age": _check(BLOCKER, [_item(6)], ["days", "earliest", "counted_from_today", "first_seen"]),
     "server_not_found": _check(BLOCKER, [_item(10)], ["registry_path"]),
     "auth_backup_on_server": _check(WARNING, [_item(10)], ["path", "build", "limit"]),
     "auth_backup_on_controller": _check(BLOCKER, [_item(10)], ["server"]),
     "invalid_files": _check(WARNING, [_cert("rename")], ["count", "sample", "self_renames"]),
-    "network": _check(WARNING, [_item(5)], ["host", "port", "dns", "tcp"]),
+    "network": _check(WARNING, [_item(5)], ["host", "port", "dns", "tcp", "detail"]),
+    "network_not_tested": _check(INFO, [_item(5)], ["host", "port", "detail"]),
     "version_mix": _check(WARNING, [_item(4)], ["agents", "servers"]),
     "service_names": _check(INFO, [_item(7)], ["count"]),
     "post_upgrade_checks": _check(INFO, [_item(11)]),

@@ -18,6 +18,7 @@ def block_summary(results, upgrade_date=None, now=None):
     `upgrade_date`) the hosts whose block is not 14 days old on that date.
     """
     summary = {"blocked_now": [], "already_blocked": [], "released_now": [], "already_released": [],
+               "would_block": [], "would_release": [], "check_mode": False,
                "skipped_no_agent": [], "failed_or_unreachable": [], "type_corrected": [],
                "versions": {}, "not_ready_for_upgrade": [], "hosts": len(results)}
     for host in sorted(results):
@@ -30,7 +31,15 @@ def block_summary(results, upgrade_date=None, now=None):
             continue
         blocked = bool(result.get("blocked"))
         changed = bool(result.get("value_changed"))
-        if blocked:
+        if result.get("check_mode"):
+            # Check mode changed nothing: a host that would change is counted as such, never as blocked.
+            summary["check_mode"] = True
+            if changed:
+                summary["would_release" if blocked else "would_block"].append(host)
+                blocked = not blocked
+            else:
+                summary["already_blocked" if blocked else "already_released"].append(host)
+        elif blocked:
             summary["blocked_now" if changed else "already_blocked"].append(host)
         else:
             summary["released_now" if changed else "already_released"].append(host)
@@ -40,7 +49,8 @@ def block_summary(results, upgrade_date=None, now=None):
         summary["versions"].setdefault(version, []).append(host)
         if upgrade_date:
             readiness = result.get("readiness") or hotfix_block.block_readiness(
-                blocked, (result.get("record") or {}).get("BlockedAt"), upgrade_date, now=now)
+                blocked, (result.get("record") or {}).get("BlockedAt"), upgrade_date, now=now,
+                first_seen=(result.get("record") or {}).get("FirstSeenAt"))
             if not readiness["ready"]:
                 summary["not_ready_for_upgrade"].append({"host": host, "reason": readiness["reason"]})
     summary["version_counts"] = dict((version, len(hosts)) for version, hosts in summary["versions"].items())

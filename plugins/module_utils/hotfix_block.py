@@ -17,30 +17,69 @@ import re
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
 
-RECORD_VALUES = ("BlockedAt", "BlockedBy", "ReleasedAt", "ReleasedBy")
+RECORD_VALUES = ("BlockedAt", "BlockedBy", "ReleasedAt", "ReleasedBy", "FirstSeenAt", "FirstSeenBy")
+DENIED_TYPES = ("System.UnauthorizedAccessException", "System.Security.SecurityException")
 VERSION_VALUES = ("TmListen_Ver", "ProgramVer", "Server")
 KIND_NAMES = {"DWord": "REG_DWORD", "String": "REG_SZ", "ExpandString": "REG_EXPAND_SZ", "QWord": "REG_QWORD",
               "Binary": "REG_BINARY", "MultiString": "REG_MULTI_SZ"}
 
 
-def plan(state, actor, create_missing=False, agent_keys=None):
+def plan(state, actor, create_missing=False, agent_keys=None, record_key=None):
     """Parameters for registry_block.ps1: `state` present (block, 1) or absent (lift, 0)."""
     if state not in ("present", "absent"):
         raise ValueError("state must be 'present' (block Hotfixes and upgrades) or 'absent' (lift the block)")
     keys = agent_keys or catalog.AGENT_KEY
+    record_key = record_key or catalog.BLOCK_RECORD_KEY
     blocking = state == "present"
+    wanted = 1 if blocking else 0
     stamp, who = ("BlockedAt", "BlockedBy") if blocking else ("ReleasedAt", "ReleasedBy")
+    # The decision the script looks up: what it saw ("absent" or "<kind>:<value>") -> keep or set.
+    # Only a REG_DWORD of the wanted value is kept; lifting a block that is not there writes nothing.
+    actions = {"DWord:%d" % wanted: "keep", "default": "set"}
+    if not blocking:
+        actions["absent"] = "keep"
     return {
         "AgentKeys": dict((str(bits), {"view": key["view"], "path": key["path"]}) for bits, key in keys.items()),
         "MiscSubkey": catalog.AGENT_MISC_SUBKEY,
         "ValueName": catalog.NO_PROGRAM_UPGRADE,
-        "Value": 1 if blocking else 0,
+        "Value": wanted,
+        "Actions": actions,
         "ReadValues": list(VERSION_VALUES),
-        "Record": {"view": catalog.BLOCK_RECORD_KEY["view"], "path": catalog.BLOCK_RECORD_KEY["path"],
-                   "read": list(RECORD_VALUES), "stamp_name": stamp,
-                   "write": {stamp: "{now}", who: actor}},
+        "Record": {"view": record_key["view"], "path": record_key["path"],
+                   "read": list(RECORD_VALUES), "write": {stamp: "{now}", who: actor},
+                   # A block found in place with no record of ours: note when it was first seen, never
+                   # pretend it was set now (that would restart the two-week clock).
+                   "note": {"FirstSeenAt": "{now}", "FirstSeenBy": actor} if blocking else None,
+                   "note_unless": ["BlockedAt", "FirstSeenAt"] if blocking else []},
         "CreateMissing": bool(create_missing),
     }
+
+
+def seen_name(value):
+    """What registry_block.ps1 calls a value it saw: "absent" or "<kind>:<value>" ("DWord:1")."""
+    if value is None:
+        return "absent"
+    return "%s:%s" % (value.get("kind"), value.get("value"))
+
+
+def planned_action(params, seen):
+    """The action the plan's table gives for `seen` (what the script must have done)."""
+    actions = params["Actions"]
+    return actions.get(seen, actions["default"])
+
+
+def _denied(error):
+    return bool(error) and (error.get("type") in DENIED_TYPES or error.get("inner_type") in DENIED_TYPES)
+
+
+def protected_message(path, error):
+    """The write was refused: name the agent's self-protection setting (ja and en), not 'access denied'."""
+    return ("the write to HKLM\\%s was refused (%s). The agent's self-protection protects its registry keys: turn off "
+            "'protect registry keys' for these agents in the console (%s), run again, then turn it back on. "
+            "/ HKLM\\%s への書き込みが拒否されました。エージェントのセルフプロテクションがレジストリキーを保護しています。"
+            "管理コンソールの %s を一時的に無効にして再実行し、その後有効に戻してください。"
+            % (path, error.get("message"), catalog.AGENT_SELF_PROTECTION["en"], path,
+               catalog.AGENT_SELF_PROTECTION["ja"]))
 
 
 def _describe(value):
@@ -71,24 +110,32 @@ def product_of(version):
     return None
 
 
-def interpret(answer, state, check_mode):
-    """The module result for one host from the script's answer."""
+def interpret(answer, state, check_mode, params=None):
+    """The module result for one host from the script's answer (`params`: the plan it was sent)."""
     full_path = "HKLM\\%s\\%s" % (answer.get("path", ""), catalog.AGENT_MISC_SUBKEY)
     base = {"registry_path": full_path, "os_bits": answer.get("bits"), "changed": False}
-    if not answer.get("agent_present") and not answer.get("changed"):
+    set_now = answer.get("action") == "set"
+    if not answer.get("agent_present") and not set_now:
         base.update(skipped=True, skip_reason="no Trend Micro agent: HKLM\\%s does not exist; nothing was created"
                     % answer.get("path", ""), msg="skipped: no agent on this host")
         return base
     values = answer.get("values") or {}
     previous, current = answer.get("previous"), answer.get("current")
-    changed = bool(answer.get("changed") or answer.get("record_changed"))
+    if params is not None and answer.get("action") != planned_action(params, seen_name(previous)):
+        # The script must do what the table says for what it saw: anything else is a defect of the script.
+        base.update(failed=True, msg="registry_block.ps1 reported action %r for %s, the plan says %r: the script and "
+                    "the collection disagree; report this" % (answer.get("action"), seen_name(previous),
+                                                              planned_action(params, seen_name(previous))))
+        return base
+    error = answer.get("write_error")
     wanted = 1 if state == "present" else 0
-    type_corrected = bool(previous) and previous.get("kind") != "DWord" and bool(answer.get("changed"))
+    type_corrected = bool(previous) and previous.get("kind") != "DWord" and set_now and not error
     record = answer.get("record") or {}
     base.update(
-        changed=changed,
-        value_changed=bool(answer.get("changed")),
-        record_changed=bool(answer.get("record_changed")),
+        changed=set_now and not error,
+        value_changed=set_now and not error,
+        record_changed=(set_now or bool(answer.get("noted"))) and not error,
+        first_seen=record.get("FirstSeenAt") if not record.get("BlockedAt") else None,
         previous=previous,
         current=current,
         type_corrected=type_corrected,
@@ -100,10 +147,19 @@ def interpret(answer, state, check_mode):
         diff={"before": _describe(previous) + "\n", "after": "%s = %d (REG_DWORD)\n" % (catalog.NO_PROGRAM_UPGRADE, wanted),
               "before_header": full_path, "after_header": full_path},
     )
+    if error:
+        denied = _denied(error)
+        base.update(failed=True, status="protected_by_agent" if denied and answer.get("is_admin", True) else "write_failed",
+                    msg=protected_message(full_path, error) if denied else
+                    "the write to %s failed: %s" % (full_path, error.get("message")))
+        if denied and not answer.get("is_admin", True):
+            base["msg"] = ("the write to %s was refused and the account is not an administrator on the host: connect "
+                           "as an administrator (%s)" % (full_path, error.get("message")))
+        return base
     if check_mode:
         base["msg"] = ("would set %s = %d (was %s)" % (catalog.NO_PROGRAM_UPGRADE, wanted, _describe(previous))
-                       if answer.get("changed") else "already %s" % _describe(previous))
-    elif answer.get("changed"):
+                       if set_now else "already %s" % _describe(previous))
+    elif set_now:
         verified = bool(current) and current.get("kind") == "DWord" and int(current.get("value", -1)) == wanted
         base["verified"] = verified
         if not verified:
@@ -115,6 +171,9 @@ def interpret(answer, state, check_mode):
     else:
         base["verified"] = True
         base["msg"] = "already %s" % _describe(current)
+        if answer.get("noted"):
+            base["msg"] += ("; set before this collection recorded it: its age is unknown, first seen %s"
+                            % record.get("FirstSeenAt"))
     return base
 
 
@@ -129,19 +188,25 @@ def parse_date(text, what="date"):
     raise ValueError("%s %r is not a date: write it as YYYY-MM-DD (for example 2026-12-10)" % (what, text))
 
 
-def block_readiness(blocked, blocked_at, upgrade_date, now=None, lead_days=catalog.HOTFIX_BLOCK_LEAD_DAYS):
+def block_readiness(blocked, blocked_at, upgrade_date, now=None, lead_days=catalog.HOTFIX_BLOCK_LEAD_DAYS,
+                    first_seen=None):
     """KA-0012615 item 6: is the block old enough on the day of the server upgrade?
 
-    `blocked`: NoProgramUpgrade is 1 now. `blocked_at`: when the collection recorded it (None:
-    unknown, counted from `now`, the conservative reading). Returns ready, days, reason.
+    `blocked`: NoProgramUpgrade is 1 now. `blocked_at`: when the collection set it. `first_seen`:
+    when the collection first found a block set by hand (it is at least that old). Neither: unknown,
+    counted from `now`, the conservative reading. Returns ready, days, reason.
     """
     upgrade = parse_date(upgrade_date, "apexone_server_upgrade_date")
     if not blocked:
         return {"ready": False, "days_before_upgrade": None, "earliest_upgrade": None,
                 "reason": "the Hotfix block is not set (NoProgramUpgrade is not 1)"}
+    seen_only = False
     if blocked_at:
         since = parse_date(blocked_at, "BlockedAt")
         known = True
+    elif first_seen:
+        since = parse_date(first_seen, "FirstSeenAt")
+        known, seen_only = True, True
     else:
         since = now or datetime.datetime.now(datetime.timezone.utc)
         known = False
@@ -155,4 +220,6 @@ def block_readiness(blocked, blocked_at, upgrade_date, now=None, lead_days=catal
                   "%s or later" % (days, lead_days, earliest))
     if not known:
         reason += " (no record of when the block was set: counted from today)"
+    if seen_only:
+        reason += " (set by hand; its age is unknown: counted from when it was first seen, %s)" % first_seen
     return {"ready": ready, "days_before_upgrade": round(days, 1), "earliest_upgrade": earliest, "reason": reason}

@@ -65,7 +65,8 @@ def plan(entries):
             continue
         original = SUFFIX.sub("", name)
         if entry.get("is_dir"):
-            skipped.append({"path": path, "reason": "a folder, not a file: folders are never renamed; look at it by hand"})
+            skipped.append({"path": path, "is_dir": True,
+                            "reason": "a folder, not a file: folders are never renamed; look at it by hand"})
             continue
         if not original:
             skipped.append({"path": path, "reason": "the name is only the suffix: no original name to restore"})

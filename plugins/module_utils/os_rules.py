@@ -63,20 +63,40 @@ def _normalise_kb(kb):
     return text if text.startswith("KB") else "KB" + text
 
 
-def missing_updates(version, product_type, installed, build=None, rules=catalog.SHA2_UPDATES):
+def _kb_number(kb):
+    digits = _normalise_kb(kb)[2:]
+    return int(digits) if digits.isdigit() else None
+
+
+def missing_updates(version, product_type, installed, build=None, rules=catalog.SHA2_UPDATES, extra=()):
     """SHA-2 update state (KA-0012615 item 9) for one host.
 
-    Returns None when no rule applies to this OS, else a dict with the rule name,
-    the updates any one of which satisfies it, those found, and `satisfied`.
+    Returns None when no rule applies to this OS, else: the rule name, the article's updates
+    (`any_of`), the updates found that satisfy it (`found`, from the rule's `satisfied_by` and
+    `extra`: KB strings or {kb, reason}), `satisfied`, and `evidence` (why). A host with none of
+    them but an update numbered above the rule's `later_than_kb` is satisfied by inference
+    (`inferred`): it could not have installed that update without SHA-2 support.
     """
     major, minor, parsed_build = parse_version(version)
     build = parsed_build if build is None else int(build)
     have = set(_normalise_kb(kb) for kb in (installed or ()))
     for rule in rules:
         if _matches(rule, major, minor, build, int(product_type)):
-            wanted = [_normalise_kb(kb) for kb in rule["any_of"]]
-            found = [kb for kb in wanted if kb in have]
-            return {"os": rule["name"], "any_of": wanted, "found": found, "satisfied": bool(found)}
+            table = list(rule.get("satisfied_by") or [{"kb": kb, "reason": rule.get("source", "")} for kb in rule["any_of"]])
+            for item in extra or ():
+                table.append(item if isinstance(item, dict) else {"kb": str(item), "reason": "given by you (sha2_updates)"})
+            reasons = dict((_normalise_kb(item["kb"]), item.get("reason", "")) for item in table)
+            found = [kb for kb in reasons if kb in have]
+            state = {"os": rule["name"], "any_of": [_normalise_kb(kb) for kb in rule["any_of"]],
+                     "accepted": sorted(reasons), "found": found, "satisfied": bool(found), "inferred": False,
+                     "evidence": ["%s: %s" % (kb, reasons[kb]) for kb in found]}
+            later = rule.get("later_than_kb")
+            if not found and later:
+                newer = sorted(kb for kb in have if (_kb_number(kb) or 0) > later["kb"])
+                if newer:
+                    state.update(satisfied=True, inferred=True, found=newer[-1:],
+                                 evidence=["%s is installed, newer than KB%d: %s" % (newer[-1], later["kb"], later["reason"])])
+            return state
     return None
 
 

@@ -15,18 +15,33 @@ def _check(name, ok, detail, fix="", severity="action"):
             "severity": "ok" if ok else severity}
 
 
-def server_checks(facts):
+def find_service(services, expected):
+    """The service `expected` describes ({display_name, names}): by short name, else by display name,
+    both case-insensitive. Returns (service, how) or (None, None)."""
+    names = set(n.lower() for n in expected.get("names") or ())
+    for service in services:
+        if service["name"].lower() in names:
+            return service, "short name %s" % service["name"]
+    for service in services:
+        if service["display_name"].lower() == expected["display_name"].lower():
+            return service, "display name"
+    return None, None
+
+
+def server_checks(facts, expected_services=catalog.SERVER_SERVICES):
     """Checks of the upgraded server from its apexone_facts."""
     server = facts["server"]
     checks = [_check("server_version", server["product"] == "apexone",
                      "server %s build %s" % (server["version"], server["build"]),
                      "the server still reports OfficeScan XG: finish or repeat the server upgrade")]
-    services = dict((s["display_name"], s) for s in facts["services"])
-    for expected in catalog.SERVER_SERVICES:
-        found = services.get(expected["display_name"])
+    for expected in expected_services:
+        found, how = find_service(facts["services"], expected)
         running = found is not None and found["state"].lower() == "running"
         checks.append(_check("service %s" % expected["feature"], running,
-                             "%s: %s" % (expected["display_name"], found["state"] if found else "not installed"),
+                             "%s: %s" % (expected["display_name"], "%s (found by %s, named %s / %s)" % (
+                                 found["state"], how, found["name"], found["display_name"]) if found else
+                                 "not installed (looked for the display name and the short names %s)"
+                                 % ", ".join(expected.get("names") or ()) or "-"),
                              "start '%s'; if it is missing, %s was not installed with the server: patches will fail "
                              "(KA-0012615 item 11, KA-0000580)" % (expected["display_name"], expected["feature"])))
     folders = server.get("iservice_folders") or {}
@@ -63,11 +78,20 @@ def rename_checks(result):
     """Checks from an apexone_invalid_rename result: failures and collisions need a human."""
     if not isinstance(result, dict) or result.get("skipped") is True or "renamed" not in result:
         return []
-    checks = [_check("renamed _Invalid files", True, "%d renamed under %s" % (len(result["renamed"]), result.get("root")))]
+    if result.get("check_mode"):
+        # Nothing was renamed: what would be is information, never a passed check.
+        planned = result.get("planned") or []
+        checks = [_check("renamed _Invalid files", False, "check mode: would rename %d file(s) under %s"
+                         % (len(planned), result.get("root")), severity="info")] if planned else []
+    else:
+        checks = [_check("renamed _Invalid files", True, "%d renamed under %s" % (len(result["renamed"]), result.get("root")))]
     for item in result.get("failed_files") or []:
         checks.append(_check("rename", False, "%s: %s" % (item["path"], item.get("error")),
                              "stop the service holding %s (KA-0012615 item 11, KA-0000580) and run again" % item["path"]))
     for item in result.get("skipped_files") or []:
+        if item.get("is_dir"):  # a folder named *_Invalid is never renamed: information, no fix to make
+            checks.append(_check("folder named _Invalid", False, "%s: %s" % (item["path"], item["reason"]), severity="info"))
+            continue
         checks.append(_check("rename", False, "%s: %s" % (item["path"], item["reason"]),
                              "compare %s with the file of the same name without _Invalid and keep one" % item["path"]))
     return checks

@@ -12,12 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import ntpath
-import struct
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    auth_backup, catalog, certificates, checks, hotfix_block, invalid_files, os_rules, secrets_check)
+    auth_backup, catalog, certificates, checks, hotfix_block, invalid_files, network_check, os_rules, probe_plan,
+    secrets_check, winhttp)
 
 BLOCKER, WARNING, INFO, MANUAL = checks.BLOCKER, checks.WARNING, checks.INFO, checks.MANUAL
 SEVERITY_ORDER = checks.SEVERITY_ORDER
@@ -62,29 +61,17 @@ def _run(scopes, ctx):
 
 
 def parse_winhttp(encoded):
-    """WinHttpSettings (base64 of the binary value) -> proxy, bypass, direct.
-
-    Layout: DWORD size, DWORD counter, DWORD flags, DWORD proxy length, proxy (ASCII),
-    DWORD bypass length, bypass. No value at all means direct access.
-    """
-    if not encoded:
-        return {"proxy": None, "bypass": None, "direct": True, "source": "not set"}
-    data = base64.b64decode(encoded)
-    if len(data) < 16:
-        return {"proxy": None, "bypass": None, "direct": True, "source": "unreadable"}
-    proxy_len = struct.unpack_from("<I", data, 12)[0]
-    proxy = data[16:16 + proxy_len].decode("ascii", "replace")
-    offset = 16 + proxy_len
-    bypass = ""
-    if len(data) >= offset + 4:
-        bypass_len = struct.unpack_from("<I", data, offset)[0]
-        bypass = data[offset + 4:offset + 4 + bypass_len].decode("ascii", "replace")
-    return {"proxy": proxy or None, "bypass": bypass or None, "direct": not proxy, "source": "registry"}
+    """WinHttpSettings (base64 of the binary value) -> proxy, bypass, direct (see winhttp.parse)."""
+    parsed = winhttp.parse(encoded)
+    return {"proxy": parsed["proxy"], "bypass": parsed["bypass"], "direct": parsed["direct"], "source": parsed["source"]}
 
 
 def _value(read, name):
+    """A registry value as the host uses it: REG_EXPAND_SZ expanded (the probe sends both forms)."""
     entry = ((read or {}).get("values") or {}).get(name)
-    return None if entry is None else entry.get("value")
+    if entry is None:
+        return None
+    return entry.get("expanded", entry.get("value"))
 
 
 def _int(text):
@@ -94,8 +81,11 @@ def _int(text):
         return None
 
 
-def host_facts(answer, required):
-    """Normalise one probe answer into the facts every check reads."""
+def host_facts(answer, required, sha2_updates=()):
+    """Normalise one probe answer into the facts every check reads.
+
+    `sha2_updates`: more updates that satisfy KA-0012615 item 9 (KB strings or {kb, reason}).
+    """
     os_info = answer.get("os") or {}
     bits = 64 if os_info.get("is_64bit") else 32
     registry = answer.get("registry") or {}
@@ -106,6 +96,8 @@ def host_facts(answer, required):
     block_value = (misc_read.get("values") or {}).get(catalog.NO_PROGRAM_UPGRADE)
     server_read = registry.get("server_%d" % bits) or {}
     local_path = _value(server_read, "Local_Path")
+    if local_path is not None and not str(local_path).strip():
+        local_path = None  # an empty Local_Path names no folder (the probe refuses to resolve it)
     server_version = _value(server_read, "Server_Version")
     files = dict((entry.get("name"), entry) for entry in answer.get("files") or [])
     invalid = dict((entry.get("name"), entry) for entry in answer.get("invalid_files") or [])
@@ -152,20 +144,32 @@ def host_facts(answer, required):
         "services": answer.get("services") or [],
         "winhttp": parse_winhttp(_value(registry.get("winhttp"), "WinHttpSettings")),
         "certificates": certificates.evaluate(answer.get("certificates") or {}, required),
-        "network": answer.get("network"),
+        # What could not be read: part of the probe -> the host's message (each part fails on its own).
+        "unreadable": dict((name, (error or {}).get("message") if isinstance(error, dict) else str(error))
+                           for name, error in (answer.get("errors") or {}).items()),
     }
+    facts["network"] = (network_check.interpret(answer["network"], facts["winhttp"])
+                        if answer.get("network") is not None else None)
     version_text = facts["os"]["version"]
     if version_text:
         facts["unsupported_os"] = os_rules.unsupported_os(version_text, facts["os"]["product_type"], facts["os"]["build"])
         facts["sha2"] = os_rules.missing_updates(version_text, facts["os"]["product_type"], answer.get("hotfixes") or [],
-                                                 facts["os"]["build"])
+                                                 facts["os"]["build"], extra=sha2_updates)
     return facts
 
 
 def host_findings(facts, is_server, is_agent, upgrade_date=None):
-    """The checks that one host's facts answer by themselves."""
+    """The checks that one host's facts answer by themselves.
+
+    A check whose part of the probe failed is not judged from the missing data: the finding
+    `unreadable` says what could not be read, with the host's message.
+    """
     scopes = [HOST] + ([AGENT] if is_agent else []) + ([SERVER] if is_server else [])
-    return _run(scopes, {"facts": facts, "upgrade_date": upgrade_date})
+    found = _run(scopes, {"facts": facts, "upgrade_date": upgrade_date})
+    unreadable = facts.get("unreadable") or {}
+    if "os" in unreadable:  # nothing can be judged without the OS and its bitness
+        return [f for f in found if f["check"] == "unreadable"]
+    return [f for f in found if probe_plan.SUBSET_OF_CHECK.get(f["check"]) not in unreadable]
 
 
 def fleet_findings(hosts, servers, agents, activation_code=None, sql_password=None, controller_backups=None):
@@ -195,6 +199,15 @@ def unreachable_findings(error):
 @finds("unreachable", UNREACHABLE)
 def _unreachable(ctx):
     yield {"error": ctx["error"] or ""}
+
+
+@finds("unreadable", HOST)
+def _unreadable(ctx):
+    for name, message in sorted((ctx["facts"].get("unreadable") or {}).items()):
+        yield {"subset": name, "error": message}
+    backup = ctx["facts"]["server"].get("auth_backup") or {}
+    if backup.get("error"):  # the file is there but could not be read (locked, denied)
+        yield {"subset": "files", "error": "%s: %s" % (backup.get("path"), backup["error"])}
 
 
 @finds("certificates", HOST)
@@ -263,10 +276,12 @@ def _hotfix_block_age(ctx):
     agent = ctx["facts"]["agent"]
     if agent["present"] and agent["block"]["blocked"] and ctx["upgrade_date"]:
         blocked_at = agent["block"]["record"].get("BlockedAt")
-        readiness = hotfix_block.block_readiness(True, blocked_at, ctx["upgrade_date"])
+        first_seen = agent["block"]["record"].get("FirstSeenAt")
+        readiness = hotfix_block.block_readiness(True, blocked_at, ctx["upgrade_date"], first_seen=first_seen)
         if not readiness["ready"]:
             yield {"days": readiness["days_before_upgrade"], "earliest": readiness["earliest_upgrade"],
-                   "counted_from_today": not blocked_at}
+                   "counted_from_today": not blocked_at and not first_seen,
+                   "first_seen": None if blocked_at else first_seen}
 
 
 @finds("server_not_found", SERVER)
@@ -279,7 +294,7 @@ def _server_not_found(ctx):
 def _auth_backup_on_server(ctx):
     server = ctx["facts"]["server"]
     backup = server.get("auth_backup") or {}
-    if server["present"] and not backup.get("exists"):
+    if server["present"] and not backup.get("exists") and not backup.get("error"):
         limit = auth_backup.export_limit(server["version"])
         past = server["build"] is not None and server["build"] >= limit  # no export possible any more
         yield {"path": backup.get("path"), "build": server["build"], "limit": limit,
@@ -298,8 +313,17 @@ def _invalid_files(ctx):
 def _network(ctx):
     if ctx["facts"]["server"]["present"]:
         for target in ctx["facts"].get("network") or []:
-            if target["dns"] != "ok" or target["tcp"] != "ok":
-                yield {"host": target["host"], "port": target["port"], "dns": target["dns"], "tcp": target["tcp"]}
+            if target["outcome"] not in (network_check.OK, network_check.NOT_TESTED):
+                yield {"host": target["host"], "port": target["port"], "dns": target["dns"], "tcp": target["outcome"],
+                       "detail": target["detail"]}
+
+
+@finds("network_not_tested", SERVER)
+def _network_not_tested(ctx):
+    if ctx["facts"]["server"]["present"]:
+        for target in ctx["facts"].get("network") or []:
+            if target["outcome"] == network_check.NOT_TESTED:
+                yield {"host": target["host"], "port": target["port"], "detail": target["detail"]}
 
 
 @finds("activation_code_unchecked", FLEET)

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, invalid_files
 
 SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files", "network", "folders")
 # What every host answers in the preflight; the server adds the network check.
@@ -22,6 +22,11 @@ WINHTTP_KEY = {"view": "Registry64",
 # Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
 LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "invalid_files", "network", "folders",
               "invalid_files.entries", "invalid_files.errors")
+# Which subset each part of the facts comes from: a failed subset makes its checks "could not be read".
+SUBSET_OF_CHECK = {"certificates": "certificates", "winhttp_direct": "registry", "sha2_updates": "hotfixes",
+                   "unsupported_os": "os", "no_agent": "registry", "hotfix_block": "registry",
+                   "hotfix_block_age": "registry", "server_not_found": "registry", "auth_backup_on_server": "files",
+                   "invalid_files": "invalid_files", "network": "network"}
 
 
 def _reads():
@@ -37,7 +42,7 @@ def _reads():
         reads.append({"name": "server_%d" % bits, "view": server["view"], "path": server["path"],
                       "values": list(catalog.SERVER_VALUES)})
     reads.append({"name": "block_record", "view": catalog.BLOCK_RECORD_KEY["view"],
-                  "path": catalog.BLOCK_RECORD_KEY["path"], "values": ["BlockedAt", "BlockedBy", "ReleasedAt"]})
+                  "path": catalog.BLOCK_RECORD_KEY["path"], "values": ["BlockedAt", "BlockedBy", "ReleasedAt", "FirstSeenAt"]})
     reads.append({"name": "winhttp", "view": WINHTTP_KEY["view"], "path": WINHTTP_KEY["path"],
                   "values": ["WinHttpSettings"]})
     return reads
@@ -74,22 +79,38 @@ def endpoints(region, extra=None):
     return pairs
 
 
+def parse_proxy(text):
+    """'proxy.corp.example:8080' -> ('proxy.corp.example', 8080); a clear error for anything else."""
+    value = str(text or "").strip()
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c in host for c in " /\\\"'"):
+        raise ValueError("network proxy %r is not host:port (for example proxy.corp.example:8080): give the proxy "
+                         "the server uses, without http://" % (text,))
+    return host.strip("[]"), int(port)
+
+
 def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=catalog.DEFAULT_REGION,
-                 extra_endpoints=None, timeout_ms=NETWORK_TIMEOUT_MS, invalid_path=None):
-    """Parameters for probe.ps1 covering `subsets` (names from SUBSETS)."""
+                 extra_endpoints=None, timeout_ms=NETWORK_TIMEOUT_MS, invalid_path=None, network_proxy=None,
+                 server_services=None):
+    """Parameters for probe.ps1 covering `subsets` (names from SUBSETS).
+
+    `network_proxy` ('host:port'): test the destinations through it with HTTP CONNECT; without
+    it they are tried directly, and the answer is only trusted when WinHTTP has no proxy.
+    """
     unknown = [s for s in subsets if s not in SUBSETS]
     if unknown:
         raise ValueError("unknown probe subset(s) %s; choose from %s" % (", ".join(unknown), ", ".join(SUBSETS)))
     params = {"Subset": list(subsets)}
     if "certificates" in subsets:
         params["CertificateStores"] = list(stores)
-    if "registry" in subsets or "files" in subsets or "invalid_files" in subsets or "folders" in subsets:
+    if any(s in subsets for s in ("registry", "files", "invalid_files", "folders", "network")):
         params["RegistryReads"] = _reads()
         if "registry" not in subsets:
             params["Subset"].append("registry")
     if "services" in subsets:
         params["ServicePatterns"] = [s["name"] for s in catalog.AGENT_SERVICES] + [catalog.MASTER_SERVICE] + \
-            list(catalog.SERVICE_PATTERNS)
+            list(catalog.SERVICE_PATTERNS) + [name for s in server_services or catalog.SERVER_SERVICES
+                                              for name in list(s.get("names") or []) + [s["display_name"]]]
     if "hotfixes" in subsets:
         params["HotfixOsVersions"] = sorted(set("%d.%d" % rule["version"] for rule in
                                                 catalog.SHA2_UPDATES + catalog.ACS_UPDATES))
@@ -104,9 +125,14 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
         params["InvalidRoots"] = ([{"name": "path", "path": invalid_path}] if invalid_path else
                                   [{"name": "server_%d" % bits, "registry": "server_%d" % bits, "value": "Local_Path",
                                     "relative": ".."} for bits in (64, 32)])
+        # The script removes what this pattern matches (every trailing _Invalid) and reports whether
+        # that name exists; the pattern means the same in .NET and Python regular expressions.
+        params["InvalidStrip"] = invalid_files.SUFFIX.pattern
     if "folders" in subsets:
         params["Folders"] = iservice_folders()
     if "network" in subsets:
         params["Endpoints"] = endpoints(region, extra_endpoints)
         params["TimeoutMs"] = int(timeout_ms)
+        if network_proxy:
+            params["ProxyHost"], params["ProxyPort"] = parse_proxy(network_proxy)
     return params

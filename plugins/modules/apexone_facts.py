@@ -44,9 +44,53 @@ options:
     description: Test the destinations. Defaults to true on the server and false elsewhere.
     type: bool
   network_timeout_ms:
-    description: How long all name look-ups together, then all connections together, may take.
+    description:
+      - How long all name look-ups together, then all connections together, may take (direct test); through
+        O(network_proxy), how long each destination may take.
     type: int
     default: 3000
+  network_proxy:
+    description:
+      - The proxy the server reaches the internet through (C(host:port)). The destinations are then tested through
+        it with HTTP C(CONNECT); the proxy's answer decides (C(407) means it wants authentication, so the destination is not tested).
+      - Without it the destinations are tried directly. When WinHTTP uses a proxy, a failed direct attempt is
+        reported as not tested (proxy in use), never as a blocked destination.
+      - Winsock errors are named (refused 10061, unreachable 10065 / 10051, timed out 10060).
+    type: str
+  server_services:
+    description:
+      - With O(post_upgrade), the services that must run on the server (KA-0012615 item 11), each found by its short
+        name (C(names)) or its display name, both compared case-insensitively.
+      - Defaults to the article's display names, C(Trend Micro Vulnerability Protection Service) (C(iVP)) and C(Trend
+        Micro Application Control Service) (C(iAC)), with the short names C(iVPServerSvc) and C(iACServerSvc). Trend
+        Micro does not publish the short names; check them on your server (C(Get-Service)) and set them here if they
+        differ. Japanese builds are assumed to keep the English display names, as the Japanese article prints them.
+    type: list
+    elements: dict
+    suboptions:
+      feature:
+        description: C(iVP) or C(iAC), the name the check reports.
+        type: str
+        required: true
+      display_name:
+        description: The service's display name.
+        type: str
+        required: true
+      names:
+        description: The service's short names.
+        type: list
+        elements: str
+        default: []
+  sha2_updates:
+    description:
+      - More updates that satisfy the SHA-2 code signing requirement (KA-0012615 item 9), as C(KB1234567) strings or
+        C(kb) / C(reason) dictionaries, added to the catalog's table.
+      - The table holds the article's updates, KB4474419 (which replaces KB3033929), and the rule that any installed
+        update published after September 2019 (numbered above KB4516065) proves SHA-2 support, since such updates
+        install only where it is present. C(apexone_host.sha2.evidence) says which reason applied.
+    type: list
+    elements: raw
+    default: []
   required_certificates:
     description: Extra or overriding certificate entries, as O(apexone.upgrade.apexone_cert_facts#module:required).
     type: list
@@ -103,7 +147,8 @@ ansible_facts:
   contains:
     apexone_host:
       description: The host's state as the checks read it (C(os), C(agent), C(server), C(hotfixes), C(services),
-        C(winhttp), C(certificates), C(network), C(unsupported_os), C(sha2), C(role)).
+        C(winhttp), C(certificates), C(network), C(unsupported_os), C(sha2), C(role)), and C(unreadable), what could
+        not be read (part of the read, and the host's message).
       type: dict
     apexone_post_upgrade:
       description: With O(post_upgrade), each check with C(check), C(ok), C(severity), C(detail) and C(fix).

@@ -97,4 +97,9 @@ blockers:
   returned: success
   type: list
   elements: dict
+warning_checks:
+  description: Each check that warns, with its title and hosts, as RV(blockers).
+  returned: success
+  type: list
+  elements: dict
 """

@@ -63,9 +63,18 @@ def read_bundle(folder: str, required: list, now: datetime.datetime | None = Non
             continue
         try:
             with open(path, "rb") as handle:
-                loaded = _load(handle.read())
-        except (OSError, ValueError) as exc:
-            unreadable.append({"file": name, "reason": "not a certificate (PEM or DER): %s" % str(exc).splitlines()[0]})
+                data = handle.read()
+        except OSError as exc:
+            unreadable.append({"file": name, "reason": "cannot be read (%s)" % (exc.strerror or exc)})
+            continue
+        if not data.strip():
+            unreadable.append({"file": name, "reason": "empty file"})
+            continue
+        try:
+            loaded = _load(data)
+        except ValueError:
+            unreadable.append({"file": name, "reason": "not a certificate: neither a PEM CERTIFICATE block nor DER "
+                                                       "(copy the .crt file itself, as CertUtil -syncWithWU writes it)"})
             continue
         for cert in loaded:
             thumbprint = cert.fingerprint(hashes.SHA1()).hex()  # nosec - SHA-1 is how Windows names certificates

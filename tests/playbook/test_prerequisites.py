@@ -122,24 +122,20 @@ def test_bundle_lacking_a_needed_certificate_fails_before_touching_the_host(tmp_
 
 
 def test_ie_proxy_imported_into_winhttp(tmp_path):
-    import base64
-    import struct
     helpers_bundle.make_bundle(str(tmp_path / "bundle"))
-    proxy = b"proxy.corp.example:8080"
-    setting = struct.pack("<IIII", 0x28, 3, 3, len(proxy)) + proxy + struct.pack("<I", 0)
     os.makedirs(tmp_path / "lab" / "state")
     os.environ["APEXONE_LAB_DIR"] = str(tmp_path / "lab")
     try:
         from ansible_collections.apexone.upgrade.tests.lab.simulator import state
         data = state.load_seed("agent-missing-certs")
-        data["ie_proxy"] = base64.b64encode(setting).decode()
+        data["ie_proxy"] = {"proxy": "proxy.corp.example:8080"}  # the connecting account's static IE proxy
         (tmp_path / "lab" / "state" / "agent-missing-certs.json").write_text(json.dumps(data))
     finally:
         del os.environ["APEXONE_LAB_DIR"]
     extra = dict(_vars(tmp_path), apexone_import_ie_proxy=True)
     run = labrun.run_playbook(PLAYBOOK, tmp_path / "lab", extra_vars=extra, limit="agent-missing-certs,agent-win10-64,localhost")
     assert run.rc == 0, run.stdout[-2000:]
-    result = run.result("Give WinHTTP the IE proxy where certificates are missing (KA-0001268 method 1)", "agent-missing-certs")
+    task = "Give WinHTTP a proxy where certificates are missing (KA-0001268 method 1; a set proxy is never removed)"
+    result = run.result(task, "agent-missing-certs")
     assert result["changed"] and result["before"]["direct"] and result["after"]["proxy"] == "proxy.corp.example:8080"
-    assert run.result("Give WinHTTP the IE proxy where certificates are missing (KA-0001268 method 1)",
-                      "agent-win10-64").get("skipped")  # a host with every certificate is left alone
+    assert run.result(task, "agent-win10-64").get("skipped")  # a host with every certificate is left alone

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import auth_backup, certificates, hotfix_block, probe_plan
+from ansible_collections.apexone.upgrade.plugins.module_utils import (
+    auth_backup, certificates, hotfix_block, probe_plan, winhttp)
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
 from ansible_collections.apexone.upgrade.tests.unit import helpers
@@ -38,13 +39,16 @@ def test_bootstrap_is_powershell_51():
 # The parameters each script is called with, built by the same Python the plugins use.
 CALLS = {
     "probe": [probe_plan.probe_params(list(probe_plan.SUBSETS)), probe_plan.probe_params(["certificates"]),
+              probe_plan.probe_params(["network"], network_proxy="proxy.corp.example:8080"),
               probe_plan.probe_params(["os", "registry", "invalid_files"], invalid_path="D:\\OfficeScan"),
               probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))],
     "certificates_install": [certificates.install_plan(
         [{"store": "Root", "thumbprint": "ab" * 20, "der_b64": "MIIB"}], check) for check in (False, True)],
     "auth_backup": [auth_backup.plan(10 * 1024 * 1024)],
     "invalid_rename": [{"Renames": [{"from": "C:\\a.dll_Invalid", "to": "C:\\a.dll"}]}],
-    "winhttp_import": [{"SettingsPath": probe_plan.WINHTTP_KEY["path"], "CheckMode": check} for check in (False, True)],
+    "winhttp_import": [winhttp.script_params("read"), winhttp.script_params("import"),
+                       winhttp.script_params("set", "proxy.corp.example:8080", "<local>"),
+                       winhttp.script_params("set", "proxy.corp.example:8080")],
     # the action adds CheckMode to the plan
     "registry_block": [dict(hotfix_block.plan(state, "ops@ctl", create), CheckMode=check)
                        for state in ("present", "absent") for create in (False, True) for check in (False, True)],

@@ -19,14 +19,17 @@ foreach ($spec in $ServerKeys) {
     $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$spec.view).OpenSubKey([string]$spec.path)
     if ($null -eq $key) { continue }
     try {
+        # GetValue without options expands a REG_EXPAND_SZ value (%ProgramFiles%\...).
         $result.server = @{
             local_path = [string]$key.GetValue('Local_Path')
             version = [string]$key.GetValue('Server_Version')
             build = [string]$key.GetValue('ServicePack_Build')
         }
-        if ($result.server.local_path) {
+        # An empty value would resolve under the session's working folder: it is skipped and reported.
+        if ($result.server.local_path.Trim() -ne '') {
             $result.candidates += [IO.Path]::GetFullPath([IO.Path]::Combine($result.server.local_path, $Relative))
         }
+        else { $result.local_path_empty = $true }
     }
     finally { $key.Close() }
 }
@@ -40,7 +43,19 @@ foreach ($path in $result.candidates) {
     $result.size = $item.Length
     $result.modified = $item.LastWriteTimeUtc.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
     if ($item.Length -le $MaxBytes) {
-        $result.content_b64 = [Convert]::ToBase64String([IO.File]::ReadAllBytes($path))
+        # FileShare.ReadWrite: the server may hold the file open; ReadAllBytes would refuse it.
+        $stream = New-Object -TypeName System.IO.FileStream -ArgumentList $path, 'Open', 'Read', 'ReadWrite'
+        try {
+            $bytes = New-Object -TypeName byte[] -ArgumentList $stream.Length
+            $read = 0
+            while ($read -lt $bytes.Length) {
+                $count = $stream.Read($bytes, $read, $bytes.Length - $read)
+                if ($count -eq 0) { throw "$path shrank while it was read: run again" }
+                $read += $count
+            }
+        }
+        finally { $stream.Close() }
+        $result.content_b64 = [Convert]::ToBase64String($bytes)
     }
     break
 }

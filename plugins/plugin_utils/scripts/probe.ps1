@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # Gathers raw host state for the runbook checks in one execution. Decides nothing: which
-# subsets, stores, registry keys, services and files to read all come from the controller.
-# Read-only. Windows PowerShell 5.1.
+# subsets, stores, registry keys, services, files, the _Invalid pattern and the proxy all come
+# from the controller, which also reads every answer. Each subset fails on its own: its error is
+# reported under errors.<subset> and the other subsets still answer. Read-only.
+# Windows PowerShell 5.1 (3.0 and 4.0 as well: no Get-FileHash).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string[]]$Subset,
@@ -13,46 +15,169 @@ param(
     [string[]]$HotfixOsVersions,
     [object[]]$Files,
     [object[]]$InvalidRoots,
+    [string]$InvalidStrip,
     [object[]]$Folders,
     [object[]]$Endpoints,
+    [string]$ProxyHost,
+    [int]$ProxyPort,
     [int]$TimeoutMs
 )
 $ErrorActionPreference = 'Stop'
+
+$result = @{ subsets = @($Subset); errors = @{} }
+$registry = @{}
+
+function Invoke-Subset([string]$Name, [scriptblock]$Body) {
+    # One subset's terminating error (broken WMI repository, denied folder, odd path) is caught
+    # here: the subset is left out of the answer and its message is kept under errors.<name>.
+    if ($Subset -notcontains $Name) { return }
+    try { & $Body }
+    catch { $result.errors[$Name] = @{ message = $_.Exception.Message; type = $_.Exception.GetType().FullName } }
+}
 
 function Format-Utc([datetime]$Value) {
     $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
 }
 
-function Resolve-Folder($Spec, $Registry) {
+function Get-Sha256([string]$Path) {
+    # Get-FileHash needs PowerShell 4.0. FileShare.ReadWrite lets us read a file another process
+    # holds open for writing; a file opened with no sharing at all still fails (reported per file).
+    $stream = New-Object -TypeName System.IO.FileStream -ArgumentList $Path, 'Open', 'Read', 'ReadWrite'
+    try {
+        $sha = [Security.Cryptography.SHA256]::Create()
+        [BitConverter]::ToString($sha.ComputeHash($stream)).Replace('-', '').ToLowerInvariant()
+        $sha.Clear()
+    }
+    finally { $stream.Close() }
+}
+
+function Resolve-Folder($Spec) {
     # A folder named absolutely (path) or relative to a value read from the registry above.
     if ($Spec.path) { return [string]$Spec.path }
-    if (-not $Registry.ContainsKey([string]$Spec.registry)) { return $null }
-    $read = $Registry[[string]$Spec.registry]
+    if (-not $registry.ContainsKey([string]$Spec.registry)) { return $null }
+    $read = $registry[[string]$Spec.registry]
     if (-not $read.values.ContainsKey([string]$Spec.value)) { return $null }
-    [IO.Path]::GetFullPath([IO.Path]::Combine([string]$read.values[[string]$Spec.value].value, [string]$Spec.relative))
+    $entry = $read.values[[string]$Spec.value]
+    $base = [string]$entry.value
+    if ($entry.ContainsKey('expanded')) { $base = [string]$entry.expanded }
+    # An empty value would resolve under the WinRM session's working folder: refuse it.
+    if ($base.Trim() -eq '') { throw ('registry value {0} under HKLM\{1} is empty' -f $Spec.value, $read.path) }
+    [IO.Path]::GetFullPath([IO.Path]::Combine($base, [string]$Spec.relative))
 }
 
 function Read-RegistryKey($Read) {
+    # An explicit view: the process bitness (32-bit WinRM host?) must not choose WOW6432Node for us.
     $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Read.view)
     $key = $base.OpenSubKey([string]$Read.path)
-    if ($null -eq $key) { return @{ exists = $false; values = @{} } }
+    if ($null -eq $key) { return @{ exists = $false; values = @{}; path = [string]$Read.path } }
     try {
         $values = @{}
         $names = @($key.GetValueNames())
         foreach ($name in @($Read.values)) {
             if ($names -notcontains $name) { continue }
+            $kind = $key.GetValueKind($name).ToString()
             $value = $key.GetValue($name, $null, 'DoNotExpandEnvironmentNames')
             if ($value -is [byte[]]) { $value = [Convert]::ToBase64String($value) }
-            $values[$name] = @{ kind = $key.GetValueKind($name).ToString(); value = $value }
+            $values[$name] = @{ kind = $kind; value = $value }
+            # REG_EXPAND_SZ (%ProgramFiles%\...): expanded with this session's environment.
+            if ($kind -eq 'ExpandString') { $values[$name].expanded = [Environment]::ExpandEnvironmentVariables([string]$value) }
         }
-        return @{ exists = $true; values = $values }
+        return @{ exists = $true; values = $values; path = [string]$Read.path }
     }
     finally { $key.Close() }
 }
 
-$result = @{ subsets = @($Subset) }
+function Get-SocketError($Exception) {
+    # A .NET exception thrown by a method call arrives wrapped (MethodInvocationException): walk
+    # the chain to the SocketException; its code (10061, 10060, ...) is read by the controller.
+    $inner = $Exception
+    while ($null -ne $inner -and -not ($inner -is [Net.Sockets.SocketException])) { $inner = $inner.InnerException }
+    if ($null -eq $inner) { return @{ code = $null; name = $Exception.GetType().Name; message = $Exception.Message } }
+    @{ code = [int]$inner.ErrorCode; name = $inner.SocketErrorCode.ToString(); message = $inner.Message }
+}
 
-if ($Subset -contains 'os') {
+function Test-Direct {
+    # All name look-ups start at once and share one deadline; then all connections, with another.
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $lookups = @{}
+    foreach ($target in $Endpoints) {
+        $name = [string]$target.host
+        if (-not $lookups.ContainsKey($name)) { $lookups[$name] = [Net.Dns]::BeginGetHostAddresses($name, $null, $null) }
+    }
+    $addresses = @{}
+    $dnsErrors = @{}
+    foreach ($name in @($lookups.Keys)) {
+        $pending = $lookups[$name]
+        if ($pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
+            try { $addresses[$name] = @([Net.Dns]::EndGetHostAddresses($pending)) }
+            catch { $addresses[$name] = @(); $dnsErrors[$name] = Get-SocketError $_.Exception }
+        }
+    }
+    $attempts = @(foreach ($target in $Endpoints) {
+            $name = [string]$target.host
+            $entry = @{ host = $name; port = [int]$target.port; dns = 'timeout'; tcp = 'not tried'; client = $null; pending = $null }
+            if ($addresses.ContainsKey($name) -and $addresses[$name].Count -gt 0) {
+                $entry.dns = 'ok'
+                # IPv4 first; a client of the address's own family. The constructor sits inside the
+                # try: an IPv6-only answer on a host without IPv6 throws here (10047), not later.
+                $address = @(@($addresses[$name] | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $addresses[$name])[0]
+                try {
+                    $entry.client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
+                    $entry.pending = $entry.client.BeginConnect($address, [int]$target.port, $null, $null)
+                }
+                catch {
+                    $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception
+                    if ($null -ne $entry.client) { $entry.client.Close() }
+                }
+            }
+            elseif ($addresses.ContainsKey($name)) { $entry.dns = 'failed'; $entry.error = $dnsErrors[$name] }
+            $entry
+        })
+    $clock.Restart()
+    , @(foreach ($entry in $attempts) {
+            if ($null -ne $entry.pending) {
+                if ($entry.pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
+                    try { $entry.client.EndConnect($entry.pending); $entry.tcp = 'ok' }
+                    catch { $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception }
+                }
+                else { $entry.tcp = 'timeout' }
+                $entry.client.Close()
+            }
+            $answer = @{ host = $entry.host; port = $entry.port; dns = $entry.dns; tcp = $entry.tcp; via = 'direct' }
+            if ($entry.ContainsKey('error')) { $answer.error = $entry.error }
+            $answer
+        })
+}
+
+function Test-ThroughProxy {
+    # One CONNECT per destination through the proxy the controller names, each with its own
+    # deadline; the proxy resolves the name. Only the status line is kept: the controller reads it.
+    , @(foreach ($target in $Endpoints) {
+            $entry = @{ host = [string]$target.host; port = [int]$target.port; dns = 'proxy'; tcp = 'not tried'; via = 'proxy' }
+            $client = $null
+            try {
+                $client = New-Object -TypeName System.Net.Sockets.TcpClient
+                $pending = $client.BeginConnect($ProxyHost, $ProxyPort, $null, $null)
+                if (-not $pending.AsyncWaitHandle.WaitOne($TimeoutMs)) { $entry.tcp = 'timeout' }
+                else {
+                    $client.EndConnect($pending)
+                    $stream = $client.GetStream()
+                    $stream.ReadTimeout = $TimeoutMs
+                    $request = [Text.Encoding]::ASCII.GetBytes(("CONNECT {0}:{1} HTTP/1.1`r`nHost: {0}:{1}`r`n`r`n" -f $entry.host, $entry.port))
+                    $stream.Write($request, 0, $request.Length)
+                    $buffer = New-Object -TypeName byte[] -ArgumentList 1024
+                    $count = $stream.Read($buffer, 0, $buffer.Length)
+                    $entry.tcp = 'ok'
+                    $entry.proxy_status = ([Text.Encoding]::ASCII.GetString($buffer, 0, $count) -split "`r`n")[0]
+                }
+            }
+            catch { $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception }
+            finally { if ($null -ne $client) { $client.Close() } }
+            $entry
+        })
+}
+
+Invoke-Subset 'os' {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
     $result.os = @{
         version = [string]$os.Version
@@ -66,22 +191,23 @@ if ($Subset -contains 'os') {
     }
 }
 
-if ($Subset -contains 'hotfixes') {
+Invoke-Subset 'hotfixes' {
     # From CIM, not [Environment]::OSVersion, which compatibility shims can report lower.
     $version = [Version](Get-CimInstance -ClassName Win32_OperatingSystem).Version
     $short = '{0}.{1}' -f $version.Major, $version.Minor
+    $result.hotfixes = $null
     if ($HotfixOsVersions -contains '*' -or $HotfixOsVersions -contains $short) {
         $result.hotfixes = @(Get-CimInstance -ClassName Win32_QuickFixEngineering | ForEach-Object { [string]$_.HotFixID })
     }
-    else { $result.hotfixes = $null }
 }
 
-if ($Subset -contains 'certificates') {
+Invoke-Subset 'certificates' {
     $stores = @{}
     foreach ($storeName in $CertificateStores) {
         $store = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList $storeName, 'LocalMachine'
         $store.Open('ReadOnly, OpenExistingOnly')
         try {
+            # Subject and Issuer are .NET's full distinguished names (CN=..., O=..., C=...).
             $stores[$storeName] = @(foreach ($cert in $store.Certificates) {
                     @{
                         thumbprint = $cert.Thumbprint
@@ -97,13 +223,15 @@ if ($Subset -contains 'certificates') {
     $result.certificates = $stores
 }
 
-$registry = @{}
-if ($Subset -contains 'registry') {
+# The files, invalid_files and folders subsets resolve their paths from these reads.
+Invoke-Subset 'registry' {
     foreach ($read in $RegistryReads) { $registry[[string]$read.name] = Read-RegistryKey $read }
     $result.registry = $registry
 }
 
-if ($Subset -contains 'services') {
+Invoke-Subset 'services' {
+    # Matched on the short name or the display name against the controller's patterns (-like is
+    # case-insensitive).
     $result.services = @(Get-CimInstance -ClassName Win32_Service | Where-Object {
             $service = $_
             @($ServicePatterns | Where-Object { $service.Name -like $_ -or $service.DisplayName -like $_ }).Count -gt 0
@@ -112,28 +240,33 @@ if ($Subset -contains 'services') {
         })
 }
 
-if ($Subset -contains 'files') {
+Invoke-Subset 'files' {
     # A file is named absolutely (path) or relative to a folder read from the registry above
     # (registry + value + relative), e.g. the server's AuthCertBackup beside its PCCSRV folder.
+    # A file that exists but cannot be read (locked, denied) keeps its error; the others answer.
     $result.files = @(foreach ($file in $Files) {
-            $path = Resolve-Folder $file $registry
+            $path = Resolve-Folder $file
             $entry = @{ name = [string]$file.name; path = $path; exists = $false }
             if ($path -and (Test-Path -LiteralPath $path -PathType Leaf)) {
-                $item = Get-Item -LiteralPath $path -Force
                 $entry.exists = $true
-                $entry.size = $item.Length
-                $entry.modified = Format-Utc $item.LastWriteTime
-                $entry.sha256 = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant()
+                try {
+                    $item = Get-Item -LiteralPath $path -Force
+                    $entry.size = $item.Length
+                    $entry.modified = Format-Utc $item.LastWriteTime
+                    $entry.sha256 = Get-Sha256 $path
+                }
+                catch { $entry.error = $_.Exception.Message }
             }
             $entry
         })
 }
 
-if ($Subset -contains 'invalid_files') {
-    # Every file or folder whose name contains "invalid" (what Explorer's search shows). For a name
-    # ending in _Invalid, also whether the name without the suffix exists. Listing errors are counted.
+Invoke-Subset 'invalid_files' {
+    # Every file or folder whose name contains "invalid" (what Explorer's search shows). For each,
+    # the name with the controller's pattern removed (InvalidStrip) and whether that exists; the
+    # controller checks the name it expects. Listing errors are kept (first five).
     $result.invalid_files = @(foreach ($spec in $InvalidRoots) {
-            $root = Resolve-Folder $spec $registry
+            $root = Resolve-Folder $spec
             $entry = @{ name = [string]$spec.name; root = $root; exists = $false; entries = @(); errors = @() }
             if ($root -and (Test-Path -LiteralPath $root -PathType Container)) {
                 $entry.exists = $true
@@ -143,7 +276,7 @@ if ($Subset -contains 'invalid_files') {
                 $entry.entries = @(foreach ($item in $found) {
                         $info = @{ path = $item.FullName; is_dir = $item.PSIsContainer; modified = Format-Utc $item.LastWriteTime; size = 0 }
                         if (-not $item.PSIsContainer) { $info.size = $item.Length }
-                        $stripped = $item.FullName -replace '(?i)(_Invalid)+$', ''
+                        $stripped = $item.FullName -replace $InvalidStrip, ''
                         if ($stripped -ne $item.FullName) {
                             $info.target = @{ path = $stripped; exists = Test-Path -LiteralPath $stripped }
                             if ($info.target.exists) {
@@ -160,55 +293,15 @@ if ($Subset -contains 'invalid_files') {
         })
 }
 
-if ($Subset -contains 'folders') {
+Invoke-Subset 'folders' {
     $result.folders = @(foreach ($spec in $Folders) {
-            $path = Resolve-Folder $spec $registry
+            $path = Resolve-Folder $spec
             @{ name = [string]$spec.name; path = $path; exists = [bool]($path -and (Test-Path -LiteralPath $path -PathType Container)) }
         })
 }
 
-if ($Subset -contains 'network') {
-    # All name look-ups start at once and share one deadline; then all connections, with another.
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    $lookups = @{}
-    foreach ($target in $Endpoints) {
-        $name = [string]$target.host
-        if (-not $lookups.ContainsKey($name)) { $lookups[$name] = [Net.Dns]::BeginGetHostAddresses($name, $null, $null) }
-    }
-    $addresses = @{}
-    foreach ($name in @($lookups.Keys)) {
-        $pending = $lookups[$name]
-        if ($pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
-            try { $addresses[$name] = @([Net.Dns]::EndGetHostAddresses($pending)) } catch { $addresses[$name] = @() }
-        }
-    }
-    $attempts = @(foreach ($target in $Endpoints) {
-            $name = [string]$target.host
-            $entry = @{ host = $name; port = [int]$target.port; dns = 'timeout'; tcp = 'not tried'; client = $null; pending = $null }
-            if ($addresses.ContainsKey($name)) {
-                if ($addresses[$name].Count -gt 0) {
-                    $entry.dns = 'ok'
-                    # IPv4 first; a client of the address's own family, or BeginConnect throws for IPv6.
-                    $address = @(@($addresses[$name] | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $addresses[$name])[0]
-                    $entry.client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
-                    try { $entry.pending = $entry.client.BeginConnect($address, [int]$target.port, $null, $null) }
-                    catch { $entry.tcp = 'refused'; $entry.client.Close() }
-                }
-                else { $entry.dns = 'failed' }
-            }
-            $entry
-        })
-    $clock.Restart()
-    $result.network = @(foreach ($entry in $attempts) {
-            if ($null -ne $entry.pending) {
-                if ($entry.pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
-                    try { $entry.client.EndConnect($entry.pending); $entry.tcp = 'ok' } catch { $entry.tcp = 'refused' }
-                }
-                else { $entry.tcp = 'timeout' }
-                $entry.client.Close()
-            }
-            @{ host = $entry.host; port = $entry.port; dns = $entry.dns; tcp = $entry.tcp }
-        })
+Invoke-Subset 'network' {
+    if ($ProxyHost) { $result.network = Test-ThroughProxy } else { $result.network = Test-Direct }
 }
 
 $result

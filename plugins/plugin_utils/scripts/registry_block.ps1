@@ -1,16 +1,18 @@
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# Sets the agent's NoProgramUpgrade value to the REG_DWORD the controller asks for, records
-# when in the collection's own key, and reads both back: one execution. The controller decides
-# the value, the key for each OS bitness and the record; this script only compares and sets.
-# Never creates the agent's key unless CreateMissing says so. Windows PowerShell 5.1.
+# The agent's NoProgramUpgrade value: read it, do what the controller's table says for what was
+# seen, record it in the collection's own key, read both back: one execution. The script compares
+# nothing itself: it names what it saw ("absent" or "<kind>:<value>", e.g. "DWord:1") and looks that
+# name up in Actions ("keep" or "set"; "default" for any other). Never creates the agent's key
+# unless CreateMissing says so. Windows PowerShell 5.1.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][object]$AgentKeys,
     [Parameter(Mandatory = $true)][string]$MiscSubkey,
     [Parameter(Mandatory = $true)][string]$ValueName,
     [Parameter(Mandatory = $true)][int]$Value,
+    [Parameter(Mandatory = $true)][object]$Actions,
     [Parameter(Mandatory = $true)][string[]]$ReadValues,
     [Parameter(Mandatory = $true)][object]$Record,
     [switch]$CreateMissing,
@@ -34,10 +36,25 @@ function Read-Record($Spec) {
     $found
 }
 
+function Write-Record($Spec, $Values) {
+    $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Spec.view).CreateSubKey([string]$Spec.path)
+    try {
+        $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+        foreach ($property in $Values.PSObject.Properties) {
+            $text = [string]$property.Value
+            if ($text -eq '{now}') { $text = $stamp }
+            $key.SetValue($property.Name, $text, [Microsoft.Win32.RegistryValueKind]::String)
+        }
+    }
+    finally { $key.Close() }
+}
+
 $bits = if ([Environment]::Is64BitOperatingSystem) { '64' } else { '32' }
 $target = $AgentKeys.$bits
 $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$target.view)
-$result = @{ bits = [int]$bits; view = [string]$target.view; path = [string]$target.path; changed = $false; record_changed = $false }
+$result = @{ bits = [int]$bits; view = [string]$target.view; path = [string]$target.path; action = 'keep'; noted = $false }
+# Tells an access-denied from the agent's self-protection apart from a non-administrator account.
+$result.is_admin = ([Security.Principal.WindowsPrincipal][Security.Principal.WindowsIdentity]::GetCurrent()).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
 
 $agent = $hive.OpenSubKey([string]$target.path)
 $result.agent_present = $null -ne $agent
@@ -54,34 +71,32 @@ foreach ($name in $ReadValues) {
 }
 if ($null -ne $misc) { $misc.Close() }
 
-$previous = $result.previous
-$needsChange = $null -eq $previous -or $previous.kind -ne 'DWord' -or [int64]$previous.value -ne $Value
+$result.seen = 'absent'
+if ($null -ne $result.previous) { $result.seen = '{0}:{1}' -f $result.previous.kind, $result.previous.value }
+$result.action = $Actions.($result.seen)
+if ($null -eq $result.action) { $result.action = $Actions.default }
 $result.record_before = Read-Record $Record
-$needsRecord = $needsChange -or -not $result.record_before.ContainsKey([string]$Record.stamp_name)
+# A block found in place with no record of ours (set by hand): note when it was first seen.
+$known = @(@($Record.note_unless) | Where-Object { $result.record_before.ContainsKey([string]$_) }).Count -gt 0
+$result.noted = $result.action -eq 'keep' -and $null -ne $Record.note -and -not $known
 
-$result.changed = $needsChange
-$result.record_changed = $needsRecord
 if (-not $CheckMode) {
-    if ($needsChange) {
-        $key = $hive.CreateSubKey($miscPath)
-        try {
-            # A value of another type (REG_SZ "1") is removed first: SetValue cannot change a kind.
-            if ($null -ne $previous -and $previous.kind -ne 'DWord') { $key.DeleteValue($ValueName) }
-            $key.SetValue($ValueName, $Value, [Microsoft.Win32.RegistryValueKind]::DWord)
+    try {
+        if ($result.action -eq 'set') {
+            # CreateSubKey creates every missing key on the way (CurrentVersion as well as Misc.).
+            # SetValue with an explicit kind replaces a value of another kind (REG_SZ "1") in place.
+            $key = $hive.CreateSubKey($miscPath)
+            try { $key.SetValue($ValueName, $Value, [Microsoft.Win32.RegistryValueKind]::DWord) }
+            finally { $key.Close() }
+            Write-Record $Record $Record.write
         }
-        finally { $key.Close() }
+        elseif ($result.noted) { Write-Record $Record $Record.note }
     }
-    if ($needsRecord) {
-        $stampKey = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Record.view).CreateSubKey([string]$Record.path)
-        try {
-            $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
-            foreach ($property in $Record.write.PSObject.Properties) {
-                $text = [string]$property.Value
-                if ($text -eq '{now}') { $text = $stamp }
-                $stampKey.SetValue($property.Name, $text, [Microsoft.Win32.RegistryValueKind]::String)
-            }
-        }
-        finally { $stampKey.Close() }
+    catch {
+        # The agent's own self-protection ("protect registry keys") refuses the write with an
+        # access-denied error; the controller names that setting.
+        $result.write_error = @{ message = $_.Exception.Message; type = $_.Exception.GetType().FullName }
+        if ($null -ne $_.Exception.InnerException) { $result.write_error.inner_type = $_.Exception.InnerException.GetType().FullName }
     }
 }
 

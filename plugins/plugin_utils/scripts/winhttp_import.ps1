@@ -1,32 +1,58 @@
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# seed003 method 1: give WinHTTP (used by Windows Update to fetch root certificates) the proxy of
-# Internet Explorer. Reads WinHTTP's setting, imports, reads it back; the controller compares.
-# Windows PowerShell 5.1.
+# KA-0001268 method 1: WinHTTP's proxy (used by Windows Update to fetch root certificates). Reads the
+# WinHTTP setting and the connecting account's Internet Explorer setting (raw bytes); with Action
+# 'import' or 'set' runs exactly that netsh command, then reads WinHTTP back. The controller parses
+# the bytes, decides the action and judges the result. Windows PowerShell 5.1.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SettingsPath,
-    [switch]$CheckMode
+    [Parameter(Mandatory = $true)][string]$UserSettingsPath,
+    [Parameter(Mandatory = $true)][ValidateSet('read', 'import', 'set')][string]$Action,
+    [string]$Proxy,
+    [string]$Bypass
 )
 $ErrorActionPreference = 'Stop'
 
-function Read-Setting {
-    $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64').OpenSubKey($SettingsPath)
+function Read-Binary([string]$Hive, [string]$Path, [string]$Name) {
+    # Internet Settings\Connections is shared by both registry views: the 64-bit view is explicit.
+    $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey($Hive, 'Registry64').OpenSubKey($Path)
     if ($null -eq $key) { return $null }
     try {
-        $value = $key.GetValue('WinHttpSettings')
+        $value = $key.GetValue($Name)
         if ($null -eq $value) { return $null }
         [Convert]::ToBase64String([byte[]]$value)
     }
     finally { $key.Close() }
 }
 
-$result = @{ before = Read-Setting; imported = $false; output = '' }
-if (-not $CheckMode) {
-    $result.output = (& netsh.exe winhttp import proxy source=ie 2>&1 | Out-String).Trim()
-    if ($LASTEXITCODE -ne 0) { throw "netsh winhttp import proxy source=ie failed ($LASTEXITCODE): $($result.output)" }
-    $result.imported = $true
+$result = @{
+    action = $Action
+    before = Read-Binary 'LocalMachine' $SettingsPath 'WinHttpSettings'
+    # HKCU of the account WinRM runs as: what netsh's "source=ie" reads.
+    user = Read-Binary 'CurrentUser' $UserSettingsPath 'DefaultConnectionSettings'
+    account = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+    ran = $false
+    output = ''
+    exit_code = $null
 }
-$result.after = Read-Setting
+if ($Action -ne 'read') {
+    $arguments = @('winhttp', 'import', 'proxy', 'source=ie')
+    if ($Action -eq 'set') {
+        # The controller refused spaces and quotes: each argument reaches netsh as one word.
+        $arguments = @('winhttp', 'set', 'proxy', ('proxy-server=' + $Proxy))
+        if ($Bypass) { $arguments += ('bypass-list=' + $Bypass) }
+    }
+    # Windows PowerShell 5.1 with 'Stop' turns a native command's stderr line (merged by 2>&1)
+    # into a terminating error before $LASTEXITCODE can be read: netsh runs under 'Continue'.
+    $ErrorActionPreference = 'Continue'
+    $lines = @(& netsh.exe @arguments 2>&1 | ForEach-Object { [string]$_ })
+    $result.exit_code = $LASTEXITCODE
+    $ErrorActionPreference = 'Stop'
+    # netsh writes in the console's language (Japanese on a Japanese host): shown, never parsed.
+    $result.output = ($lines -join "`n").Trim()
+    $result.ran = $true
+}
+$result.after = Read-Binary 'LocalMachine' $SettingsPath 'WinHttpSettings'
 $result

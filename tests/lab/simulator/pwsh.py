@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 
 import tree_sitter_pwsh
 from tree_sitter import Language, Parser
@@ -29,6 +30,10 @@ class Parameter:
     name: str
     type: str
     mandatory: bool
+    allow_empty_string: bool = False
+    allow_empty_collection: bool = False
+    allow_null: bool = False
+    validate_set: tuple = ()
 
 
 @dataclasses.dataclass
@@ -80,18 +85,28 @@ def _parameters(block) -> dict[str, Parameter]:
         if node.type != "script_parameter":
             continue
         name, type_name, mandatory = None, "", False
+        flags = {}
         for part in node.children:
             if part.type == "variable":
                 name = _text(part).lstrip("$")
             elif part.type == "attribute_list":
                 for attribute in part.children:
                     text = _text(attribute)
+                    lower = text.lower()
                     if attribute.children and attribute.children[0].type == "type_literal":
                         type_name = text[1:-1].lower()
-                    elif "mandatory" in text.lower():
-                        mandatory = "$false" not in text.lower()
+                    elif "mandatory" in lower:
+                        mandatory = "$false" not in lower
+                    elif lower.startswith("[allowemptystring"):
+                        flags["allow_empty_string"] = True
+                    elif lower.startswith("[allowemptycollection"):
+                        flags["allow_empty_collection"] = True
+                    elif lower.startswith("[allownull"):
+                        flags["allow_null"] = True
+                    elif lower.startswith("[validateset("):
+                        flags["validate_set"] = tuple(re.findall(r"'([^']*)'", text))
         if name:
-            found[name.lower()] = Parameter(name, type_name, mandatory)
+            found[name.lower()] = Parameter(name, type_name, mandatory, **flags)
     return found
 
 
@@ -132,7 +147,7 @@ def check_arguments(script: ScriptCheck, arguments: dict) -> list[str]:
             problems.append("A parameter cannot be found that matches parameter name '%s' (param() declares: %s)"
                             % (key, ", ".join(p.name for p in script.parameters.values()) or "nothing"))
             continue
-        problem = _type_problem(declared, value)
+        problem = _type_problem(declared, value) or _empty_problem(declared, value)
         if problem:
             problems.append("Cannot bind parameter '%s': %s" % (declared.name, problem))
     given = set(k.lower() for k in arguments)
@@ -140,6 +155,33 @@ def check_arguments(script: ScriptCheck, arguments: dict) -> list[str]:
         if declared.mandatory and name not in given:
             problems.append("Missing mandatory parameter '%s'" % declared.name)
     return problems
+
+
+def _empty_problem(declared: Parameter, value) -> str | None:
+    """What PowerShell's parameter binder refuses before the script runs.
+
+    Rules written down (about_Functions_Advanced_Parameters): a Mandatory parameter refuses $null
+    unless [AllowNull()]; a Mandatory [string] or an element of a Mandatory [string[]] refuses ''
+    unless [AllowEmptyString()]; a Mandatory array refuses @() unless [AllowEmptyCollection()].
+    [ValidateSet()] compares case-insensitively, for every parameter.
+    """
+    if declared.validate_set and value is not None:
+        values = value if isinstance(value, list) else [value]
+        allowed = set(v.lower() for v in declared.validate_set)
+        for item in values:
+            if str(item).lower() not in allowed:
+                return ("The argument \"%s\" does not belong to the set \"%s\" specified by the ValidateSet attribute"
+                        % (item, ",".join(declared.validate_set)))
+    if not declared.mandatory:
+        return None
+    if value is None and not declared.allow_null:
+        return "Cannot bind argument to parameter '%s' because it is null." % declared.name
+    if declared.type.endswith("[]") and value == [] and not declared.allow_empty_collection:
+        return "Cannot bind argument to parameter '%s' because it is an empty array." % declared.name
+    strings = [value] if declared.type == "string" else value if declared.type == "string[]" and isinstance(value, list) else []
+    if any(item == "" for item in strings) and not declared.allow_empty_string:
+        return "Cannot bind argument to parameter '%s' because it is an empty string." % declared.name
+    return None
 
 
 def _type_problem(declared: Parameter, value) -> str | None:

@@ -17,6 +17,7 @@ import hashlib
 import ntpath
 import re
 
+from . import contracts
 from . import state as lab_state
 
 
@@ -28,53 +29,136 @@ def _registry_read(host: dict, read: dict) -> dict:
     path = lab_state.physical_key(read["path"], read["view"], host["os"]["is_64bit"])
     key = lab_state.find_key(host["registry"], path)
     if key is None:
-        return {"exists": False, "values": {}}
+        return {"exists": False, "values": {}, "path": read["path"]}
     stored = host["registry"][key]
     values = {}
     for name in read.get("values") or []:
         if name in stored:
             values[name] = {"kind": stored[name]["kind"], "value": stored[name]["value"]}
-    return {"exists": True, "values": values}
+            if stored[name]["kind"] == "ExpandString":  # [Environment]::ExpandEnvironmentVariables
+                values[name]["expanded"] = _expand(host, str(stored[name]["value"]))
+    return {"exists": True, "values": values, "path": read["path"]}
 
 
-def _resolve(spec: dict, registry: dict):
-    """Resolve-Folder in probe.ps1: a path, or a registry value joined with a relative part."""
+# The session environment the lab's hosts expand %NAME% with (64-bit WinRM session).
+ENVIRONMENT = {"programfiles": "C:\\Program Files", "programfiles(x86)": "C:\\Program Files (x86)",
+               "systemroot": "C:\\Windows", "systemdrive": "C:", "windir": "C:\\Windows",
+               "programdata": "C:\\ProgramData"}
+
+
+def _expand(host: dict, text: str) -> str:
+    """ExpandEnvironmentVariables: a known %NAME% (case-insensitive) is replaced, an unknown one kept."""
+    env = dict(ENVIRONMENT)
+    if not host["os"]["is_64bit"]:
+        env["programfiles(x86)"] = None
+
+    def replace(match):
+        found = env.get(match.group(1).lower())
+        return found if found else match.group(0)
+    return re.sub(r"%([^%]+)%", replace, text)
+
+
+def get_full_path(path: str) -> str:
+    """[IO.Path]::GetFullPath as .NET Framework 4.x does it on Windows, for the paths the lab meets.
+
+    Rules written down: characters "<>| and control characters -> ArgumentException "Illegal
+    characters in path."; a ':' anywhere but after a drive letter -> NotSupportedException "The given
+    path's format is not supported."; a relative path resolves under the session's working folder
+    (WinRM: the connecting user's profile, C:\\Users\\<user>), which is why an empty base must never
+    get here; '.' and '..' parts are folded.
+    """
+    if any(c in path for c in '"<>|') or any(ord(c) < 32 for c in path):
+        raise ScriptFailure('Exception calling "GetFullPath" with "1" argument(s): "Illegal characters in path."')
+    if ":" in path[2:] or (":" in path[:2] and not re.match(r"^[A-Za-z]:", path)):
+        raise ScriptFailure('Exception calling "GetFullPath" with "1" argument(s): "The given path\'s format is not '
+                            'supported."')
+    if not re.match(r"^([A-Za-z]:\\|\\\\)", path):
+        path = ntpath.join("C:\\Users\\ansible", path)
+    return ntpath.normpath(path)
+
+
+def _resolve(host: dict, spec: dict, registry: dict):
+    """Resolve-Folder in probe.ps1: a path, or a registry value (expanded) joined with a relative part."""
     if spec.get("path"):
         return spec["path"]
     read = registry.get(spec.get("registry"))
     if not read or spec.get("value") not in read["values"]:
         return None
-    return ntpath.normpath(ntpath.join(read["values"][spec["value"]]["value"], spec.get("relative", "")))
+    entry = read["values"][spec["value"]]
+    base = str(entry.get("expanded", entry["value"]))
+    if not base.strip():
+        raise ScriptFailure("registry value %s under HKLM\\%s is empty" % (spec["value"], read["path"]))
+    return get_full_path(ntpath.join(base, spec.get("relative", "")))
+
+
+def _sha256(host: dict, path: str) -> str:
+    """Get-Sha256 in probe.ps1: FileStream(Open, Read, ReadWrite); a file held without sharing fails."""
+    data = host["files"][path]
+    if data.get("locked"):
+        raise ScriptFailure("The process cannot access the file '%s' because it is being used by another process."
+                            % path)
+    if data.get("denied"):
+        raise ScriptFailure("Access to the path '%s' is denied." % path)
+    return hashlib.sha256(base64.b64decode(data.get("content_b64", ""))).hexdigest()
 
 
 def _file_entry(host: dict, spec: dict, registry: dict) -> dict:
-    path = _resolve(spec, registry)
+    path = _resolve(host, spec, registry)
     entry = {"name": spec.get("name", ""), "path": path, "exists": False}
     found = lab_state.find_file(host["files"], path) if path else None
-    if found is not None:
+    if found is not None and not host["files"][found].get("directory"):
         data = host["files"][found]
-        content = base64.b64decode(data.get("content_b64", ""))
-        entry.update(exists=True, size=len(content), modified=data.get("modified", "2024-01-01T00:00:00Z"),
-                     sha256=hashlib.sha256(content).hexdigest())
+        entry["exists"] = True
+        try:
+            content = base64.b64decode(data.get("content_b64", ""))
+            entry.update(size=len(content), modified=data.get("modified", "2024-01-01T00:00:00Z"))
+            entry["sha256"] = _sha256(host, found)
+        except ScriptFailure as exc:
+            entry["error"] = str(exc)
     return entry
+
+
+WMI_BROKEN = "Invalid class \"Win32_OperatingSystem\" (HRESULT 0x80041010): the WMI repository is broken"
+
+
+def _wmi(host: dict) -> None:
+    """Get-CimInstance on a host whose WMI repository is broken (fault `wmi_broken`)."""
+    if (host.get("faults") or {}).get("wmi_broken"):
+        raise ScriptFailure(WMI_BROKEN)
+
+
+def _subset(result: dict, name: str, subsets, body) -> None:
+    """Invoke-Subset in probe.ps1: a terminating error is kept under errors.<name>, the rest answer."""
+    if name not in subsets:
+        return
+    try:
+        result[name] = body()
+    except ScriptFailure as exc:
+        result.pop(name, None)
+        result["errors"][name] = {"message": str(exc), "type": "Lab.ScriptFailure"}
 
 
 def probe(host: dict, params: dict) -> dict:
     subsets = params.get("Subset") or []
-    result: dict = {"subsets": subsets}
+    result: dict = {"subsets": subsets, "errors": {}}
     os_info = host["os"]
-    if "os" in subsets:
-        result["os"] = {
+
+    def os_subset():
+        _wmi(host)
+        return {
             "version": os_info["version"], "build": int(os_info["version"].split(".")[2]),
             "product_type": os_info["product_type"], "service_pack": os_info.get("service_pack", 0),
             "caption": os_info.get("caption", ""), "is_64bit": os_info["is_64bit"],
             "hostname": os_info.get("hostname", "LAB"), "powershell": "5.1.17763.1",
         }
-    if "hotfixes" in subsets:
+
+    def hotfix_subset():
+        _wmi(host)
         short = ".".join(os_info["version"].split(".")[:2])
         wanted = params.get("HotfixOsVersions") or []
-        result["hotfixes"] = list(host["hotfixes"]) if ("*" in wanted or short in wanted) else None
-    if "certificates" in subsets:
+        return list(host["hotfixes"]) if ("*" in wanted or short in wanted) else None
+
+    def certificate_subset():
         stores = {}
         for name in params.get("CertificateStores") or []:
             if name not in host["certificates"] and name not in ("Root", "CA", "My"):
@@ -84,28 +168,38 @@ def probe(host: dict, params: dict) -> dict:
                 {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
                 for cert in host["certificates"].get(name, [])
             ]
-        result["certificates"] = stores
-    registry = {}
-    if "registry" in subsets:
+        return stores
+
+    registry: dict = {}
+
+    def registry_subset():
         for read in params.get("RegistryReads") or []:
             registry[read["name"]] = _registry_read(host, read)
-        result["registry"] = registry
-    if "services" in subsets:
+        return registry
+
+    def service_subset():
+        _wmi(host)
         patterns = [p.lower() for p in params.get("ServicePatterns") or []]
-        result["services"] = [
+        return [
             {k: svc[k] for k in ("name", "display_name", "state", "start_mode")}
             for svc in host["services"]
             if any(fnmatch.fnmatchcase(svc["name"].lower(), p) or fnmatch.fnmatchcase(svc["display_name"].lower(), p)
                    for p in patterns)
         ]
-    if "files" in subsets:
-        result["files"] = [_file_entry(host, spec, registry) for spec in params.get("Files") or []]
-    if "invalid_files" in subsets:
-        result["invalid_files"] = [_invalid_files(host, spec, registry) for spec in params.get("InvalidRoots") or []]
-    if "network" in subsets:
-        result["network"] = [_reach(host, target) for target in params.get("Endpoints") or []]
-    if "folders" in subsets:
-        result["folders"] = [_folders(host, spec, registry) for spec in params.get("Folders") or []]
+
+    _subset(result, "os", subsets, os_subset)
+    _subset(result, "hotfixes", subsets, hotfix_subset)
+    _subset(result, "certificates", subsets, certificate_subset)
+    _subset(result, "registry", subsets, registry_subset)
+    _subset(result, "services", subsets, service_subset)
+    _subset(result, "files", subsets,
+            lambda: [_file_entry(host, spec, registry) for spec in params.get("Files") or []])
+    _subset(result, "invalid_files", subsets,
+            lambda: [_invalid_files(host, spec, registry, params.get("InvalidStrip") or "")
+                     for spec in params.get("InvalidRoots") or []])
+    _subset(result, "folders", subsets,
+            lambda: [_folders(host, spec, registry) for spec in params.get("Folders") or []])
+    _subset(result, "network", subsets, lambda: _network(host, params))
     return result
 
 
@@ -122,8 +216,8 @@ def _describe_path(host: dict, path: str) -> dict:
     return info
 
 
-def _invalid_files(host: dict, spec: dict, registry: dict) -> dict:
-    root = _resolve(spec, registry)
+def _invalid_files(host: dict, spec: dict, registry: dict, strip: str) -> dict:
+    root = _resolve(host, spec, registry)
     entry = {"name": spec.get("name", ""), "root": root, "exists": False, "entries": [], "errors": []}
     if root and any(_under(path, root) for path in host["files"]):
         entry["exists"] = True
@@ -134,7 +228,8 @@ def _invalid_files(host: dict, spec: dict, registry: dict) -> dict:
                 entry["errors"].append("Access to the path '%s' is denied." % path)
                 continue
             info = _describe_path(host, path)
-            stripped = re.sub(r"(?i)(_Invalid)+$", "", path)
+            stripped = re.sub(strip, "", path) if strip else path  # $item.FullName -replace $InvalidStrip, ''
+
             if stripped != path:
                 other = lab_state.find_file(host["files"], stripped)
                 info["target"] = {"path": stripped, "exists": other is not None}
@@ -148,7 +243,7 @@ def _invalid_files(host: dict, spec: dict, registry: dict) -> dict:
 
 
 def _folders(host: dict, spec: dict, registry: dict) -> dict:
-    path = _resolve(spec, registry)
+    path = _resolve(host, spec, registry)
     found = lab_state.find_file(host["files"], path) if path else None
     exists = found is not None and bool(host["files"][found].get("directory"))
     return {"name": spec.get("name", ""), "path": path, "exists": exists}
@@ -174,14 +269,56 @@ def invalid_rename(host: dict, params: dict) -> dict:
     return {"results": results}
 
 
-def _reach(host: dict, target: dict) -> dict:
-    """The state's `network` maps "host" or "host:port" to dns_failed / timeout / refused; else ok."""
+# How the state's `network` words come back from .NET: the Winsock code and SocketErrorCode name.
+SOCKET_ERRORS = {"refused": (10061, "ConnectionRefused"), "unreachable": (10065, "HostUnreachable"),
+                 "net_unreachable": (10051, "NetworkUnreachable"), "ipv6_only": (10047, "AddressFamilyNotSupported"),
+                 "dns_failed": (11001, "HostNotFound")}
+# What a proxy answers to CONNECT when the destination fails that way (the state's `proxy`).
+PROXY_STATUS = {"ok": "HTTP/1.1 200 Connection established", "refused": "HTTP/1.1 502 Bad Gateway",
+                "unreachable": "HTTP/1.1 502 Bad Gateway", "net_unreachable": "HTTP/1.1 502 Bad Gateway",
+                "ipv6_only": "HTTP/1.1 200 Connection established", "timeout": "HTTP/1.1 504 Gateway Timeout",
+                "dns_failed": "HTTP/1.1 502 Bad Gateway", "dns_timeout": "HTTP/1.1 504 Gateway Timeout"}
+
+
+def _socket_error(word: str) -> dict:
+    code, name = SOCKET_ERRORS[word]
+    return {"code": code, "name": name, "message": "lab: %s" % name}
+
+
+def _network(host: dict, params: dict) -> list:
+    """The state's `network` maps "host" or "host:port" to a word of SOCKET_ERRORS, timeout or
+    dns_timeout; else ok. `proxy` ({host, port, auth}) is what listens when the probe names one."""
     network = host.get("network") or {}
-    name, port = target["host"], target["port"]
-    outcome = network.get("%s:%d" % (name, port), network.get(name, "ok"))
-    if outcome in ("dns_failed", "dns_timeout"):
-        return {"host": name, "port": port, "dns": "failed" if outcome == "dns_failed" else "timeout", "tcp": "not tried"}
-    return {"host": name, "port": port, "dns": "ok", "tcp": outcome}
+    proxy = host.get("proxy") or {}
+    answers = []
+    for target in params.get("Endpoints") or []:
+        name, port = target["host"], target["port"]
+        outcome = network.get("%s:%d" % (name, port), network.get(name, "ok"))
+        if params.get("ProxyHost"):
+            entry = {"host": name, "port": port, "dns": "proxy", "tcp": "ok", "via": "proxy"}
+            if (params["ProxyHost"].lower(), params.get("ProxyPort")) != (str(proxy.get("host", "")).lower(), proxy.get("port")):
+                entry.update(tcp="error", error=_socket_error("dns_failed" if not proxy else "refused"))
+            elif proxy.get("auth"):
+                entry["proxy_status"] = "HTTP/1.1 407 Proxy Authentication Required"
+            else:
+                entry["proxy_status"] = PROXY_STATUS[outcome]
+            answers.append(entry)
+            continue
+        entry = {"host": name, "port": port, "dns": "ok", "tcp": "not tried", "via": "direct"}
+        if proxy.get("only"):  # a network where only the proxy gets out: every direct attempt times out
+            outcome = "timeout"
+        if outcome == "dns_timeout":
+            entry["dns"] = "timeout"
+        elif outcome == "dns_failed":
+            entry.update(dns="failed", error=_socket_error("dns_failed"))
+        elif outcome == "timeout":
+            entry["tcp"] = "timeout"
+        elif outcome == "ok":
+            entry["tcp"] = "ok"
+        else:
+            entry.update(tcp="error", error=_socket_error(outcome))
+        answers.append(entry)
+    return answers
 
 
 def _now(host: dict) -> str:
@@ -192,11 +329,18 @@ def _now(host: dict) -> str:
 
 
 def _open(host: dict, view: str, path: str, create: bool = False):
-    """The value dict of a key as RegistryKey.OpenSubKey / CreateSubKey would give it, or None."""
+    """The value dict of a key as RegistryKey.OpenSubKey / CreateSubKey would give it, or None.
+
+    CreateSubKey creates every missing key on the way, as Windows does (CurrentVersion and Misc.).
+    """
     physical = lab_state.physical_key(path, view, host["os"]["is_64bit"])
     found = lab_state.find_key(host["registry"], physical)
     if found is None and create:
-        host["registry"][physical] = {}
+        parts = physical.split("\\")
+        for depth in range(1, len(parts) + 1):
+            ancestor = "\\".join(parts[:depth])
+            if lab_state.find_key(host["registry"], ancestor) is None:
+                host["registry"][ancestor] = {}
         found = physical
     return None if found is None else host["registry"][found]
 
@@ -207,17 +351,29 @@ def _value(key, name):
     return {"kind": key[name]["kind"], "value": key[name]["value"]}
 
 
+def _protected(host: dict, path: str) -> bool:
+    """Fault `protected_keys`: the agent's self-protection refuses writes under its own keys."""
+    return bool((host.get("faults") or {}).get("protected_keys")) and "trendmicro" in path.lower()
+
+
+def _write_record(host: dict, spec: dict, values: dict) -> None:
+    stamp_key = _open(host, spec["view"], spec["path"], create=True)
+    for key, text in values.items():
+        stamp_key[key] = {"kind": "String", "value": _now(host) if text == "{now}" else text}
+
+
 def registry_block(host: dict, params: dict) -> dict:
     bits = "64" if host["os"]["is_64bit"] else "32"
     target = params["AgentKeys"][bits]
     view, path = target["view"], target["path"]
-    result = {"bits": int(bits), "view": view, "path": path, "changed": False, "record_changed": False}
+    result = {"bits": int(bits), "view": view, "path": path, "action": "keep", "noted": False,
+              "is_admin": not (host.get("faults") or {}).get("not_admin")}
     agent = _open(host, view, path)
     result["agent_present"] = agent is not None
     if agent is None and not params.get("CreateMissing"):
         return result
     misc_path = "%s\\%s" % (path, params["MiscSubkey"])
-    name, wanted = params["ValueName"], params["Value"]
+    name = params["ValueName"]
     misc = _open(host, view, misc_path)
     previous = _value(misc, name)
     result["previous"] = previous
@@ -226,41 +382,83 @@ def registry_block(host: dict, params: dict) -> dict:
         found = _value(misc, value_name) or _value(agent, value_name)
         if found is not None:
             result["values"][value_name] = found
+    # The script names what it saw and looks it up in the controller's table; it compares nothing.
+    result["seen"] = "absent" if previous is None else "%s:%s" % (previous["kind"], previous["value"])
+    actions = params["Actions"]
+    result["action"] = actions.get(result["seen"], actions.get("default"))
     record_spec = params["Record"]
     record_key = _open(host, record_spec["view"], record_spec["path"])
     result["record_before"] = {n: str(record_key[n]["value"]) for n in record_spec["read"] if record_key and n in record_key}
-    needs_change = previous is None or previous["kind"] != "DWord" or int(previous["value"]) != wanted
-    needs_record = needs_change or record_spec["stamp_name"] not in result["record_before"]
-    result["changed"], result["record_changed"] = needs_change, needs_record
+    known = any(n in result["record_before"] for n in record_spec.get("note_unless") or [])
+    result["noted"] = result["action"] == "keep" and record_spec.get("note") is not None and not known
     if not params.get("CheckMode"):
-        if needs_change:
-            _open(host, view, misc_path, create=True)[name] = {"kind": "DWord", "value": wanted}
-        if needs_record:
-            stamp_key = _open(host, record_spec["view"], record_spec["path"], create=True)
-            for key, text in record_spec["write"].items():
-                stamp_key[key] = {"kind": "String", "value": _now(host) if text == "{now}" else text}
+        try:
+            if result["action"] == "set":
+                if _protected(host, misc_path) or result["is_admin"] is False:
+                    raise ScriptFailure("Access to the registry key 'HKEY_LOCAL_MACHINE\\%s' is denied." % misc_path)
+                _open(host, view, misc_path, create=True)[name] = {"kind": "DWord", "value": params["Value"]}
+                _write_record(host, record_spec, record_spec["write"])
+            elif result["noted"]:
+                _write_record(host, record_spec, record_spec["note"])
+        except ScriptFailure as exc:
+            result["write_error"] = {"message": 'Exception calling "CreateSubKey" with "1" argument(s): "%s"' % exc,
+                                     "type": "System.Management.Automation.MethodInvocationException",
+                                     "inner_type": "System.UnauthorizedAccessException"}
     result["current"] = _value(_open(host, view, misc_path), name)
     record_after = _open(host, record_spec["view"], record_spec["path"])
     result["record"] = {n: str(record_after[n]["value"]) for n in record_spec["read"] if record_after and n in record_after}
     return result
 
 
+def dotnet_name(name) -> str:
+    """X509Certificate2.Subject / Issuer as .NET Framework writes them: most specific part first
+    (CN=...), ", " between parts, short names CN OU O L S C E DC STREET SERIALNUMBER, and a value
+    holding , + = " or a line break wrapped in double quotes (inner quotes doubled)."""
+    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+    short = {NameOID.COMMON_NAME: "CN", NameOID.ORGANIZATIONAL_UNIT_NAME: "OU", NameOID.ORGANIZATION_NAME: "O",
+             NameOID.LOCALITY_NAME: "L", NameOID.STATE_OR_PROVINCE_NAME: "S", NameOID.COUNTRY_NAME: "C",
+             NameOID.EMAIL_ADDRESS: "E", NameOID.DOMAIN_COMPONENT: "DC", NameOID.STREET_ADDRESS: "STREET",
+             NameOID.SERIAL_NUMBER: "SERIALNUMBER"}
+    parts = []
+    for rdn in reversed(list(name.rdns)):
+        for attribute in rdn:
+            label = short.get(attribute.oid, "OID." + attribute.oid.dotted_string)
+            value = str(attribute.value)
+            if any(c in value for c in ',+="\n') or value != value.strip():
+                value = '"%s"' % value.replace('"', '""')
+            parts.append("%s=%s" % (label, value))
+    return ", ".join(parts)
+
+
 def certificates_install(host: dict, params: dict) -> dict:
     from cryptography import x509  # pylint: disable=import-outside-toplevel
-    result = {"added": [], "present": [], "certificates": {}}
+    result = {"results": [], "certificates": {}, "errors": {}}
     for item in params["Certificates"]:
+        entry = {"thumbprint": item["thumbprint"], "store": item["store"]}
         store = host["certificates"].setdefault(item["store"], [])
         if any(c["thumbprint"].lower() == item["thumbprint"].lower() for c in store):
-            result["present"].append(item["thumbprint"])
-            continue
-        if not params.get("CheckMode"):
-            cert = x509.load_der_x509_certificate(base64.b64decode(item["der_b64"]))
-            cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-            store.append({"name": cn[0].value if cn else "", "thumbprint": item["thumbprint"].upper(),
-                          "subject": "CN=%s" % (cn[0].value if cn else ""), "issuer": cert.issuer.rfc4514_string(),
-                          "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                          "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")})
-        result["added"].append(item["thumbprint"])
+            entry["status"] = "present"
+        elif params.get("CheckMode"):
+            entry["status"] = "absent"
+        else:
+            try:
+                # New-Object X509Certificate2 (bytes): bytes .NET cannot read fail with this message.
+                cert = x509.load_der_x509_certificate(base64.b64decode(item["der_b64"]))
+            except ValueError:
+                entry.update(status="failed", error='Exception calling ".ctor" with "1" argument(s): "Cannot find the '
+                                                    'requested object."')
+            else:
+                if item["store"] in ((host.get("faults") or {}).get("store_denied") or []):
+                    entry.update(status="failed", error='Exception calling "Add" with "1" argument(s): "Access is '
+                                                        'denied."')
+                else:
+                    cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+                    store.append({"name": cn[0].value if cn else "", "thumbprint": item["thumbprint"].upper(),
+                                  "subject": dotnet_name(cert.subject), "issuer": dotnet_name(cert.issuer),
+                                  "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                  "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")})
+                    entry["status"] = "added"
+        result["results"].append(entry)
     for name in params["Stores"]:
         result["certificates"][name] = [
             {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
@@ -268,8 +466,12 @@ def certificates_install(host: dict, params: dict) -> dict:
     return result
 
 
-def _text(key: dict, name: str) -> str:
-    return str(key[name]["value"]) if name in key else ""
+def _text(key: dict, name: str, host: dict) -> str:
+    """GetValue(name) expands REG_EXPAND_SZ by default."""
+    if name not in key:
+        return ""
+    value = str(key[name]["value"])
+    return _expand(host, value) if key[name]["kind"] == "ExpandString" else value
 
 
 def auth_backup(host: dict, params: dict) -> dict:
@@ -278,43 +480,76 @@ def auth_backup(host: dict, params: dict) -> dict:
         key = _open(host, spec["view"], spec["path"])
         if key is None:
             continue
-        result["server"] = {"local_path": _text(key, "Local_Path"), "version": _text(key, "Server_Version"),
-                            "build": _text(key, "ServicePack_Build")}
-        if result["server"]["local_path"]:
-            result["candidates"].append(ntpath.normpath(ntpath.join(result["server"]["local_path"], params["Relative"])))
+        result["server"] = {"local_path": _text(key, "Local_Path", host), "version": _text(key, "Server_Version", host),
+                            "build": _text(key, "ServicePack_Build", host)}
+        if result["server"]["local_path"].strip():
+            result["candidates"].append(get_full_path(ntpath.join(result["server"]["local_path"], params["Relative"])))
+        else:
+            result["local_path_empty"] = True
     result["candidates"].extend(params["DefaultPaths"])
     for path in result["candidates"]:
         found = lab_state.find_file(host["files"], path)
         if found is None or host["files"][found].get("directory"):
             continue
-        content = base64.b64decode(host["files"][found].get("content_b64", ""))
-        result.update(found=True, path=path, size=len(content), modified=host["files"][found].get("modified", ""))
+        data = host["files"][found]
+        content = base64.b64decode(data.get("content_b64", ""))
+        result.update(found=True, path=path, size=len(content), modified=data.get("modified", ""))
         if len(content) <= params["MaxBytes"]:
+            _sha256(host, found)  # the same FileStream open: a locked or denied file fails the script here
             result["content_b64"] = base64.b64encode(content).decode("ascii")
         break
     return result
 
 
+def _ie_setting(host: dict):
+    """The connecting account's DefaultConnectionSettings from the state's `ie_proxy`
+    ({proxy, bypass, auto_config_url, auto_detect}); None when the account has none."""
+    from ansible_collections.apexone.upgrade.plugins.module_utils import winhttp  # pylint: disable=import-outside-toplevel
+    ie = host.get("ie_proxy")
+    if not ie:
+        return None
+    flags = winhttp.FLAG_DIRECT | (winhttp.FLAG_PROXY if ie.get("proxy") else 0) | \
+        (winhttp.FLAG_AUTO_URL if ie.get("auto_config_url") else 0) | (winhttp.FLAG_AUTO_DETECT if ie.get("auto_detect") else 0)
+    return winhttp.encode(ie.get("proxy"), ie.get("bypass"), flags=flags, auto_config_url=ie.get("auto_config_url"),
+                          version=0x46, counter=7)
+
+
 def winhttp_import(host: dict, params: dict) -> dict:
-    """netsh winhttp import proxy source=ie: the state's `ie_proxy` (base64 WinHttpSettings) becomes WinHTTP's."""
-    key = _open(host, "Registry64", params["SettingsPath"], create=not params.get("CheckMode"))
-    before = (key or {}).get("WinHttpSettings", {}).get("value")
-    result = {"before": before, "imported": False, "output": ""}
-    if not params.get("CheckMode"):
-        if host.get("ie_proxy"):
-            key["WinHttpSettings"] = {"kind": "Binary", "value": host["ie_proxy"]}
-            result["output"] = "Current WinHTTP proxy settings: ..."
-        result["imported"] = True
+    """Models netsh as it really behaves: `import proxy source=ie` copies the account's static IE proxy
+    and bypass, and when the account has none (or only a PAC file / auto-detection) writes direct
+    access, replacing whatever WinHTTP had; `set proxy` writes what it is given. Each write bumps the
+    value's counter."""
+    from ansible_collections.apexone.upgrade.plugins.module_utils import winhttp  # pylint: disable=import-outside-toplevel
+    if params["Action"] not in ("read", "import", "set"):  # ValidateSet
+        raise ScriptFailure("Cannot validate argument on parameter 'Action'. The argument \"%s\" does not belong to "
+                            "the set \"read,import,set\"" % params["Action"])
+    key = _open(host, "Registry64", params["SettingsPath"])
+    before = ((key or {}).get("WinHttpSettings") or {}).get("value")
+    result = {"action": params["Action"], "before": before, "user": _ie_setting(host),
+              "account": host.get("account", "LAB\\ansible"), "ran": False, "output": "", "exit_code": None}
+    if params["Action"] != "read":
+        raw = base64.b64decode(before) if before else b""
+        counter = int.from_bytes(raw[4:8], "little") if len(raw) >= 8 else 0
+        if params["Action"] == "import":
+            ie = winhttp.parse(result["user"])
+            proxy, bypass = (ie["proxy"], ie["bypass"]) if not ie["direct"] else (None, None)
+        else:
+            proxy, bypass = params.get("Proxy") or None, params.get("Bypass") or None
+        value = winhttp.encode(proxy, bypass, counter=counter + 1, version=0x28)
+        _open(host, "Registry64", params["SettingsPath"], create=True)["WinHttpSettings"] = {"kind": "Binary", "value": value}
+        result.update(ran=True, exit_code=0, output="Current WinHTTP proxy settings:\n\n    %s" % (
+            "Direct access (no proxy server)." if not proxy else "Proxy Server(s) :  %s\n    Bypass List     :  %s"
+            % (proxy, bypass or "(none)")))
     result["after"] = ((_open(host, "Registry64", params["SettingsPath"]) or {}).get("WinHttpSettings") or {}).get("value")
     return result
 
 
-# Script name -> its twin.
-TWINS = {
-    "probe": probe,
-    "registry_block": registry_block,
-    "certificates_install": certificates_install,
-    "auth_backup": auth_backup,
-    "winhttp_import": winhttp_import,
-    "invalid_rename": invalid_rename,
-}
+# Script name -> its twin, each answer checked against the script's contract (tests/contracts/).
+TWINS = dict((name, contracts.checked(name, twin)) for name, twin in (
+    ("probe", probe),
+    ("registry_block", registry_block),
+    ("certificates_install", certificates_install),
+    ("auth_backup", auth_backup),
+    ("winhttp_import", winhttp_import),
+    ("invalid_rename", invalid_rename),
+))

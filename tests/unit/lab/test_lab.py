@@ -30,7 +30,7 @@ def _error(stdout):
 
 
 def test_refuses_a_script_with_a_syntax_error():
-    broken = _runner.script_text("probe").replace("if ($Subset -contains 'os') {", "if ($Subset -contains 'os' {", 1)
+    broken = _runner.script_text("probe").replace("if ($Subset -notcontains $Name) { return }", "if ($Subset -notcontains $Name { return }", 1)
     rc, stdout, stderr = _send("h1", "agent-win10-64", broken, {"Subset": ["os"]})
     assert rc == 1
     assert "does not parse as Windows PowerShell 5.1" in _error(stdout)

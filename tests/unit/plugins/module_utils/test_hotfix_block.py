@@ -39,7 +39,7 @@ def test_no_agent_is_skipped():
 
 
 def test_read_back_mismatch_fails_loudly():
-    answer = {"agent_present": True, "path": "P", "bits": 64, "changed": True, "record_changed": True,
+    answer = {"agent_present": True, "path": "P", "bits": 64, "action": "set",
               "previous": {"kind": "DWord", "value": 0}, "current": {"kind": "DWord", "value": 0}, "values": {}}
     result = hotfix_block.interpret(answer, "present", False)
     assert result["failed"] and "self-protection" in result["msg"]
@@ -87,3 +87,71 @@ def test_fleet_summary_counts_each_outcome_once():
     assert summary["skipped_no_agent"] == ["c"] and summary["failed_or_unreachable"] == ["d", "e"]
     assert summary["still_xg"] == ["a"] and summary["apexone"] == ["b"]
     assert summary["version_counts"] == {"12.0.5684": 1, "14.0.12011": 1}
+
+
+# --- the decision table registry_block.ps1 looks up (it compares nothing itself) ---
+
+@pytest.mark.parametrize("state, seen, action", [
+    ("present", "absent", "set"), ("present", "DWord:0", "set"), ("present", "DWord:1", "keep"),
+    ("present", "String:1", "set"), ("present", "QWord:1", "set"), ("present", "DWord:-1", "set"),
+    ("absent", "DWord:1", "set"), ("absent", "DWord:0", "keep"), ("absent", "absent", "keep"),
+    ("absent", "String:0", "set"),
+])
+def test_action_table(state, seen, action):
+    assert hotfix_block.planned_action(hotfix_block.plan(state, "ops"), seen) == action
+
+
+@pytest.mark.parametrize("value, seen", [(None, "absent"), ({"kind": "DWord", "value": 1}, "DWord:1"),
+                                         ({"kind": "String", "value": "1"}, "String:1")])
+def test_seen_name_is_what_the_script_writes(value, seen):
+    assert hotfix_block.seen_name(value) == seen
+
+
+def _answer(**kw):
+    base = {"agent_present": True, "path": "P", "bits": 64, "action": "keep", "previous": {"kind": "DWord", "value": 1},
+            "current": {"kind": "DWord", "value": 1}, "values": {}, "record": {}}
+    base.update(kw)
+    return base
+
+
+def test_script_disagreeing_with_the_table_fails():
+    params = hotfix_block.plan("present", "ops")
+    result = hotfix_block.interpret(_answer(action="set"), "present", False, params)  # e.g. -ne inverted
+    assert result["failed"] and "disagree" in result["msg"]
+
+
+def test_hand_set_block_noted_not_changed():
+    answer = _answer(noted=True, record={"FirstSeenAt": "2026-11-01T00:00:00Z", "FirstSeenBy": "ops"})
+    result = hotfix_block.interpret(answer, "present", False, hotfix_block.plan("present", "ops"))
+    assert not result["changed"] and result["record_changed"] and result["first_seen"] == "2026-11-01T00:00:00Z"
+    assert "age is unknown" in result["msg"]
+
+
+def test_plan_notes_a_hand_set_block_only_when_blocking():
+    assert hotfix_block.plan("present", "ops")["Record"]["note"] == {"FirstSeenAt": "{now}", "FirstSeenBy": "ops"}
+    assert hotfix_block.plan("present", "ops")["Record"]["note_unless"] == ["BlockedAt", "FirstSeenAt"]
+    assert hotfix_block.plan("absent", "ops")["Record"]["note"] is None
+
+
+@pytest.mark.parametrize("error, admin, status, words", [
+    ({"type": "System.Management.Automation.MethodInvocationException", "inner_type": "System.UnauthorizedAccessException",
+      "message": "Access to the registry key is denied."}, True, "protected_by_agent", "protect registry keys"),
+    ({"type": "System.Security.SecurityException", "message": "Requested registry access is not allowed."}, True,
+     "protected_by_agent", "レジストリキーを保護"),
+    ({"type": "System.UnauthorizedAccessException", "message": "denied"}, False, "write_failed", "not an administrator"),
+    ({"type": "System.IO.IOException", "message": "disk"}, True, "write_failed", "failed: disk"),
+])
+def test_refused_write_names_the_cause(error, admin, status, words):
+    answer = _answer(action="set", previous={"kind": "DWord", "value": 0}, current={"kind": "DWord", "value": 0},
+                     write_error=error, is_admin=admin)
+    result = hotfix_block.interpret(answer, "present", False, hotfix_block.plan("present", "ops"))
+    assert result["failed"] and result["status"] == status and words in result["msg"]
+    assert not result["changed"]
+
+
+def test_two_week_rule_counts_a_hand_set_block_from_first_seen():
+    now = datetime.datetime(2026, 11, 30, tzinfo=UTC)
+    status = hotfix_block.block_readiness(True, None, "2026-12-10", now=now, first_seen="2026-11-20T00:00:00Z")
+    assert status["ready"] and "first seen" in status["reason"]
+    late = hotfix_block.block_readiness(True, None, "2026-12-10", now=now, first_seen="2026-12-01T00:00:00Z")
+    assert not late["ready"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import os_rules
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, os_rules
 
 WORKSTATION, DC, SERVER = 1, 2, 3
 
@@ -137,3 +137,31 @@ def test_export_os_text(text, known, expected):
     decided = os_rules.classify_text(text)
     assert decided["known"] is known
     assert decided["unsupported"] == expected
+# Windows Update stops offering a superseded update and component cleanup removes it: a Windows 7 /
+# 2008 R2 host patched after 2019 can lack both of the seed's updates and still be fine.
+@pytest.mark.parametrize("installed, satisfied, inferred", [
+    (["KB4474419"], True, False),              # replaces KB3033929
+    (["KB4537820", "KB890830"], True, True),   # a 2020 rollup: installs only with SHA-2 support
+    (["KB5006743"], True, True),               # the October 2021 ESU rollup Trend's ACS bulletin names
+    (["KB2533552", "KB976902"], False, False),  # 2011-era updates only: the seed's blocker stands
+    (["KB4516065"], False, False),             # the threshold itself is not "newer"
+])
+def test_superseded_sha2_updates_are_not_a_blocker(installed, satisfied, inferred):
+    state = os_rules.missing_updates("6.1.7601", WORKSTATION, installed)
+    assert (state["satisfied"], state["inferred"]) == (satisfied, inferred)
+    if satisfied:
+        assert state["evidence"] and state["found"]
+
+
+def test_every_accepted_update_names_its_reason():
+    for rule in catalog.SHA2_UPDATES:
+        assert set(rule["any_of"]) <= set(item["kb"] for item in rule["satisfied_by"]), rule["name"]
+        for item in rule["satisfied_by"]:
+            assert item["reason"] and item["confidence"], item
+
+
+def test_extra_updates_extend_the_table():
+    assert not os_rules.missing_updates("6.1.7601", WORKSTATION, ["KB9999"])["satisfied"]
+    state = os_rules.missing_updates("6.1.7601", WORKSTATION, ["KB9999"], extra=[{"kb": "KB9999", "reason": "policy"}])
+    assert state["satisfied"] and state["evidence"] == ["KB9999: policy"]
+    assert os_rules.missing_updates("6.1.7601", WORKSTATION, ["kb42"], extra=["42"])["satisfied"]

@@ -63,3 +63,15 @@ def test_expired_certificates_are_listed(tmp_path):
 def test_missing_folder_says_how_to_make_one(folder):
     with pytest.raises(_cert_bundle.BundleError, match="CertUtil -syncWithWU"):
         _cert_bundle.read_bundle(folder, REQUIRED)
+
+
+def test_unreadable_files_say_empty_or_not_a_certificate(tmp_path):
+    (tmp_path / "empty.crt").write_bytes(b"")
+    (tmp_path / "blank.crt").write_bytes(b"\r\n  \n")
+    (tmp_path / "notes.crt").write_bytes(b"this is not a certificate")
+    (tmp_path / "broken.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    bundle = _cert_bundle.read_bundle(str(tmp_path), [])
+    reasons = dict((u["file"], u["reason"]) for u in bundle["unreadable"])
+    assert reasons["empty.crt"] == reasons["blank.crt"] == "empty file"
+    assert reasons["notes.crt"].startswith("not a certificate") and reasons["broken.crt"].startswith("not a certificate")
+    assert not any("asn1" in r.lower() or "error" in r.lower() for r in reasons.values())

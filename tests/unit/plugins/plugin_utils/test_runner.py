@@ -147,12 +147,13 @@ def test_non_windows_host_gets_a_clear_error():
     assert not conn.calls
 
 
-def test_probe_payload_is_compressed_under_8_kb():
+def test_probe_payload_is_compressed_under_12_kb():
     from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
     plain = len(_runner.script_text("probe").encode("utf-8")) * 4 // 3
     sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.script_text("probe"), params))
-    assert sent < 8000 < plain
+    # probe.ps1 grew with per-subset error handling, the proxy check and its comments (about 10 kB sent)
+    assert sent < 12000 < plain
 
 
 def test_bootstrap_writes_to_the_pipeline_not_the_console():

@@ -1,0 +1,75 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This is a documentation-only file: the work is done by the action plugin of the same name.
+
+DOCUMENTATION = r"""
+---
+module: apexone_selftest
+short_description: Prove the collection's scripts on a real host, read-only, before using it on the fleet
+version_added: 0.1.0
+description:
+  - Runs every read-only PowerShell script of the collection once on the host (the probe with every part, the
+    certificate backup search, the WinHTTP read, the Hotfix block and the certificate install in check mode) and checks
+    each answer against its written contract (the JSON Schemas under C(tests/contracts) of the collection).
+  - Returns a recording of the parameters and answers that ops can keep and the collection's tests can replay
+    (C(tests/fixtures/recordings)). Nothing is changed on the host; the server's C(OfficeScanAuth.dat) is looked
+    for but never read.
+  - The rename of C(_Invalid) files has no read-only form and is not run.
+options:
+  network:
+    description: Also test the destinations of KA-0012615 item 5 from the host (a few seconds).
+    type: bool
+    default: false
+  contracts_dir:
+    description: Where the contracts are. Defaults to the collection's C(tests/contracts).
+    type: path
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - apexone.upgrade.windows_action
+attributes:
+  check_mode:
+    support: full
+    details: Runs the same read-only scripts.
+  diff_mode:
+    support: none
+requirements:
+  - The Python package C(jsonschema) on the controller.
+seealso:
+  - module: apexone.upgrade.apexone_facts
+author:
+  - apexone.upgrade contributors (@apexone-upgrade)
+"""
+
+EXAMPLES = r"""
+- name: Prove the scripts on this host
+  apexone.upgrade.apexone_selftest:
+  register: selftest
+
+- name: Keep the recording
+  ansible.builtin.copy:
+    content: "{{ selftest.recording | to_nice_json }}"
+    dest: "selftest-{{ inventory_hostname }}.json"
+    mode: "0600"
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+ok:
+  description: Every script answered, and within its contract.
+  returned: always
+  type: bool
+lines:
+  description: One line per script (ok, could not read a part, failed, outside its contract, not run).
+  returned: always
+  type: list
+  elements: str
+recording:
+  description: C(format), C(host), C(recorded_at), C(os) and, per script, its C(params) and C(answer) (or C(error)),
+    with the contract's C(problems).
+  returned: always
+  type: dict
+"""

@@ -1,0 +1,51 @@
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Pester 5 tests of auth_backup.ps1 on a real Windows host, with a throwaway server key
+# (HKLM\SOFTWARE\apexone.upgrade.pester\Server) and a folder under $env:TEMP, both removed afterwards.
+#   Invoke-Pester -Path tests\pester\auth_backup.Tests.ps1
+[CmdletBinding()]
+param([string]$CollectionRoot)
+$ErrorActionPreference = 'Stop'
+
+BeforeAll {
+    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+    $script = Join-Path $root 'plugins\plugin_utils\scripts\auth_backup.ps1'
+    $base = 'SOFTWARE\apexone.upgrade.pester'
+    $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')
+    $leaf = 'apexone-pester-' + [guid]::NewGuid().ToString('N')
+    $folder = Join-Path $env:TEMP $leaf
+    New-Item -ItemType Directory -Path (Join-Path $folder 'PCCSRV') | Out-Null
+    New-Item -ItemType Directory -Path (Join-Path $folder 'AuthCertBackup') | Out-Null
+    [IO.File]::WriteAllBytes((Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'), [byte[]](1, 2, 3))
+    function Set-LocalPath([string]$Value, [string]$Kind) {
+        $key = $hive.CreateSubKey($base + '\Server')
+        $key.SetValue('Local_Path', $Value, $Kind)
+        $key.Close()
+    }
+    $keys = @(@{ view = 'Registry64'; path = $base + '\Server' } | ConvertTo-Json | ConvertFrom-Json)
+}
+
+AfterAll {
+    Remove-Item -LiteralPath $folder -Recurse -Force
+    if ($null -ne $hive.OpenSubKey($base)) { $hive.DeleteSubKeyTree($base) }
+}
+
+Describe 'auth_backup.ps1' {
+    It 'expands a REG_EXPAND_SZ Local_Path and reads a file the server holds open for writing' {
+        Set-LocalPath ('%TEMP%\' + $leaf + '\PCCSRV\') 'ExpandString'
+        $held = [IO.File]::Open((Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'), 'Open', 'ReadWrite', 'ReadWrite')
+        try { $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024 }
+        finally { $held.Close() }
+        $answer.found | Should -BeTrue
+        $answer.path | Should -Be (Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat')
+        $answer.content_b64 | Should -Be 'AQID'
+    }
+
+    It 'skips an empty Local_Path instead of resolving it under the working folder' {
+        Set-LocalPath '' 'String'
+        $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024
+        $answer.local_path_empty | Should -BeTrue
+        @($answer.candidates) | Should -Be @('C:\nowhere.dat')
+    }
+}

@@ -1,0 +1,34 @@
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Pester 5 tests of invalid_rename.ps1 on a real Windows host, in a throwaway folder under $env:TEMP.
+#   Invoke-Pester -Path tests\pester\invalid_rename.Tests.ps1
+[CmdletBinding()]
+param([string]$CollectionRoot)
+$ErrorActionPreference = 'Stop'
+
+BeforeAll {
+    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+    $script = Join-Path $root 'plugins\plugin_utils\scripts\invalid_rename.ps1'
+    $folder = Join-Path $env:TEMP ('apexone-pester-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $folder | Out-Null
+    foreach ($name in 'a.dll_Invalid', 'b.dll_Invalid', 'b.dll', 'c.dll_Invalid') { Set-Content -LiteralPath (Join-Path $folder $name) -Value $name }
+}
+
+AfterAll { Remove-Item -LiteralPath $folder -Recurse -Force }
+
+Describe 'invalid_rename.ps1' {
+    It 'renames, never overwrites, and one locked file does not stop the others' {
+        $held = [IO.File]::Open((Join-Path $folder 'c.dll_Invalid'), 'Open', 'Read', 'None')
+        try {
+            $renames = @(foreach ($name in 'a.dll', 'b.dll', 'c.dll') {
+                    @{ from = (Join-Path $folder ($name + '_Invalid')); to = (Join-Path $folder $name) }
+                }) | ConvertTo-Json | ConvertFrom-Json
+            $answer = & $script -Renames @($renames)
+        }
+        finally { $held.Close() }
+        @($answer.results | ForEach-Object { $_.status }) | Should -Be @('renamed', 'skipped', 'failed')
+        Get-Content -LiteralPath (Join-Path $folder 'b.dll') | Should -Be 'b.dll'
+        Test-Path -LiteralPath (Join-Path $folder 'a.dll') | Should -BeTrue
+    }
+}

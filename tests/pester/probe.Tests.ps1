@@ -1,0 +1,116 @@
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Pester 5 tests of probe.ps1 on a real Windows host, read-only except for a throwaway folder under
+# $env:TEMP and a throwaway key HKLM\SOFTWARE\apexone.upgrade.pester. The _Invalid cases are the ones
+# the lab's twin and the controller's plan are tested with (tests/cases/invalid_strip.json).
+#   Invoke-Pester -Path tests\pester\probe.Tests.ps1
+[CmdletBinding()]
+param([string]$CollectionRoot)
+$ErrorActionPreference = 'Stop'
+
+BeforeDiscovery {
+    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\invalid_strip.json') -Raw -Encoding UTF8 | ConvertFrom-Json
+    $cases = @(foreach ($case in $table.cases) { @{ Case = $case } })
+}
+
+BeforeAll {
+    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+    $script = Join-Path $root 'plugins\plugin_utils\scripts\probe.ps1'
+    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\invalid_strip.json') -Raw -Encoding UTF8 | ConvertFrom-Json
+    $folder = Join-Path $env:TEMP ('apexone-pester-' + [guid]::NewGuid().ToString('N'))
+    $base = 'SOFTWARE\apexone.upgrade.pester'
+    $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')
+    New-Item -ItemType Directory -Path $folder | Out-Null
+    function Invoke-Probe([hashtable]$Params) {
+        $splat = @{}
+        foreach ($property in ($Params | ConvertTo-Json -Depth 10 | ConvertFrom-Json).PSObject.Properties) { $splat[$property.Name] = $property.Value }
+        & $script @splat
+    }
+}
+
+AfterAll {
+    Remove-Item -LiteralPath $folder -Recurse -Force
+    if ($null -ne $hive.OpenSubKey($base)) { $hive.DeleteSubKeyTree($base) }
+}
+
+Describe 'probe.ps1: _Invalid names, with the controller''s pattern' {
+    It '<Case.name>' -ForEach $cases {
+        $path = Join-Path $folder $Case.file
+        Set-Content -LiteralPath $path -Value 'x'
+        foreach ($other in @($Case.also)) { if ($other) { Set-Content -LiteralPath (Join-Path $folder $other) -Value 'y' } }
+        $answer = Invoke-Probe @{ Subset = @('invalid_files'); InvalidRoots = @(@{ name = 'path'; path = $folder }); InvalidStrip = $table.pattern }
+        $entry = @($answer.invalid_files[0].entries | Where-Object { $_.path -eq $path })[0]
+        if ($null -eq $Case.target) { $entry.ContainsKey('target') | Should -BeFalse }
+        else {
+            $entry.target.path | Should -Be (Join-Path $folder $Case.target)
+            $entry.target.exists | Should -Be ([bool]$Case.target_exists)
+        }
+        Get-ChildItem -LiteralPath $folder -Force | Remove-Item -Force
+    }
+}
+
+Describe 'probe.ps1: each subset fails on its own' {
+    It 'an empty Local_Path fails files, not certificates' {
+        $key = $hive.CreateSubKey($base + '\Server')
+        $key.SetValue('Local_Path', '', 'String')
+        $key.Close()
+        $answer = Invoke-Probe @{
+            Subset = @('registry', 'files', 'certificates')
+            CertificateStores = @('Root')
+            RegistryReads = @(@{ name = 'server'; view = 'Registry64'; path = $base + '\Server'; values = @('Local_Path') })
+            Files = @(@{ name = 'f'; registry = 'server'; value = 'Local_Path'; relative = 'x.dat' })
+        }
+        $answer.errors.files.message | Should -Match 'is empty'
+        $answer.ContainsKey('files') | Should -BeFalse
+        @($answer.certificates.Root).Count | Should -BeGreaterThan 0
+    }
+
+    It 'a REG_EXPAND_SZ Local_Path is expanded before it is used' {
+        $key = $hive.CreateSubKey($base + '\Server')
+        $key.SetValue('Local_Path', '%TEMP%\' + (Split-Path -Leaf $folder), 'ExpandString')
+        $key.Close()
+        Set-Content -LiteralPath (Join-Path $folder 'known.dat') -Value 'apexone' -NoNewline -Encoding Ascii
+        $answer = Invoke-Probe @{
+            Subset = @('registry', 'files')
+            RegistryReads = @(@{ name = 'server'; view = 'Registry64'; path = $base + '\Server'; values = @('Local_Path') })
+            Files = @(@{ name = 'f'; registry = 'server'; value = 'Local_Path'; relative = 'known.dat' })
+        }
+        $answer.registry.server.values.Local_Path.kind | Should -Be 'ExpandString'
+        $answer.files[0].exists | Should -BeTrue
+        # sha256 of the 7 ASCII bytes "apexone", computed without Get-FileHash
+        $answer.files[0].sha256 | Should -Be $table.sha256_of_apexone
+    }
+
+    It 'a file held open without sharing reports its error, the listing survives' {
+        $path = Join-Path $folder 'locked.dat'
+        Set-Content -LiteralPath $path -Value 'x'
+        $held = [IO.File]::Open($path, 'Open', 'ReadWrite', 'None')
+        try {
+            $answer = Invoke-Probe @{ Subset = @('files'); Files = @(@{ name = 'f'; path = $path }) }
+            $answer.files[0].exists | Should -BeTrue
+            $answer.files[0].error | Should -Not -BeNullOrEmpty
+        }
+        finally { $held.Close() }
+    }
+
+    It 'answers os, hotfixes and services from CIM' {
+        $answer = Invoke-Probe @{ Subset = @('os', 'hotfixes', 'services'); HotfixOsVersions = @('*'); ServicePatterns = @('wuauserv') }
+        $answer.errors.Count | Should -Be 0
+        $answer.os.version | Should -Match '^\d+\.\d+\.\d+'
+        @($answer.services | Where-Object { $_.name -eq 'wuauserv' }).Count | Should -Be 1
+    }
+}
+
+Describe 'probe.ps1: network' {
+    It 'a refused connection is named by its Winsock code' {
+        $listener = New-Object -TypeName System.Net.Sockets.TcpListener -ArgumentList ([Net.IPAddress]::Loopback), 0
+        $listener.Start()
+        $port = $listener.LocalEndpoint.Port
+        $listener.Stop()  # nothing listens there now: 10061
+        $answer = Invoke-Probe @{ Subset = @('network'); Endpoints = @(@{ host = '127.0.0.1'; port = $port }); TimeoutMs = 3000 }
+        $answer.network[0].tcp | Should -Be 'error'
+        $answer.network[0].error.code | Should -Be 10061
+    }
+}

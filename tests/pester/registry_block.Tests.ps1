@@ -1,0 +1,69 @@
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Pester 5 tests of registry_block.ps1 on a real Windows host, with the cases the lab's twin is
+# tested with (tests/cases/registry_block.json). Everything happens under a throwaway key,
+# HKLM\SOFTWARE\apexone.upgrade.pester, removed afterwards. Run as an administrator:
+#   Invoke-Pester -Path tests\pester\registry_block.Tests.ps1
+[CmdletBinding()]
+param([string]$CollectionRoot)
+$ErrorActionPreference = 'Stop'
+
+BeforeDiscovery {
+    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\registry_block.json') -Raw -Encoding UTF8 | ConvertFrom-Json
+    $cases = @(foreach ($case in $table.cases) { @{ Case = $case } })
+}
+
+BeforeAll {
+    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+    $script = Join-Path $root 'plugins\plugin_utils\scripts\registry_block.ps1'
+    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\registry_block.json') -Raw -Encoding UTF8 | ConvertFrom-Json
+    $base = 'SOFTWARE\apexone.upgrade.pester'
+    $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')
+
+    function Reset-TestKey {
+        if ($null -ne $hive.OpenSubKey($base)) { $hive.DeleteSubKeyTree($base) }
+    }
+
+    function Invoke-Case($Case) {
+        # The parameters travel as JSON and arrive as PSCustomObject, as the runner's bootstrap sends them.
+        $params = $table.params.($Case.state) | ConvertTo-Json -Depth 10 | ConvertFrom-Json
+        $splat = @{}
+        foreach ($property in $params.PSObject.Properties) { $splat[$property.Name] = $property.Value }
+        $splat.CheckMode = [bool]$Case.check_mode
+        & $script @splat
+    }
+}
+
+AfterAll { Reset-TestKey }
+
+Describe 'registry_block.ps1 against the shared case table' {
+    BeforeEach { Reset-TestKey }
+
+    It '<Case.name>' -ForEach $cases {
+        $agent = $hive.CreateSubKey($table.agent_path)
+        $agent.Close()
+        if ($null -ne $Case.before) {
+            $misc = $hive.CreateSubKey($table.agent_path + '\Misc.')
+            $misc.SetValue('NoProgramUpgrade', $Case.before.value, [Microsoft.Win32.RegistryValueKind]$Case.before.kind)
+            $misc.Close()
+        }
+        if ($null -ne $Case.record) {
+            $record = $hive.CreateSubKey($table.record_path)
+            foreach ($property in $Case.record.PSObject.Properties) { $record.SetValue($property.Name, [string]$property.Value) }
+            $record.Close()
+        }
+        $answer = Invoke-Case $Case
+        $answer.seen | Should -Be $Case.seen
+        $answer.action | Should -Be $Case.action
+        $answer.noted | Should -Be ([bool]$Case.noted)
+        if ($null -eq $Case.after) { $answer.current | Should -BeNullOrEmpty }
+        else {
+            $answer.current.kind | Should -Be $Case.after.kind
+            [string]$answer.current.value | Should -Be ([string]$Case.after.value)
+        }
+        foreach ($name in @($Case.record_after_has)) { $answer.record.ContainsKey($name) | Should -BeTrue }
+        foreach ($name in @($Case.record_after_lacks)) { $answer.record.ContainsKey($name) | Should -BeFalse }
+    }
+}

@@ -1,0 +1,39 @@
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Pester 5 tests of winhttp_import.ps1 on a real Windows host: the read action only (import and set
+# change the machine's WinHTTP proxy; run those through the integration target in check mode).
+#   Invoke-Pester -Path tests\pester\winhttp_import.Tests.ps1
+[CmdletBinding()]
+param([string]$CollectionRoot)
+$ErrorActionPreference = 'Stop'
+
+BeforeAll {
+    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+    $script = Join-Path $root 'plugins\plugin_utils\scripts\winhttp_import.ps1'
+    $connections = 'SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections'
+}
+
+Describe 'winhttp_import.ps1' {
+    It 'reads WinHTTP and the account''s IE setting without running netsh' {
+        $answer = & $script -SettingsPath $connections -UserSettingsPath $connections -Action 'read'
+        $answer.ran | Should -BeFalse
+        $answer.account | Should -Be ([Security.Principal.WindowsIdentity]::GetCurrent().Name)
+        $answer.before | Should -Be $answer.after
+        if ($answer.before) { [Convert]::FromBase64String($answer.before).Length | Should -BeGreaterOrEqual 16 }
+    }
+
+    It 'refuses an action it does not know before doing anything' {
+        { & $script -SettingsPath $connections -UserSettingsPath $connections -Action 'reset' } | Should -Throw
+    }
+
+    It 'reads netsh''s exit code even when netsh writes to stderr (ErrorActionPreference Stop)' {
+        # "netsh winhttp bogus" fails with a message; the script pattern must not throw before $LASTEXITCODE.
+        $ErrorActionPreference = 'Continue'
+        $lines = @(& netsh.exe winhttp bogus 2>&1 | ForEach-Object { [string]$_ })
+        $code = $LASTEXITCODE
+        $ErrorActionPreference = 'Stop'
+        $code | Should -Not -Be 0
+        $lines.Count | Should -BeGreaterThan 0
+    }
+}
