@@ -195,33 +195,33 @@ SERVICE_PACK_BUILDS = {(6, 0): {1: 6001, 2: 6002}, (6, 1): {1: 7601}}
 # update numbered above it was published after Windows 7 / 2008 R2 / 2008 SP2 updates became
 # SHA-2-signed only (August-September 2019), so it could only be installed with SHA-2 support in
 # place. Extend with the module option sha2_updates / role variable apexone_sha2_updates.
-_SEED9 = UPGRADE_ARTICLE + " item 9"
+_ITEM9 = UPGRADE_ARTICLE + " item 9"
 _SHA2_LATER = {"kb": 4516065, "reason": "KB4516065 is the September 2019 monthly rollup of Windows 7 SP1 / 2008 R2; "
                                         "updates published from then on are SHA-2-signed only and install only where "
                                         "SHA-2 code signing support is present (Microsoft KB4472027)",
                "confidence": "medium: inferred from Microsoft's SHA-2 signing timeline, not from a file version"}
 _WIN7_SHA2 = (
-    {"kb": "KB3033929", "reason": _SEED9 + " (SHA-2 code signing support, March 2015)", "confidence": "high"},
-    {"kb": "KB4490628", "reason": _SEED9 + " (servicing stack update, March 2019)", "confidence": "high"},
+    {"kb": "KB3033929", "reason": _ITEM9 + " (SHA-2 code signing support, March 2015)", "confidence": "high"},
+    {"kb": "KB4490628", "reason": _ITEM9 + " (servicing stack update, March 2019)", "confidence": "high"},
     {"kb": "KB4474419", "reason": "SHA-2 code signing support (September 2019); Microsoft lists it as replacing "
                                   "KB3033929, which Windows Update then stops offering", "confidence": "high"},
+)
+_WS2008_SHA2 = (
+    {"kb": "KB2763674", "reason": _ITEM9, "confidence": "high"},
+    {"kb": "KB4474419", "reason": _ITEM9 + " (SHA-2 code signing support, September 2019)", "confidence": "high"},
+    {"kb": "KB4493730", "reason": "servicing stack update for 2008 SP2 (April 2019) that SHA-2-signed updates need; "
+                                  "UNCONFIRMED as sufficient on its own", "confidence": "low"},
 )
 SHA2_UPDATES = (
     {"name": "Windows 7 SP1", "version": (6, 1), "product_types": (PRODUCT_WORKSTATION,),
      "min_build": 7601, "any_of": ("KB3033929", "KB4490628"), "satisfied_by": _WIN7_SHA2,
-     "later_than_kb": _SHA2_LATER, "source": _SEED9},
+     "later_than_kb": _SHA2_LATER, "source": _ITEM9},
     {"name": "Windows Server 2008 SP2", "version": (6, 0), "product_types": SERVER_PRODUCT_TYPES,
      "min_build": 6002, "any_of": ("KB2763674", "KB4474419"),
-     "satisfied_by": (
-         {"kb": "KB2763674", "reason": _SEED9, "confidence": "high"},
-         {"kb": "KB4474419", "reason": _SEED9 + " (SHA-2 code signing support, September 2019)", "confidence": "high"},
-         {"kb": "KB4493730", "reason": "servicing stack update for 2008 SP2 (April 2019) that SHA-2-signed updates need; "
-                                       "UNCONFIRMED as sufficient on its own", "confidence": "low"},
-     ),
-     "later_than_kb": _SHA2_LATER, "source": _SEED9},
+     "satisfied_by": _WS2008_SHA2, "later_than_kb": _SHA2_LATER, "source": _ITEM9},
     {"name": "Windows Server 2008 R2 SP1", "version": (6, 1), "product_types": SERVER_PRODUCT_TYPES,
      "min_build": 7601, "any_of": ("KB3033929", "KB4490628"), "satisfied_by": _WIN7_SHA2,
-     "later_than_kb": _SHA2_LATER, "source": _SEED9},
+     "later_than_kb": _SHA2_LATER, "source": _ITEM9},
 )
 
 # Trend's 2023 ACS bulletin (not in the articles): minimum rollups for ACS-signed modules (12011+).

@@ -4,7 +4,6 @@ twins answer every case as the table says (the Pester tests hold the real script
 
 from __future__ import annotations
 
-import json
 import os
 import re
 

@@ -23,10 +23,10 @@ def lab_dir(tmp_path, monkeypatch):
 
 
 def test_every_script_has_a_contract():
-    scripts = set(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(helpers.ROOT, "plugins", "plugin_utils",
-                                                                            "scripts", "*.ps1")))
-    written = set(os.path.basename(p)[:-len(".schema.json")] for p in glob.glob(os.path.join(contracts.CONTRACT_DIR,
-                                                                                             "*.schema.json")))
+    script_glob = os.path.join(helpers.ROOT, "plugins", "plugin_utils", "scripts", "*.ps1")
+    contract_glob = os.path.join(contracts.CONTRACT_DIR, "*.schema.json")
+    scripts = set(os.path.basename(p)[:-4] for p in glob.glob(script_glob))
+    written = set(os.path.basename(p)[:-len(".schema.json")] for p in glob.glob(contract_glob))
     assert scripts == written
     for name in scripts:
         contracts.validator(name)  # a valid draft-7 schema
