@@ -137,8 +137,10 @@ def test_export_os_text(text, known, expected):
     decided = os_rules.classify_text(text)
     assert decided["known"] is known
     assert decided["unsupported"] == expected
+
+
 # Windows Update stops offering a superseded update and component cleanup removes it: a Windows 7 /
-# 2008 R2 host patched after 2019 can lack both of the seed's updates and still be fine.
+# 2008 R2 host patched after 2019 can lack both of the article's updates and still be fine.
 @pytest.mark.parametrize("installed, satisfied, inferred", [
     (["KB4474419"], True, False),              # replaces KB3033929
     (["KB4537820", "KB890830"], True, True),   # a 2020 rollup: installs only with SHA-2 support
