@@ -129,7 +129,8 @@ def interpret(answer, state, check_mode, params=None):
         return base
     error = answer.get("write_error")
     wanted = 1 if state == "present" else 0
-    type_corrected = bool(previous) and previous.get("kind") != "DWord" and set_now and not error
+    # In check mode nothing was corrected: the diff and "would set" say what would be.
+    type_corrected = bool(previous) and previous.get("kind") != "DWord" and set_now and not error and not check_mode
     record = answer.get("record") or {}
     base.update(
         changed=set_now and not error,

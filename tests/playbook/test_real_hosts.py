@@ -266,3 +266,14 @@ def test_socket_errors_are_named(tmp_path):
     assert network[("licenseupdate.trendmicro.com", 80)]["outcome"] == "unreachable"
     assert network[("licenseupdate.trendmicro.com", 443)]["outcome"] == "unreachable"
     assert result["ansible_facts"]["apexone_host"]["os"]["version"]  # the probe answered in full
+
+
+def test_block_hotfix_check_mode_says_would_block(tmp_path):
+    run = labrun.run_playbook("playbooks/block_hotfix.yml", tmp_path / "lab", check=True,
+                              extra_vars={"apexone_server_upgrade_date": "2099-12-10"})
+    assert run.rc == 0, run.stdout[-2000:]
+    lines = run.result("Show the summary", "localhost")["msg"]
+    assert lines[0] == "check mode, nothing changed: would block 5, already blocked 1"
+    assert "value type corrected to REG_DWORD: -" in lines  # nothing was corrected in check mode
+    assert run.result("Fail when agents are not blocked", "localhost")["msg"] == \
+        "Check mode: would block 5 agent(s); nothing was changed."
