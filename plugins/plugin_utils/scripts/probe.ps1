@@ -195,10 +195,12 @@ Invoke-Subset 'hotfixes' {
     # From CIM, not [Environment]::OSVersion, which compatibility shims can report lower.
     $version = [Version](Get-CimInstance -ClassName Win32_OperatingSystem).Version
     $short = '{0}.{1}' -f $version.Major, $version.Minor
-    $result.hotfixes = $null
+    # Assigned once, at the end: a failure leaves no half answer beside errors.hotfixes.
+    $found = $null
     if ($HotfixOsVersions -contains '*' -or $HotfixOsVersions -contains $short) {
-        $result.hotfixes = @(Get-CimInstance -ClassName Win32_QuickFixEngineering | ForEach-Object { [string]$_.HotFixID })
+        $found = @(Get-CimInstance -ClassName Win32_QuickFixEngineering | ForEach-Object { [string]$_.HotFixID })
     }
+    $result.hotfixes = $found
 }
 
 Invoke-Subset 'certificates' {
@@ -228,6 +230,8 @@ Invoke-Subset 'registry' {
     foreach ($read in $RegistryReads) { $registry[[string]$read.name] = Read-RegistryKey $read }
     $result.registry = $registry
 }
+# (A registry read that fails half-way leaves the keys read so far for the subsets below; the
+# controller judges nothing from a failed registry subset.)
 
 Invoke-Subset 'services' {
     # Matched on the short name or the display name against the controller's patterns (-like is
