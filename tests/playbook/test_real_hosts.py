@@ -277,3 +277,13 @@ def test_block_hotfix_check_mode_says_would_block(tmp_path):
     assert "value type corrected to REG_DWORD: -" in lines  # nothing was corrected in check mode
     assert run.result("Fail when agents are not blocked", "localhost")["msg"] == \
         "Check mode: would block 5 agent(s); nothing was changed."
+
+
+def test_preflight_console_lists_warnings_too(tmp_path):
+    run = labrun.run_playbook("playbooks/preflight.yml", tmp_path / "lab", extra_vars={
+        "apexone_report_dir": str(tmp_path / "reports"), "apexone_backup_dir": str(tmp_path / "backups"),
+        "apexone_fail_on_blockers": False, "apexone_report_lang": "en"})
+    assert run.rc == 0, run.stdout[-2000:]
+    lines = run.result("Show where the report is and what blocks the upgrade", "localhost")["msg"]
+    assert "An Apex One destination is not reachable" in lines[-1]  # the server's network warning
+    assert "SHA-2 code signing update missing" in lines[-2]  # blockers stay on their own line
