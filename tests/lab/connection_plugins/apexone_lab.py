@@ -54,10 +54,17 @@ class Connection(ConnectionBase):
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
         super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
+        host = self.get_option("host")
         try:
-            return lab.execute(self.get_option("host"), self.get_option("state"), cmd, in_data)
-        except lab.ConnectionDropped as exc:
-            raise AnsibleConnectionFailure(str(exc))
+            with lab_state.HostState(host, self.get_option("state")).open() as data:
+                faults = data.get("faults") or {}
+                dropped = faults.get("drop_connections", 0) > 0
+                if dropped:
+                    faults["drop_connections"] -= 1
+            result = lab.execute(host, self.get_option("state"), cmd, in_data)
+            if dropped:
+                raise AnsibleConnectionFailure("lab: the WinRM connection to %s was dropped (fault injected)" % host)
+            return result
         except lab_state.LabError as exc:
             raise AnsibleError(str(exc))
 

@@ -11,6 +11,7 @@ or its parameters do not bind, then run the script's Python twin on the host's s
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -36,99 +37,124 @@ def known_scripts() -> dict[str, str]:
     return _KNOWN
 
 
-class ConnectionDropped(Exception):
-    """The lab's WinRM 'connection' went away (a fault the host state asked for)."""
+COUNTERS = {
+    # remote executions, and their payload: command line + stdin sent, console output received
+    "executions": 0, "bytes_sent": 0, "bytes_received": 0, "scripts": {}, "refused": [],
+    # the wire, counted by the endpoint: HTTP requests, bytes each way (request / status line,
+    # headers and body), TCP connections, WinRS shells and PSRP runspaces opened and still open
+    "http_requests": 0, "wire_bytes_to_host": 0, "wire_bytes_from_host": 0, "connections": 0,
+    "shells_opened": 0, "shells_open": 0, "runspaces_opened": 0, "runspaces_open": 0,
+    "faults_injected": [],
+}
+
+
+def _empty() -> dict:
+    return json.loads(json.dumps(COUNTERS))
 
 
 @contextlib.contextmanager
-def _counts(host: str):
-    folder = os.path.join(lab_state.lab_dir(), "counts")
+def counts(host: str, base: str | None = None):
+    """The host's counters, locked; what the block leaves in them is saved."""
+    folder = os.path.join(base or lab_state.lab_dir(), "counts")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, host + ".json")
     with open(path + ".lock", "a", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            data = {"executions": 0, "bytes_sent": 0, "bytes_received": 0, "scripts": {}, "refused": []}
+            data = _empty()
             if os.path.exists(path):
                 with open(path, encoding="utf-8") as handle:
-                    data = json.load(handle)
+                    data.update(json.load(handle))
             try:
                 yield data
-            finally:  # a dropped connection still cost an execution
-                with open(path, "w", encoding="utf-8") as handle:
+            finally:
+                tmp = path + ".tmp"
+                with open(tmp, "w", encoding="utf-8") as handle:
                     json.dump(data, handle, sort_keys=True)
+                os.replace(tmp, path)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def read_counts(host: str) -> dict:
-    path = os.path.join(lab_state.lab_dir(), "counts", host + ".json")
-    if not os.path.exists(path):
-        return {"executions": 0, "bytes_sent": 0, "bytes_received": 0, "scripts": {}, "refused": []}
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+def read_counts(host: str, base: str | None = None) -> dict:
+    path = os.path.join(base or lab_state.lab_dir(), "counts", host + ".json")
+    data = _empty()
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            data.update(json.load(handle))
+    return data
 
 
-def _refuse(message: str, kind: str = "Lab.Refused") -> tuple[int, bytes, bytes]:
-    """As the bootstrap's catch block reports a terminating error: the error line, rc 1."""
-    return 1, wire.encode_line("APEXONE-ERROR:", {"message": message, "type": kind}), b""
+@dataclasses.dataclass
+class Outcome:
+    """One execution of the bootstrap: its exit code, what it wrote with [Console]::Out (or to the
+    pipeline, per the bootstrap's rule), and a refusal the host itself reports as an error record
+    (the decoded command is not the bootstrap the lab knows)."""
+    rc: int
+    console: str
+    refusal_record: str | None = None
 
 
-def execute(host: str, seed: str, cmd: str, in_data: bytes | None) -> tuple[int, bytes, bytes]:
-    """One remote execution against `host` (state seeded from `seed`)."""
-    host_state = lab_state.HostState(host, seed)
-    with host_state.open() as data:
-        faults = data.get("faults") or {}
-        if faults.get("drop_connections", 0) > 0:
-            faults["drop_connections"] -= 1
-            dropped = True
-        else:
-            dropped = False
-    with _counts(host) as counts:
-        counts["executions"] += 1
-        counts["bytes_sent"] += len(cmd.encode("utf-8")) + len(in_data or b"")
-        if dropped:
-            raise ConnectionDropped("lab: the WinRM connection to %s was dropped (fault injected)" % host)
-        rc, stdout, stderr, name, refusal = _run(host_state, cmd, in_data)
-        counts["bytes_received"] += len(stdout) + len(stderr)
-        counts["scripts"][name] = counts["scripts"].get(name, 0) + 1
+def _error_line(message: str, kind: str = "Lab.Refused") -> str:
+    """As the bootstrap's catch block reports a terminating error: the error line (rc 1)."""
+    return wire.encode_line("APEXONE-ERROR:", {"message": message, "type": kind}).decode("ascii")
+
+
+def run_bootstrap(host: str, seed: str, bootstrap: str, input_items: list[str], payload_bytes: int,
+                  lab_dir: str | None = None) -> Outcome:
+    """One remote execution against `host` (state seeded from `seed`): the decoded bootstrap
+    text and its `$input` items, as the endpoint's host model hands them over."""
+    host_state = lab_state.HostState(host, seed, lab_dir)
+    with counts(host, lab_dir) as data:
+        data["executions"] += 1
+        data["bytes_sent"] += payload_bytes
+        outcome, name, refusal = _run(host_state, bootstrap, input_items)
+        data["bytes_received"] += len(outcome.console.encode("utf-8"))
+        data["scripts"][name] = data["scripts"].get(name, 0) + 1
         if refusal:
-            counts["refused"].append({"script": name, "reason": refusal})
-    return rc, stdout, stderr
+            data["refused"].append({"script": name, "reason": refusal})
+    return outcome
 
 
-def _run(host_state, cmd, in_data):
+def execute(host: str, seed: str, cmd: str, in_data: bytes | None,
+            lab_dir: str | None = None) -> tuple[int, bytes, bytes]:
+    """The twins without the endpoint (their unit tests): `cmd` is the runner's command line."""
     try:
         bootstrap = wire.decode_command(cmd)
-        script, params = wire.decode_stdin(in_data)
     except wire.WireError as exc:
-        return 1, b"", str(exc).encode("utf-8"), "(undecodable)", str(exc)
+        return 1, b"", str(exc).encode("utf-8")
+    items = (in_data or b"").decode("ascii", "replace").splitlines()
+    outcome = run_bootstrap(host, seed, bootstrap, items, len(cmd) + len(in_data or b""), lab_dir)
+    return outcome.rc, outcome.console.encode("utf-8"), (outcome.refusal_record or "").encode("utf-8")
+
+
+def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, str, str | None]:
     checked_bootstrap = pwsh.check(bootstrap)
-    if not checked_bootstrap.ok or wire.bootstrap_digest(bootstrap) != wire.BOOTSTRAP_SHA256:
+    rule = wire.recognise(bootstrap)
+    if not checked_bootstrap.ok or rule is None:
         reason = ("the bootstrap is not the one the lab emulates (sha256 %s); review tests/lab/simulator/wire.py "
-                  "against the runner's BOOTSTRAP and update BOOTSTRAP_SHA256. %s"
+                  "against the runner's BOOTSTRAP and add its rule to BOOTSTRAPS. %s"
                   % (wire.bootstrap_digest(bootstrap), "; ".join(checked_bootstrap.errors)))
-        rc, out, err = _refuse(reason)
-        return rc, out, err, "(bootstrap)", reason
+        return Outcome(1, "", reason), "(bootstrap)", reason
+    try:
+        script, params = rule.decode(input_items)
+    except wire.WireError as exc:
+        return Outcome(1, _error_line(str(exc))), "(undecodable)", str(exc)
     name = known_scripts().get(script, "(unknown script)")
     checked = pwsh.check(script)
     if not checked.ok:
         reason = "script %s does not parse as Windows PowerShell 5.1: %s" % (name, "; ".join(checked.errors))
-        rc, out, err = _refuse(reason)
-        return rc, out, err, name, reason
+        return Outcome(1, _error_line(reason)), name, reason
     problems = pwsh.check_arguments(checked, params)
     if problems:
         reason = "script %s: %s" % (name, "; ".join(problems))
-        rc, out, err = _refuse(reason)
-        return rc, out, err, name, reason
+        return Outcome(1, _error_line(reason)), name, reason
     if name not in twins.TWINS:
         reason = "the lab has no twin for script %s: add one in tests/lab/simulator/twins.py" % name
-        rc, out, err = _refuse(reason)
-        return rc, out, err, name, reason
+        return Outcome(1, _error_line(reason)), name, reason
     with host_state.open() as data:
         try:
             result = twins.TWINS[name](data, params)
         except twins.ScriptFailure as exc:
-            rc, out, err = _refuse(str(exc), "Lab.ScriptFailure")
-            return rc, out, err, name, None
-    return 0, wire.encode_line("APEXONE-RESULT:", result), b"", name, None
+            return Outcome(1, _error_line(str(exc), "Lab.ScriptFailure")), name, None
+    return Outcome(0, wire.encode_line("APEXONE-RESULT:", result).decode("ascii")), name, None

@@ -86,10 +86,10 @@ def load_seed(name: str) -> dict:
 class HostState:
     """One host's working state, locked while a script runs against it."""
 
-    def __init__(self, host: str, seed: str) -> None:
+    def __init__(self, host: str, seed: str, base: str | None = None) -> None:
         self.host = host
         self.seed = seed
-        base = lab_dir()
+        base = base or lab_dir()
         os.makedirs(os.path.join(base, "state"), exist_ok=True)
         self.path = os.path.join(base, "state", host + ".json")
         self.lock_path = self.path + ".lock"

@@ -11,6 +11,7 @@ marker and base64 of UTF-8 JSON, as the bootstrap's Out-Marked writes it.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -45,8 +46,21 @@ def bootstrap_digest(text: str) -> str:
 def decode_stdin(in_data: bytes | None) -> tuple[str, dict]:
     if not in_data:
         raise WireError("no stdin: the bootstrap reads the script and its parameters from stdin")
+    return decode_input(in_data.decode("ascii", "replace").splitlines())
+
+
+def _joined(items: list[str]) -> str:
+    """`(@($input) -join '').Trim()`: the bootstrap's view of its input items."""
+    joined = "".join(items).strip()
+    if not joined:
+        raise WireError("no stdin: the bootstrap reads the script and its parameters from stdin")
+    return joined
+
+
+def decode_input(items: list[str]) -> tuple[str, dict]:
+    """The current bootstrap: its `$input` items joined are base64 of gzip of UTF-8 '<script>\\0<json>'."""
     try:
-        packed = base64.b64decode(b"".join(in_data.split()), validate=True)
+        packed = base64.b64decode(_joined(items), validate=True)
     except ValueError as exc:
         raise WireError("Exception calling \"FromBase64String\": stdin is not base64: %s" % exc)
     try:  # GZipStream refuses anything but one gzip member (RFC 1952)
@@ -55,6 +69,19 @@ def decode_stdin(in_data: bytes | None) -> tuple[str, dict]:
         raise WireError("Exception calling \"ReadToEnd\": the payload is not gzip (GZipStream): %s" % exc)
     except UnicodeDecodeError as exc:
         raise WireError("the payload is not UTF-8 text: %s" % exc)
+    return _split(raw)
+
+
+def decode_input_plain(items: list[str]) -> tuple[str, dict]:
+    """The first bootstrap (no gzip): its `$input` items joined are base64 of UTF-8 '<script>\\0<json>'."""
+    try:
+        raw = base64.b64decode(_joined(items)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WireError("stdin is not base64 of UTF-8 text: %s" % exc)
+    return _split(raw)
+
+
+def _split(raw: str) -> tuple[str, dict]:
     script, sep, params = raw.partition("\0")
     if not sep:
         raise WireError("stdin has no NUL between the script and its JSON parameters")
@@ -64,3 +91,33 @@ def decode_stdin(in_data: bytes | None) -> tuple[str, dict]:
 def encode_line(marker: str, value) -> bytes:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return (marker + base64.b64encode(text.encode("utf-8")).decode("ascii") + "\r\n").encode("ascii")
+
+
+@dataclasses.dataclass(frozen=True)
+class BootstrapRule:
+    """How one version of the runner's bootstrap reads its input and writes its answer.
+
+    The one place the lab pins the bootstrap: the endpoint's host model (WinRS) and runspace
+    (PSRP) look the decoded command up here. A new bootstrap gets a new entry (or replaces this
+    one) after its text was reviewed against what the entry says it does.
+    """
+    sha256: str
+    # `$input` items (WinRS: stdin lines; PSRP: input objects) -> (script text, parameters)
+    decode: object
+    # where the answer line goes: "console" ([Console]::Out, lost in a PSRP runspace) or "pipeline"
+    writes: str
+
+
+FIRST_BOOTSTRAP_SHA256 = "cd6b578f41ed2d2ec0341c5dd383dd6b1434055915104ba01152afa3bf62085f"
+BOOTSTRAPS = {
+    # gzip payload; the marked line is pipeline output (stdout through Out-Default in powershell.exe,
+    # PIPELINE_OUTPUT in a runspace)
+    BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline"),
+    # the first bootstrap: plain payload; the line went to [Console]::Out (lost in a PSRP runspace)
+    FIRST_BOOTSTRAP_SHA256: BootstrapRule(FIRST_BOOTSTRAP_SHA256, decode_input_plain, "console"),
+}
+
+
+def recognise(bootstrap: str) -> BootstrapRule | None:
+    """The rule for this decoded bootstrap text, or None when the lab does not know it."""
+    return BOOTSTRAPS.get(bootstrap_digest(bootstrap))

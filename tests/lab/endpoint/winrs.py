@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The WinRS cmd shell (http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd), [MS-WSMV] 3.1.4.
+
+What a shell does, as the lab models it:
+- Create takes rsp:Shell (InputStreams / OutputStreams) and the options WINRS_CODEPAGE (the
+  console code page of the shell's commands; Windows' default is the system's OEM code page, the
+  seed's `os.oem_codepage`, 437 if absent) and WINRS_NOPROFILE.
+- Command takes rsp:CommandLine (rsp:Command, rsp:Arguments joined by spaces) and the options
+  WINRS_CONSOLEMODE_STDIN and WINRS_SKIP_CMD_SHELL. WinRS counts every command of a shell
+  against MaxConcurrentOperationsPerUser until the shell is deleted (the seed's
+  `winrm: {max_concurrent_operations_per_user: N}`, default 1500).
+- The process runs when its stdin ends (Send with End="true"), or at once with console-mode
+  stdin; it takes the host's latency (`faults: {latency: s}`) to end.
+- Receive answers with everything the process wrote and its end (CommandState Done, ExitCode)
+  as soon as it ended; before that it waits, at most the request's OperationTimeout, then
+  answers the w:TimedOut fault clients poll through.
+- Signal terminate ends and forgets the command; ctrl_c ends it with STATUS_CONTROL_C_EXIT.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+
+from . import resources, soap
+
+SIGNAL_TERMINATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate"
+SIGNAL_CTRL_C = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_c"
+STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
+STATE_RUNNING = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"
+STATUS_CONTROL_C_EXIT = -1073741510  # 0xC000013A as a signed exit code
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().upper() == "TRUE"
+
+
+class Command:
+    def __init__(self, command_id: str, command_line: str, console_mode_stdin: bool, skip_cmd_shell: bool) -> None:
+        self.command_id = command_id
+        self.command_line = command_line
+        self.console_mode_stdin = console_mode_stdin
+        self.skip_cmd_shell = skip_cmd_shell
+        self.stdin = bytearray()
+        self.stdin_closed = False
+        self.process = None   # hostmodel.Process once it ran
+        self.ends_at = 0.0    # monotonic time its end becomes visible (the host's latency)
+        self.delivered = False
+        self.changed = threading.Condition()
+
+
+class Shell(resources.Shell):
+    resource_uri = resources.WINRS_URI
+
+    def __init__(self, host, codepage: int) -> None:
+        self.host = host
+        self.shell_id = str(uuid.uuid4()).upper()
+        self.codepage = codepage
+        self.commands: dict[str, Command] = {}
+        self.operations = 0
+        self.lock = threading.Lock()
+
+    def _command(self, request: soap.Request, command_id: str | None) -> Command:
+        with self.lock:
+            found = self.commands.get(command_id or "")
+        if found is None:
+            raise self.host.fault("command_not_found", shell_id=self.shell_id, command_id=command_id)
+        return found
+
+    def command(self, request, body):
+        line = request.body_child("rsp:CommandLine")
+        if line is None or line.find(soap.q("rsp:Command")) is None:
+            raise self.host.fault("lab_refused", detail="Command without rsp:CommandLine/rsp:Command")
+        words = [(line.find(soap.q("rsp:Command")).text or "").strip()]
+        words += [(node.text or "").strip() for node in line.findall(soap.q("rsp:Arguments"))]
+        limit = self.host.limits["max_concurrent_operations_per_user"]
+        with self.lock:
+            if self.operations >= limit:
+                raise self.host.fault("quota_operations", limit=limit)
+            self.operations += 1
+            command = Command(str(uuid.uuid4()).upper(), " ".join(w for w in words if w),
+                              _true(request.options.get("WINRS_CONSOLEMODE_STDIN")),
+                              _true(request.options.get("WINRS_SKIP_CMD_SHELL")))
+            self.commands[command.command_id] = command
+        if command.console_mode_stdin:
+            self._run(command)
+        soap.sub(soap.sub(body, "rsp:CommandResponse"), "rsp:CommandId", command.command_id)
+
+    def _run(self, command: Command) -> None:
+        process = self.host.model.run_powershell_exe(command.command_line, bytes(command.stdin), self.codepage,
+                                                     command.console_mode_stdin, command.skip_cmd_shell)
+        with command.changed:
+            command.process = process
+            command.ends_at = time.monotonic() + self.host.latency
+            command.changed.notify_all()
+
+    def send(self, request, body):
+        send = request.body_child("rsp:Send")
+        streams = send.findall(soap.q("rsp:Stream")) if send is not None else []
+        if not streams:
+            raise self.host.fault("lab_refused", detail="Send without rsp:Stream")
+        for stream in streams:
+            if stream.get("Name") != "stdin":
+                raise self.host.fault("lab_refused", detail="Send to stream %r: a cmd shell has only stdin"
+                                      % stream.get("Name"))
+            command = self._command(request, stream.get("CommandId"))
+            if command.stdin_closed or command.console_mode_stdin:
+                raise self.host.fault("lab_refused", detail="Send after the command's stdin ended (or with "
+                                      "console-mode stdin): Windows would fail the pipe write")
+            command.stdin.extend(base64.b64decode(stream.text or ""))
+            if (stream.get("End") or "").lower() == "true":
+                command.stdin_closed = True
+                self._run(command)
+        soap.sub(body, "rsp:SendResponse")
+
+    def receive(self, request, body):
+        receive = request.body_child("rsp:Receive")
+        desired = receive.find(soap.q("rsp:DesiredStream")) if receive is not None else None
+        if desired is None:
+            raise self.host.fault("lab_refused", detail="Receive without rsp:DesiredStream")
+        command = self._command(request, desired.get("CommandId"))
+        names = (desired.text or "stdout stderr").split()
+        deadline = time.monotonic() + request.operation_timeout
+        with command.changed:
+            while command.process is None or time.monotonic() < command.ends_at:
+                wait = (command.ends_at if command.process is not None else deadline) - time.monotonic()
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    break
+                command.changed.wait(wait)
+            ready = command.process is not None and time.monotonic() >= command.ends_at
+        if not ready:
+            raise self.host.fault("operation_timeout")
+        response = soap.sub(body, "rsp:ReceiveResponse")
+        process = command.process
+        for name in names:
+            data = {"stdout": process.stdout, "stderr": process.stderr}.get(name)
+            if data is None:
+                raise self.host.fault("lab_refused", detail="Receive of stream %r: a cmd shell has stdout and stderr"
+                                      % name)
+            if data and not command.delivered:
+                soap.sub(response, "rsp:Stream", base64.b64encode(data).decode("ascii"), Name=name,
+                         CommandId=command.command_id)
+            soap.sub(response, "rsp:Stream", Name=name, CommandId=command.command_id, End="true")
+        command.delivered = True
+        state = soap.sub(response, "rsp:CommandState", CommandId=command.command_id, State=STATE_DONE)
+        soap.sub(state, "rsp:ExitCode", str(process.rc))
+
+    def signal(self, request, body):
+        signal = request.body_child("rsp:Signal")
+        code = signal.find(soap.q("rsp:Code")) if signal is not None else None
+        if code is None:
+            raise self.host.fault("lab_refused", detail="Signal without rsp:Code")
+        command = self._command(request, signal.get("CommandId"))
+        kind = (code.text or "").strip()
+        if kind == SIGNAL_TERMINATE:
+            with self.lock:
+                self.commands.pop(command.command_id, None)
+        elif kind == SIGNAL_CTRL_C:
+            from .hostmodel import Process  # pylint: disable=import-outside-toplevel
+            with command.changed:
+                if command.process is None:
+                    command.process = Process(STATUS_CONTROL_C_EXIT, b"", b"")
+                    command.ends_at = time.monotonic()
+                    command.changed.notify_all()
+        else:
+            raise self.host.fault("lab_refused", detail="signal code %r is not modelled" % kind)
+        soap.sub(body, "rsp:SignalResponse")
+
+    def close(self):
+        with self.lock:
+            self.commands.clear()
+
+
+class Resource(resources.Resource):
+    resource_uri = resources.WINRS_URI
+    counter = "shell"
+
+    def create(self, request, body):
+        shell = request.body_child("rsp:Shell")
+        if shell is None:
+            raise self.host.fault("lab_refused", detail="Create without rsp:Shell")
+        streams_in = (shell.findtext(soap.q("rsp:InputStreams")) or "").split()
+        streams_out = (shell.findtext(soap.q("rsp:OutputStreams")) or "").split()
+        if streams_in != ["stdin"] or sorted(streams_out) != ["stderr", "stdout"]:
+            raise self.host.fault("lab_refused", detail="a cmd shell has stdin and stdout stderr, not %r / %r"
+                                  % (streams_in, streams_out))
+        codepage_text = request.options.get("WINRS_CODEPAGE") or str(self.host.oem_codepage)
+        try:
+            codepage = int(codepage_text)
+        except ValueError:
+            raise self.host.fault("lab_refused", detail="WINRS_CODEPAGE %r is not a number" % codepage_text)
+        new = Shell(self.host, codepage)
+        soap.resource_created(body, self.host.address, self.resource_uri, new.shell_id)
+        answer = soap.sub(body, "rsp:Shell")
+        soap.sub(answer, "rsp:ShellId", new.shell_id)
+        soap.sub(answer, "rsp:ResourceUri", self.resource_uri)
+        soap.sub(answer, "rsp:Owner", self.host.user)
+        soap.sub(answer, "rsp:ClientIP", "127.0.0.1")
+        soap.sub(answer, "rsp:IdleTimeOut", "PT7200.000S")
+        soap.sub(answer, "rsp:InputStreams", "stdin")
+        soap.sub(answer, "rsp:OutputStreams", "stdout stderr")
+        return new

@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+"""The lab's WS-Management endpoint, driven with pywinrm's own Protocol as a real client."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+import requests
+import winrm
+from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError, WSManFaultError
+
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.tests.lab.endpoint import hostmodel, server
+from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
+
+PASSWORD = "Lab-Passw0rd-1"
+
+
+@pytest.fixture()
+def endpoint(tmp_path):
+    with server.Endpoint(str(tmp_path)) as running:
+        yield running
+
+
+def _seed(tmp_path, name="agent-win10-64", **extra):
+    """A seed file: the named lab seed plus `extra` top-level keys."""
+    data = state._load_yaml(state.seed_path(name))  # pylint: disable=protected-access
+    data.update(extra)
+    path = tmp_path / ("%s-custom.yml" % name)
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _protocol(endpoint, host="h1", seed="agent-win10-64", password=PASSWORD, encryption="auto", timeout=3):
+    return winrm.Protocol("%s/wsman/%s?seed=%s" % (endpoint.url, host, seed), transport="ntlm",
+                          username="apexone-lab", password=password, message_encryption=encryption,
+                          operation_timeout_sec=timeout, read_timeout_sec=timeout + 2)
+
+
+def _probe(protocol, subset=("os",), payload=None, command=None):
+    shell = protocol.open_shell(codepage=65001)
+    words = (command or _runner.build_command()).split(" ")
+    command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
+    protocol.send_command_input(shell, command_id, payload if payload is not None else
+                                _runner.build_payload(_runner.script_text("probe"), {"Subset": list(subset)}), end=True)
+    stdout, stderr, rc = protocol.get_command_output(shell, command_id)
+    protocol.cleanup_command(shell, command_id)
+    protocol.close_shell(shell)
+    return rc, stdout, stderr
+
+
+def test_ntlm_encrypted_round_trip_answers_from_the_twin_and_counts(endpoint):
+    rc, stdout, stderr = _probe(_protocol(endpoint))
+    assert rc == 0 and stderr == b""
+    result = _runner.parse_output("probe", rc, stdout, stderr)
+    assert result["os"]["version"] == "10.0.19045"
+    counts = lab.read_counts("h1", endpoint.lab_dir)
+    assert counts["executions"] == 1 and counts["scripts"] == {"probe": 1}
+    # 2 handshake legs + blank message + create, command, send, receive, signal, delete
+    assert counts["http_requests"] == 9 and counts["connections"] == 1
+    assert counts["shells_opened"] == 1 and counts["shells_open"] == 0
+    assert counts["wire_bytes_to_host"] > counts["bytes_sent"] > len(_runner.script_text("probe"))
+    assert counts["wire_bytes_from_host"] > len(stdout)
+
+
+def test_messages_are_sealed_on_the_wire(endpoint, monkeypatch):
+    seen = []
+    original = requests.Session.send
+
+    def spy(self, request, **kwargs):
+        seen.append((request.headers.get("Content-Type", ""), request.body or b""))
+        return original(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", spy)
+    _probe(_protocol(endpoint))
+    sealed = [body for kind, body in seen if kind.startswith("multipart/encrypted")]
+    assert len(sealed) == 6
+    assert not any(b"Envelope" in body or b"APEXONE" in body for _kind, body in seen)
+
+
+def test_unencrypted_messages_are_refused(endpoint):
+    with pytest.raises(Exception, match="unencrypted message over HTTP"):
+        _protocol(endpoint, encryption="never").open_shell()
+
+
+def test_a_wrong_password_is_refused(endpoint):
+    with pytest.raises(InvalidCredentialsError):
+        _protocol(endpoint, password="wrong").open_shell()
+    assert "NTLM" in lab.read_counts("h1", endpoint.lab_dir)["refused"][0]["reason"]
+
+
+def test_unknown_shell_id_is_the_windows_fault(endpoint):
+    protocol = _protocol(endpoint)
+    with pytest.raises(WSManFaultError) as caught:
+        protocol.run_command("0D7F5C1B-0000-0000-0000-000000000000", "PowerShell", ["-NoProfile"])
+    assert caught.value.wsman_fault_code == 2150858843 and caught.value.fault_subcode == "w:InvalidSelectors"
+    assert "shell was not found on the server" in caught.value.reason
+
+
+def test_stdin_lines_become_input_whatever_the_chunking(endpoint):
+    """RULE 3: stdin ends in several Sends (ansible's chunks) and CRLF lines: $input gets the lines."""
+    protocol = _protocol(endpoint)
+    payload = _runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]})
+    lines = b"\r\n".join(payload[i:i + 1000] for i in range(0, len(payload), 1000))
+    shell = protocol.open_shell(codepage=65001)
+    words = _runner.build_command().split(" ")
+    command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
+    for i in range(0, len(lines), 4096):
+        protocol.send_command_input(shell, command_id, lines[i:i + 4096], end=i + 4096 >= len(lines))
+    stdout, stderr, rc = protocol.get_command_output(shell, command_id)
+    assert rc == 0 and _runner.parse_output("probe", rc, stdout, stderr)["os"]["is_64bit"] is True
+
+
+def test_console_mode_stdin_leaves_input_empty(endpoint):
+    protocol = _protocol(endpoint)
+    shell = protocol.open_shell(codepage=65001)
+    words = _runner.build_command().split(" ")
+    command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=True)
+    stdout, stderr, rc = protocol.get_command_output(shell, command_id)
+    assert rc == 1
+    with pytest.raises(_runner.RemoteScriptError, match="no stdin"):
+        _runner.parse_output("probe", rc, stdout, stderr)
+
+
+def test_a_command_line_over_8191_characters_is_refused_by_cmd(endpoint):
+    """RULE 1."""
+    long_command = _runner.build_command() + " " + "A" * 8200
+    rc, stdout, stderr = _probe(_protocol(endpoint), command=long_command)
+    assert rc == 1 and stdout == b"" and stderr == b"The command line is too long.\r\n"
+    assert lab.read_counts("h1", endpoint.lab_dir)["executions"] == 0
+
+
+def test_other_programs_and_options_are_refused_loudly(endpoint):
+    """RULE 2: the model does not guess what Windows would do."""
+    rc, stdout, stderr = _probe(_protocol(endpoint), command="whoami /all")
+    assert rc == 1 and b"Stock Windows modules are not emulated" in stderr
+    rc, stdout, stderr = _probe(_protocol(endpoint), command=_runner.build_command().replace("-NoProfile", "-NoP"))
+    assert rc == 1 and b"option '-NoP' is not modelled" in stderr
+
+
+def test_an_unknown_bootstrap_is_an_error_record_on_stderr(endpoint):
+    """RULE 4 / 6 / 7: PowerShell-like: CLIXML on stderr, exit code 1, nothing on stdout."""
+    command = _runner.POWERSHELL + " " + base64.b64encode("Write-Output 1".encode("utf-16-le")).decode()
+    rc, stdout, stderr = _probe(_protocol(endpoint), command=command)
+    assert rc == 1 and stdout == b"" and stderr.startswith(b"#< CLIXML\r\n")
+    assert "bootstrap is not the one the lab emulates" in _runner.decode_stderr(stderr)
+
+
+def test_stdout_carries_a_bom_where_the_seed_says(endpoint, tmp_path):
+    """RULE 5."""
+    rc, stdout, stderr = _probe(_protocol(endpoint, host="bom", seed=_seed(tmp_path, console={"utf8_bom": True})))
+    assert rc == 0 and stdout.startswith(b"\xef\xbb\xbfAPEXONE-RESULT:")
+    rc, stdout, stderr = _probe(_protocol(endpoint))
+    assert stdout.startswith(b"APEXONE-RESULT:")
+
+
+def test_clixml_helper_round_trips_through_ansible():
+    from ansible.plugins.shell.powershell import _parse_clixml
+    assert _parse_clixml(hostmodel.clixml_error("line <1>\nline 2")) == b"line <1>\r\nline 2\r\n"
+
+
+def test_latency_makes_receive_wait_then_time_out(endpoint, tmp_path):
+    seed = _seed(tmp_path, faults={"latency": 1.5})
+    protocol = _protocol(endpoint, host="slow", seed=seed, timeout=1)
+    shell = protocol.open_shell(codepage=65001)
+    words = _runner.build_command().split(" ")
+    command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
+    protocol.send_command_input(shell, command_id, _runner.build_payload(_runner.script_text("probe"),
+                                                                        {"Subset": ["os"]}), end=True)
+    started = time.monotonic()
+    with pytest.raises(WinRMOperationTimeoutError):
+        protocol._raw_get_command_output(shell, command_id)  # pylint: disable=protected-access
+    stdout, stderr, rc, done = protocol._raw_get_command_output(shell, command_id)  # pylint: disable=protected-access
+    assert done and rc == 0 and 1.4 < time.monotonic() - started < 3
+
+
+def test_shells_left_open_are_counted_and_meet_the_quota(endpoint, tmp_path):
+    seed = _seed(tmp_path, winrm={"max_shells_per_user": 2})
+    protocol = _protocol(endpoint, host="q", seed=seed)
+    protocol.open_shell()
+    protocol.open_shell()
+    with pytest.raises(WSManFaultError) as caught:
+        protocol.open_shell()
+    assert caught.value.wsman_fault_code == 2150859173 and caught.value.wmierror_code == 2150859173
+    assert "maximum number of 2 concurrent shells" in caught.value.reason
+    counts = lab.read_counts("q", endpoint.lab_dir)
+    assert counts["shells_opened"] == 2 and counts["shells_open"] == 2
