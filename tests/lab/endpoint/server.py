@@ -262,6 +262,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.scheme = "Negotiate"
         self.host_name = None
         self.counted_connection = False
+        self.refuse_credentials = False
+        self.handshake_started = False
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         return
@@ -313,6 +315,12 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             except OSError:
                 break
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (OSError, ValueError):  # the connection was reset or held on purpose, or the client left
+            self.close_connection = True
 
     def finish(self) -> None:
         try:
@@ -401,13 +409,10 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "reset":
             self._reset()
             return 0
-        if kind == "http_401":
-            if request is None:  # the handshake: the credentials are refused
-                self.context = None
-                return self._answer(401, b"", (("WWW-Authenticate", "Negotiate"),))
+        if kind == "http_401":  # (at connect, _authenticate refuses the handshake's last leg instead)
             self.context = None
             return self._answer(401, b"", close=True)
-        if request is None:  # a WS-Man fault needs a session to be sealed with: refuse the handshake
+        if request is None:  # before the handshake there is no session to seal a WS-Man fault with
             return self._answer(500, b"", close=True)
         if kind == "http_500":
             return self._sealed(500, host.fault("internal_error", detail="(fault injected by the lab)")
@@ -423,14 +428,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _authenticate(self, host: Host, body: bytes) -> int:
         header = self.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        if self.context is None and not self.handshake_started:
+            # "connect": the first request of a connection that is not authenticated yet
+            self.handshake_started = True
+            injected = host.take_fault("connect")
+            if injected == "http_401":  # the handshake runs; its last leg is refused, as bad credentials are
+                self.refuse_credentials = True
+            elif injected:
+                return self._inject(host, injected, None)
         if scheme.lower() not in ("negotiate", "ntlm") or not token.strip():
             return self._answer(401, b"", (("WWW-Authenticate", "Negotiate"),))
         if self.context is None:
-            injected = host.take_fault("connect")
-            if injected:
-                answered = self._inject(host, injected, None)
-                if answered is not None:
-                    return answered
             self.context = spnego.server(protocol="negotiate" if scheme.lower() == "negotiate" else "ntlm")
             self.scheme = scheme
         try:
@@ -440,8 +448,12 @@ class _Handler(BaseHTTPRequestHandler):
             host.note_refusal("NTLM: %s" % exc)
             return self._answer(401, b"", (("WWW-Authenticate", "Negotiate"),))
         challenge = (("WWW-Authenticate", "%s %s" % (self.scheme, base64.b64encode(out).decode())),) if out else ()
+        if self.context.complete and self.refuse_credentials:
+            self.context = None
+            self.refuse_credentials = False
+            return self._answer(401, b"", (("WWW-Authenticate", "Negotiate"),))
         if not self.context.complete:
             return self._answer(401, b"", challenge)
-        if body:  # the message that carried the last leg (pypsrp sends its first message this way)
+        if body:  # the message that carried the last leg
             return self._serve(host, body)
         return self._answer(200, b"", challenge)

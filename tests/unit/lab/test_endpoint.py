@@ -37,7 +37,7 @@ def _seed(tmp_path, name="agent-win10-64", **extra):
 def _protocol(endpoint, host="h1", seed="agent-win10-64", password=PASSWORD, encryption="auto", timeout=3):
     return winrm.Protocol("%s/wsman/%s?seed=%s" % (endpoint.url, host, seed), transport="ntlm",
                           username="apexone-lab", password=password, message_encryption=encryption,
-                          operation_timeout_sec=timeout, read_timeout_sec=timeout + 2)
+                          operation_timeout_sec=timeout, read_timeout_sec=timeout + 1)
 
 
 def _probe(protocol, subset=("os",), payload=None, command=None):
@@ -188,3 +188,114 @@ def test_shells_left_open_are_counted_and_meet_the_quota(endpoint, tmp_path):
     assert "maximum number of 2 concurrent shells" in caught.value.reason
     counts = lab.read_counts("q", endpoint.lab_dir)
     assert counts["shells_opened"] == 2 and counts["shells_open"] == 2
+
+
+# --- fault injection at each step ---------------------------------------------------------------
+
+STEPS = ("connect", "create", "command", "send", "receive", "signal", "delete")
+
+
+def _walk(protocol):
+    """Every step once, in order; returns the step reached when something was raised, and the error."""
+    reached = "connect"
+    try:
+        protocol.transport.build_session()
+        reached = "create"
+        shell = protocol.open_shell(codepage=65001)
+        reached = "command"
+        words = _runner.build_command().split(" ")
+        command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
+        reached = "send"
+        protocol.send_command_input(shell, command_id, _runner.build_payload(_runner.script_text("probe"),
+                                                                            {"Subset": ["os"]}), end=True)
+        reached = "receive"
+        protocol.get_command_output(shell, command_id)
+        reached = "signal"
+        protocol.cleanup_command(shell, command_id)
+        reached = "delete"
+        protocol.close_shell(shell)
+    except Exception as exc:  # pylint: disable=broad-except
+        return reached, exc
+    return None, None
+
+
+EXPECTED = {
+    "reset": lambda exc: isinstance(exc, requests.ConnectionError) and "reset by peer" in str(exc),
+    "timeout": lambda exc: isinstance(exc, requests.exceptions.ReadTimeout),
+    "http_401": lambda exc: isinstance(exc, InvalidCredentialsError),
+    "http_500": lambda exc: isinstance(exc, WSManFaultError) and exc.wsman_fault_code == 1359
+    and exc.fault_subcode == "w:InternalError",
+    "quota_shells": lambda exc: isinstance(exc, WSManFaultError) and exc.wmierror_code == 2150859173
+    and "concurrent shells" in exc.reason,
+    "quota_operations": lambda exc: isinstance(exc, WSManFaultError) and exc.wmierror_code == 0x803381A6
+    and "concurrent operations" in exc.reason,
+}
+
+
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("fault", sorted(EXPECTED))
+def test_each_fault_at_each_step(endpoint, tmp_path, step, fault):
+    seed = _seed(tmp_path, faults={"inject": [{"step": step, "fault": fault}]})
+    reached, error = _walk(_protocol(endpoint, host="f", seed=seed, timeout=1))
+    if step == "connect" and fault in ("http_500", "quota_shells", "quota_operations"):
+        # no session to seal a WS-Man fault with yet: the first request gets a bare 500
+        assert reached == "connect" and "500" in str(error), repr(error)
+    else:
+        assert reached == step, (reached, error)
+        assert EXPECTED[fault](error), repr(error)
+    counts = lab.read_counts("f", endpoint.lab_dir)
+    assert counts["faults_injected"] == [{"step": step, "fault": fault}]
+    # used up: the next client walks through
+    assert _walk(_protocol(endpoint, host="f", seed=seed, timeout=1)) == (None, None)
+
+
+def test_unreachable_resets_every_connection_and_runs_nothing(endpoint, tmp_path):
+    seed = _seed(tmp_path, faults={"unreachable": True})
+    for _attempt in range(2):
+        reached, error = _walk(_protocol(endpoint, host="down", seed=seed))
+        assert reached == "connect" and EXPECTED["reset"](error)
+    assert lab.read_counts("down", endpoint.lab_dir)["executions"] == 0
+
+
+def test_legacy_drop_connections_runs_the_command_then_never_answers(endpoint, tmp_path):
+    seed = _seed(tmp_path, faults={"drop_connections": 1})
+    reached, error = _walk(_protocol(endpoint, host="drop", seed=seed, timeout=1))
+    assert reached == "receive" and EXPECTED["timeout"](error)
+    counts = lab.read_counts("drop", endpoint.lab_dir)
+    assert counts["executions"] == 1 and counts["shells_open"] == 1  # the client left it behind
+    with state.HostState("drop", seed, endpoint.lab_dir).open() as data:
+        assert data["faults"]["drop_connections"] == 0  # used up, in the host's working state
+
+
+def test_a_fault_spec_the_endpoint_does_not_know_is_refused(endpoint, tmp_path):
+    seed = _seed(tmp_path, faults={"inject": [{"step": "handshake", "fault": "reset"}]})
+    with pytest.raises(Exception, match="500"):
+        _protocol(endpoint, host="bad", seed=seed).open_shell()
+
+
+def test_operations_quota_counts_commands_until_the_shell_is_deleted(endpoint, tmp_path):
+    seed = _seed(tmp_path, winrm={"max_concurrent_operations_per_user": 2})
+    protocol = _protocol(endpoint, host="ops", seed=seed)
+    shell = protocol.open_shell()
+    for _ in range(2):
+        command_id = protocol.run_command(shell, "PowerShell", ["-NoProfile"])
+        protocol.cleanup_command(shell, command_id)
+    with pytest.raises(WSManFaultError) as caught:
+        protocol.run_command(shell, "PowerShell", ["-NoProfile"])
+    assert caught.value.wmierror_code == 0x803381A6  # what ansible's winrm plugin re-creates the shell on
+    protocol.close_shell(shell)
+    protocol.run_command(protocol.open_shell(), "PowerShell", ["-NoProfile"])
+
+
+def test_unknown_resource_uri_and_psrp_hook(endpoint):
+    protocol = _protocol(endpoint)
+    from ansible_collections.apexone.upgrade.tests.lab.endpoint import resources
+    if resources.resource_class(resources.PSRP_URI) is None:
+        message = protocol._get_soap_header(  # pylint: disable=protected-access
+            resource_uri=resources.PSRP_URI, action="http://schemas.xmlsoap.org/ws/2004/09/transfer/Create")
+        body = {"env:Envelope": dict(message, **{"env:Body": {"rsp:Shell": {"rsp:InputStreams": "stdin pr",
+                                                                            "rsp:OutputStreams": "stdout"}}})}
+        import xmltodict
+        with pytest.raises(WSManFaultError) as caught:
+            protocol.send_message(xmltodict.unparse(body))
+        assert caught.value.wsman_fault_code == 2150858811
