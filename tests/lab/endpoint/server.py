@@ -74,7 +74,7 @@ class Host:
             self.oem_codepage = int(os_info.get("oem_codepage") or 437)
             self.utf8_bom = bool((data.get("console") or {}).get("utf8_bom"))
             self.limits = dict(LIMITS, **(data.get("winrm") or {}))
-        self.latency = float(self.faults.get("latency") or 0)
+        self.latency = float(self.faults.get("latency", endpoint.latency) or 0)
         self.model = hostmodel.PowerShellHost(self)
 
     def fault(self, kind: str, **args) -> soap.WSManFault:
@@ -108,8 +108,10 @@ class Host:
 class Endpoint:
     """The loopback WS-Management service for one lab folder; `start()` serves it from a thread."""
 
-    def __init__(self, lab_dir: str, bind: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, lab_dir: str, bind: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
+        """`latency`: seconds each command runs on a host whose seed sets none (the benchmark's slow fleet)."""
         self.lab_dir = os.path.abspath(lab_dir)
+        self.latency = latency
         self.bind = bind
         self.port = port
         self.hosts: dict[str, Host] = {}
@@ -264,6 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.counted_connection = False
         self.refuse_credentials = False
         self.handshake_started = False
+        self.uncounted = None  # (host, bytes in, first request of the connection) until counted
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         return
@@ -287,6 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
             lines.append("Connection: close")
             self.close_connection = True
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        self._count(len(raw))  # before the client can see the answer (and read the counters)
         self.wfile.write(raw)
         self.wfile.flush()
         return len(raw)
@@ -353,12 +357,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.host_name = host.name
         first = not self.counted_connection
         self.counted_connection = True
-        size_out = 0
+        self.uncounted = (host, size_in, first)
         try:
-            size_out = self._serve(host, body)
+            self._serve(host, body)
         finally:
-            host.count(http_requests=1, wire_bytes_to_host=size_in, wire_bytes_from_host=size_out,
-                       connections=1 if first else 0)
+            self._count(0)  # no answer (reset, held, or an error): the request still counts
+
+    def _count(self, size_out: int) -> None:
+        if self.uncounted is None:
+            return
+        host, size_in, first = self.uncounted
+        self.uncounted = None
+        host.count(http_requests=1, wire_bytes_to_host=size_in, wire_bytes_from_host=size_out,
+                   connections=1 if first else 0)
 
     def _serve(self, host: Host, body: bytes) -> int:
         if self.context is None or not self.context.complete:
@@ -367,11 +378,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not content_type.startswith("multipart/encrypted") or PROTOCOL not in content_type:
             if not body:
                 return self._answer(200)
-            return self._answer(500, soap.WSManFault(
-                "lab_refused", machine=host.machine,
-                detail="an unencrypted message over HTTP (AllowUnencrypted is false): use "
-                       "ansible_winrm_message_encryption auto or always").envelope(None), (("Content-Type",
-                       "application/soap+xml;charset=UTF-8"),))
+            refusal = soap.WSManFault("lab_refused", machine=host.machine,
+                                      detail="an unencrypted message over HTTP (AllowUnencrypted is false): use "
+                                      "ansible_winrm_message_encryption auto or always")
+            return self._answer(500, refusal.envelope(None), (("Content-Type", "application/soap+xml;charset=UTF-8"),))
         try:
             plain = b"".join(self.context.unwrap_winrm(signature, sealed)
                              for _length, signature, sealed in _parse_encrypted(body))
@@ -427,7 +437,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authenticate(self, host: Host, body: bytes) -> int:
         header = self.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         if self.context is None and not self.handshake_started:
             # "connect": the first request of a connection that is not authenticated yet
             self.handshake_started = True

@@ -48,7 +48,7 @@ STEP_OF_ACTION = {ACTION_CREATE: "create", ACTION_COMMAND: "command", ACTION_SEN
 
 def q(name: str) -> str:
     """'rsp:Stream' -> '{http://...shell}Stream' (ElementTree's qualified name)."""
-    prefix, _, local = name.partition(":")
+    prefix, _colon, local = name.partition(":")
     return "{%s}%s" % (NS[prefix], local)
 
 

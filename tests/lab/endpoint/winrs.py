@@ -7,7 +7,8 @@ What a shell does, as the lab models it:
 - Create takes rsp:Shell (InputStreams / OutputStreams) and the options WINRS_CODEPAGE (the
   console code page of the shell's commands; Windows' default is the system's OEM code page, the
   seed's `os.oem_codepage`, 437 if absent) and WINRS_NOPROFILE.
-- Command takes rsp:CommandLine (rsp:Command, rsp:Arguments joined by spaces) and the options
+- Command takes rsp:CommandLine (its CommandId if the client chose one; rsp:Command, rsp:Arguments
+  joined by spaces) and the options
   WINRS_CONSOLEMODE_STDIN and WINRS_SKIP_CMD_SHELL. WinRS counts every command of a shell
   against MaxConcurrentOperationsPerUser until the shell is deleted (the seed's
   `winrm: {max_concurrent_operations_per_user: N}`, default 1500).
@@ -82,7 +83,7 @@ class Shell(resources.Shell):
             if self.operations >= limit:
                 raise self.host.fault("quota_operations", limit=limit)
             self.operations += 1
-            command = Command(str(uuid.uuid4()).upper(), " ".join(w for w in words if w),
+            command = Command((line.get("CommandId") or str(uuid.uuid4())).upper(), " ".join(w for w in words if w),
                               _true(request.options.get("WINRS_CONSOLEMODE_STDIN")),
                               _true(request.options.get("WINRS_SKIP_CMD_SHELL")))
             self.commands[command.command_id] = command

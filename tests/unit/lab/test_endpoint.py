@@ -168,8 +168,8 @@ def test_latency_makes_receive_wait_then_time_out(endpoint, tmp_path):
     shell = protocol.open_shell(codepage=65001)
     words = _runner.build_command().split(" ")
     command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
-    protocol.send_command_input(shell, command_id, _runner.build_payload(_runner.script_text("probe"),
-                                                                        {"Subset": ["os"]}), end=True)
+    payload = _runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]})
+    protocol.send_command_input(shell, command_id, payload, end=True)
     started = time.monotonic()
     with pytest.raises(WinRMOperationTimeoutError):
         protocol._raw_get_command_output(shell, command_id)  # pylint: disable=protected-access
@@ -206,8 +206,8 @@ def _walk(protocol):
         words = _runner.build_command().split(" ")
         command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
         reached = "send"
-        protocol.send_command_input(shell, command_id, _runner.build_payload(_runner.script_text("probe"),
-                                                                            {"Subset": ["os"]}), end=True)
+        payload = _runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]})
+        protocol.send_command_input(shell, command_id, payload, end=True)
         reached = "receive"
         protocol.get_command_output(shell, command_id)
         reached = "signal"
@@ -277,7 +277,7 @@ def test_operations_quota_counts_commands_until_the_shell_is_deleted(endpoint, t
     seed = _seed(tmp_path, winrm={"max_concurrent_operations_per_user": 2})
     protocol = _protocol(endpoint, host="ops", seed=seed)
     shell = protocol.open_shell()
-    for _ in range(2):
+    for _attempt in range(2):
         command_id = protocol.run_command(shell, "PowerShell", ["-NoProfile"])
         protocol.cleanup_command(shell, command_id)
     with pytest.raises(WSManFaultError) as caught:
@@ -299,3 +299,23 @@ def test_unknown_resource_uri_and_psrp_hook(endpoint):
         with pytest.raises(WSManFaultError) as caught:
             protocol.send_message(xmltodict.unparse(body))
         assert caught.value.wsman_fault_code == 2150858811
+
+
+@pytest.mark.parametrize("auth", ["ntlm", "negotiate"])
+def test_pypsrp_authenticates_and_runs_the_bootstrap_over_winrs(endpoint, auth):
+    """pypsrp (the psrp plugin's library) with NTLM, and with SPNEGO-wrapped NTLM, and sealed messages."""
+    pytest.importorskip("pypsrp")
+    from pypsrp.shell import Process, WinRS
+    from pypsrp.wsman import WSMan
+    wsman = WSMan("127.0.0.1", port=endpoint.port, path="wsman/h1?seed=agent-win10-64", ssl=False, auth=auth,
+                  encryption="auto", username="apexone-lab", password=PASSWORD, operation_timeout=3, read_timeout=5)
+    with wsman, WinRS(wsman, codepage=65001) as shell:
+        words = _runner.build_command().split(" ")
+        process = Process(shell, words[0], words[1:], id="6D3D1C38-3A59-4C67-9E4D-2D8B1D0C1E11")
+        process.begin_invoke()
+        process.send(_runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]}), end=True)
+        process.end_invoke()
+    assert process.rc == 0 and process.stderr == b""
+    assert _runner.parse_output("probe", process.rc, process.stdout, b"")["os"]["hostname"] == "PC-WIN10-64"
+    counts = lab.read_counts("h1", endpoint.lab_dir)
+    assert counts["executions"] == 1 and counts["shells_opened"] == 1 and counts["shells_open"] == 0
