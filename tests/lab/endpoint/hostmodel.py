@@ -20,8 +20,9 @@ RULE 3  With -EncodedCommand and stdin redirected (WINRS_CONSOLEMODE_STDIN=FALSE
 RULE 4  The decoded command must be the collection's bootstrap, recognised by the rule in
         simulator/wire.py (the one place that pins it); the twins answer the script it carries.
         Any other command is refused.
-RULE 5  What the bootstrap writes with [Console]::Out reaches stdout encoded in the console's
-        output code page (the shell's WINRS_CODEPAGE). Under 65001 some hosts put the UTF-8
+RULE 5  What the bootstrap writes, with [Console]::Out or as pipeline output (powershell.exe sends
+        pipeline output through Out-Default: a string is written whole, then CR LF), reaches
+        stdout encoded in the console's output code page (the shell's WINRS_CODEPAGE). Under 65001 some hosts put the UTF-8
         preamble (EF BB BF) before the first byte; the seed says so per host:
         `console: {utf8_bom: true}`.
 RULE 6  An error record PowerShell itself writes (not the bootstrap's own error line) reaches

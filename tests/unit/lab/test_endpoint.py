@@ -62,7 +62,8 @@ def test_ntlm_encrypted_round_trip_answers_from_the_twin_and_counts(endpoint):
     # 2 handshake legs + blank message + create, command, send, receive, signal, delete
     assert counts["http_requests"] == 9 and counts["connections"] == 1
     assert counts["shells_opened"] == 1 and counts["shells_open"] == 0
-    assert counts["wire_bytes_to_host"] > counts["bytes_sent"] > len(_runner.script_text("probe"))
+    sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]}))
+    assert counts["bytes_sent"] == sent and counts["wire_bytes_to_host"] > sent
     assert counts["wire_bytes_from_host"] > len(stdout)
 
 
