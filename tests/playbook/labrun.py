@@ -1,5 +1,10 @@
 # -*- coding: utf-8 -*-
-"""Run a playbook against the simulated lab and hand back what happened, per host."""
+"""Run a playbook against the simulated lab and hand back what happened, per host.
+
+Each run gets the lab's loopback WS-Management endpoint for its lab folder (started before
+ansible-playbook, stopped after; the hosts' state and counters stay in the folder), and the
+playbook reaches it through ansible-core's real `winrm` plugin (or `psrp`: `transport=`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,44 @@ import json
 import os
 import subprocess
 import sys
+import time
 
+import yaml
+
+from ansible_collections.apexone.upgrade.tests.lab.endpoint import server
 from ansible_collections.apexone.upgrade.tests.lab.simulator import lab
 from ansible_collections.apexone.upgrade.tests.unit import helpers
 
 LAB = os.path.join(helpers.ROOT, "tests", "lab")
 PLAYS = os.path.join(helpers.ROOT, "tests", "playbook", "plays")
+TRANSPORTS = ("winrm", "psrp")
+# What the endpoint costs the suite: start-up seconds of each run's endpoint.
+ENDPOINT_STARTS: list[float] = []
+
+
+def windows_vars() -> dict:
+    """The lab hosts' connection settings (tests/lab/group_vars/windows.yml), for inventories
+    written elsewhere than tests/lab (tests, the benchmark)."""
+    with open(os.path.join(LAB, "group_vars", "windows.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _hosts(hosts: dict) -> dict | None:
+    return dict((name, value if isinstance(value, dict) else {"apexone_lab_state": value})
+                for name, value in hosts.items()) or None
+
+
+def write_inventory(path, groups: dict | None = None, hosts: dict | None = None) -> str:
+    """A lab inventory at `path`: the `windows` group with the lab's connection settings, its child
+    groups (`groups`: group -> {host: apexone_lab_state or {vars}}) and its own `hosts`."""
+    windows: dict = {"vars": windows_vars()}
+    if groups:
+        windows["children"] = dict((group, {"hosts": _hosts(members)}) for group, members in groups.items())
+    if hosts:
+        windows["hosts"] = _hosts(hosts)
+    with open(str(path), "w", encoding="utf-8") as handle:
+        yaml.safe_dump({"all": {"children": {"windows": windows}}}, handle)
+    return str(path)
 
 
 @dataclasses.dataclass
@@ -32,19 +69,13 @@ class Run:
         raise KeyError("no result for task %r on %s; tasks: %s" % (task_name, host, [t["name"] for t in self.tasks]))
 
     def counts(self, host):
-        previous = os.environ.get("APEXONE_LAB_DIR")
-        os.environ["APEXONE_LAB_DIR"] = self.lab_dir
-        try:
-            return lab.read_counts(host)
-        finally:
-            if previous is None:
-                del os.environ["APEXONE_LAB_DIR"]
-            else:
-                os.environ["APEXONE_LAB_DIR"] = previous
+        """The host's counters (tests/lab/simulator/lab.py COUNTERS): executions, HTTP requests,
+        bytes each way, shells / runspaces opened and still open, faults injected."""
+        return lab.read_counts(host, self.lab_dir)
 
 
 def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, limit=None, inventory=None, env=None,
-                 cwd=None):
+                 cwd=None, transport=None):
     path = playbook if os.path.isabs(playbook) else os.path.join(helpers.ROOT, playbook)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
     for source in ([inventory] if isinstance(inventory, str) else inventory or [os.path.join(LAB, "inventory.yml")]):
@@ -64,9 +95,16 @@ def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, li
         "ANSIBLE_COLLECTIONS_PATH": os.path.join(helpers.ROOT, "build", "collections"),
         "APEXONE_LAB_DIR": str(lab_dir),
         "ANSIBLE_NOCOLOR": "1",
+        "APEXONE_LAB_TRANSPORT": transport or os.environ.get("APEXONE_LAB_TRANSPORT") or "winrm",
     })
+    if full_env["APEXONE_LAB_TRANSPORT"] not in TRANSPORTS:
+        raise ValueError("transport %r: the lab serves %s" % (full_env["APEXONE_LAB_TRANSPORT"], ", ".join(TRANSPORTS)))
     full_env.update(env or {})
-    proc = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False, timeout=600, cwd=cwd)
+    began = time.monotonic()
+    with server.Endpoint(str(lab_dir)):
+        ENDPOINT_STARTS.append(time.monotonic() - began)
+        proc = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False, timeout=600,
+                              cwd=cwd)
     try:
         data = json.loads(proc.stdout)
     except ValueError:

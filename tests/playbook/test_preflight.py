@@ -139,27 +139,23 @@ def test_unreachable_host_is_unknown(tmp_path):
     seed = tmp_path / "down.yml"
     with open(os.path.join(labrun.LAB, "hosts", "agent-win10-64.yml"), encoding="utf-8") as handle:
         seed.write_text(handle.read() + "faults: {unreachable: true}\n")
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text(
-        "windows:\n  vars: {ansible_connection: apexone_lab, ansible_shell_type: powershell}\n  children:\n"
-        "    apexone_server:\n      hosts: {apexone-srv: {apexone_lab_state: apexone-srv}}\n"
-        "    apexone_agents:\n      hosts: {agent-down: {apexone_lab_state: %s}}\n" % seed)
-    run = _run(tmp_path, inventory=str(inventory), extra_vars={"apexone_fail_on_blockers": False})
+    inventory = labrun.write_inventory(tmp_path / "inventory.yml", {"apexone_server": {"apexone-srv": "apexone-srv"},
+                                                                    "apexone_agents": {"agent-down": str(seed)}})
+    run = _run(tmp_path, inventory=inventory, extra_vars={"apexone_fail_on_blockers": False})
     assert run.stats["agent-down"]["ignored"] == 1  # unreachable, ignored so the report is still written
     model = _report(tmp_path)
     host = _by_host(model)["agent-down"]
     assert host["status"] == "unknown" and host["findings"] == {"unreachable": "blocker"}
     unreachable = next(c for c in model["checks"] if c["check"] == "unreachable")
-    assert "does not answer on WinRM" in unreachable["hosts"][0]["detail"]
+    # the winrm plugin's own words: the endpoint resets every connection to this host
+    assert "ntlm:" in unreachable["hosts"][0]["detail"] and "reset by peer" in unreachable["hosts"][0]["detail"]
+    assert run.counts("agent-down")["executions"] == 0
 
 
 def test_empty_agents_group_still_reports(tmp_path):
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text(
-        "windows:\n  vars: {ansible_connection: apexone_lab, ansible_shell_type: powershell}\n  children:\n"
-        "    apexone_server:\n      hosts: {apexone-srv: {apexone_lab_state: apexone-srv}}\n"
-        "    apexone_agents:\n      hosts: {}\n")
-    run = _run(tmp_path, inventory=str(inventory), extra_vars={"apexone_fail_on_blockers": False})
+    inventory = labrun.write_inventory(tmp_path / "inventory.yml", {"apexone_server": {"apexone-srv": "apexone-srv"},
+                                                                    "apexone_agents": {}})
+    run = _run(tmp_path, inventory=inventory, extra_vars={"apexone_fail_on_blockers": False})
     assert run.rc == 0
     checks = [c["check"] for c in _report(tmp_path)["checks"]]
     assert "no_agents_in_inventory" in checks

@@ -128,9 +128,7 @@ def test_locked_file_fails_and_the_rest_continue(tmp_path):
 
 
 def test_bad_paths_are_refused(tmp_path):
-    inventory = tmp_path / "inv.yml"
-    inventory.write_text("windows:\n  vars: {ansible_connection: apexone_lab, ansible_shell_type: powershell}\n"
-                         "  hosts: {apexone-srv: {apexone_lab_state: apexone-srv-upgraded}}\n")
+    inventory = labrun.write_inventory(tmp_path / "inv.yml", hosts={"apexone-srv": "apexone-srv-upgraded"})
     play = tmp_path / "play.yml"
     play.write_text(
         "- hosts: windows\n  gather_facts: false\n  tasks:\n"
