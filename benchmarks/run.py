@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 from ansible_collections.apexone.upgrade.plugins.module_utils import (  # noqa: E402
     certificates, preflight, probe_plan, report)
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files  # noqa: E402
+from ansible_collections.apexone.upgrade.tests.lab.endpoint import server as lab_endpoint  # noqa: E402
 from ansible_collections.apexone.upgrade.tests.lab.simulator import state, twins  # noqa: E402
 
 LAB = os.path.join(ROOT, "tests", "lab")
@@ -52,8 +53,10 @@ TARGETS = {"preflight": (1, 2), "block_hotfix": (1, 0), "verify_post_upgrade": (
 
 def inventory(path, size, server_seed, agent_seeds):
     agents = dict(("agent-%04d" % i, {"apexone_lab_state": agent_seeds[i % len(agent_seeds)]}) for i in range(size))
+    with open(os.path.join(LAB, "group_vars", "windows.yml"), encoding="utf-8") as handle:
+        connection = yaml.safe_load(handle)  # the real winrm plugin to the lab's loopback endpoint
     data = {"all": {"children": {"windows": {
-        "vars": {"ansible_connection": "apexone_lab", "ansible_shell_type": "powershell"},
+        "vars": connection,
         "children": {"apexone_server": {"hosts": {"apexone-srv": {"apexone_lab_state": server_seed}}},
                      "apexone_agents": {"hosts": agents}}}}}}
     with open(path, "w", encoding="utf-8") as handle:
@@ -73,7 +76,8 @@ def run_playbook(name, size, forks, work):
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    with open(os.path.join(folder, "output.log"), "w", encoding="utf-8") as log:
+    # the endpoint runs in this process: its CPU is the hosts', not the controller's (RUSAGE_CHILDREN)
+    with open(os.path.join(folder, "output.log"), "w", encoding="utf-8") as log, lab_endpoint.Endpoint(env["APEXONE_LAB_DIR"]):
         proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
                                os.path.join(ROOT, spec["file"]), "-i", inv, "-e", json.dumps(extra)],
                               env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
