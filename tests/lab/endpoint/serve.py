@@ -26,16 +26,19 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
-# pylint: disable=wrong-import-position
-from ansible_collections.apexone.upgrade.tests.lab.endpoint import server  # noqa: E402
+# The files server.Endpoint writes (server.PORT_FILE, server.PID_FILE): named here so that start and
+# stop need not import the endpoint (a second or two of imports on a busy machine).
+PORT_FILE = "endpoint.port"
+PID_FILE = "endpoint.pid"
 
 
 def _run(lab_dir: str, latency: float) -> int:
+    from ansible_collections.apexone.upgrade.tests.lab.endpoint import server  # pylint: disable=import-outside-toplevel
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: stop.set())
     endpoint = server.Endpoint(lab_dir, latency=latency).start()
-    pid_file = os.path.join(endpoint.lab_dir, server.PID_FILE)
+    pid_file = os.path.join(endpoint.lab_dir, PID_FILE)
     with open(pid_file, "w", encoding="ascii") as handle:
         handle.write(str(os.getpid()))
     try:
@@ -47,7 +50,7 @@ def _run(lab_dir: str, latency: float) -> int:
 
 
 def _start(lab_dir: str, latency: float, wait: float = 20.0) -> int:
-    port_file = os.path.join(lab_dir, server.PORT_FILE)
+    port_file = os.path.join(lab_dir, PORT_FILE)
     if os.path.exists(port_file):
         os.remove(port_file)
     os.makedirs(lab_dir, exist_ok=True)
@@ -57,7 +60,7 @@ def _start(lab_dir: str, latency: float, wait: float = 20.0) -> int:
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        if os.path.exists(port_file) and os.path.exists(os.path.join(lab_dir, server.PID_FILE)):
+        if os.path.exists(port_file) and os.path.exists(os.path.join(lab_dir, PID_FILE)):
             with open(port_file, encoding="ascii") as handle:
                 print("lab endpoint listening on 127.0.0.1:%s (pid %d)" % (handle.read(), process.pid))
             return 0
@@ -69,7 +72,7 @@ def _start(lab_dir: str, latency: float, wait: float = 20.0) -> int:
 
 
 def _stop(lab_dir: str, _latency: float = 0.0, wait: float = 10.0) -> int:
-    pid_file = os.path.join(lab_dir, server.PID_FILE)
+    pid_file = os.path.join(lab_dir, PID_FILE)
     if not os.path.exists(pid_file):
         return 0  # not running: nothing to stop
     with open(pid_file, encoding="ascii") as handle:

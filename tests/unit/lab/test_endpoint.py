@@ -320,3 +320,24 @@ def test_pypsrp_authenticates_and_runs_the_bootstrap_over_winrs(endpoint, auth):
     assert _runner.parse_output("probe", process.rc, process.stdout, b"")["os"]["hostname"] == "PC-WIN10-64"
     counts = lab.read_counts("h1", endpoint.lab_dir)
     assert counts["executions"] == 1 and counts["shells_opened"] == 1 and counts["shells_open"] == 0
+
+
+def test_serve_runs_an_endpoint_in_the_background_for_a_lab_folder(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from ansible_collections.apexone.upgrade.tests.lab.endpoint import serve
+    assert (serve.PORT_FILE, serve.PID_FILE) == (server.PORT_FILE, server.PID_FILE)
+    script = serve.__file__
+    started = subprocess.run([sys.executable, script, "start", "--lab-dir", str(tmp_path)], capture_output=True,
+                             text=True, check=False, timeout=60)
+    try:
+        assert started.returncode == 0, started.stderr
+        port = int((tmp_path / server.PORT_FILE).read_text())
+        protocol = winrm.Protocol("http://127.0.0.1:%d/wsman/bg?seed=agent-win10-64" % port, transport="ntlm",
+                                  username="apexone-lab", password=PASSWORD, operation_timeout_sec=3, read_timeout_sec=5)
+        protocol.close_shell(protocol.open_shell())
+        assert lab.read_counts("bg", str(tmp_path))["shells_opened"] == 1
+    finally:
+        subprocess.run([sys.executable, script, "stop", "--lab-dir", str(tmp_path)], check=True, timeout=60)
+    assert not os.path.exists(tmp_path / server.PID_FILE) and not os.path.exists(tmp_path / server.PORT_FILE)
