@@ -8,6 +8,7 @@ playbook reaches it through ansible-core's real `winrm` plugin (or `psrp`: `tran
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -78,8 +79,11 @@ def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, li
                  cwd=None, transport=None):
     path = playbook if os.path.isabs(playbook) else os.path.join(helpers.ROOT, playbook)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
-    for source in ([inventory] if isinstance(inventory, str) else inventory or [os.path.join(LAB, "inventory.yml")]):
+    sources = [inventory] if isinstance(inventory, str) else inventory or [os.path.join(LAB, "inventory.yml")]
+    for source in sources:
         command += ["-i", str(source)]  # several sources: the lab and a directory (microsoft.ad.ldap)
+    # an ad-hoc host list ("localhost,") names no lab host: no endpoint, no lab folder
+    needs_endpoint = any(not ("," in str(source) and not os.path.exists(str(source))) for source in sources)
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     if check:
@@ -101,7 +105,7 @@ def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, li
         raise ValueError("transport %r: the lab serves %s" % (full_env["APEXONE_LAB_TRANSPORT"], ", ".join(TRANSPORTS)))
     full_env.update(env or {})
     began = time.monotonic()
-    with server.Endpoint(str(lab_dir)):
+    with server.Endpoint(str(lab_dir)) if needs_endpoint else contextlib.nullcontext():
         ENDPOINT_STARTS.append(time.monotonic() - began)
         proc = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False, timeout=600,
                               cwd=cwd)
