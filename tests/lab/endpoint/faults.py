@@ -26,7 +26,8 @@ send, receive, signal, delete. Faults:
     quota_operations  MaxConcurrentOperationsPerUser exceeded (w:QuotaLimit 2150859174)
 
 A fault is used up when it fires and the rest is written back to the host's working state, so a
-second run of a playbook sees what the first left. Anything else in `faults:` is refused.
+second run of a playbook sees what the first left. The twins answer their own faults (TWIN_KEYS:
+what a script meets on the host, e.g. `not_admin`); anything else in `faults:` is refused.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from __future__ import annotations
 STEPS = ("connect", "create", "command", "send", "receive", "signal", "delete")
 KINDS = ("timeout", "reset", "http_401", "http_500", "quota_shells", "quota_operations")
 KEYS = ("unreachable", "latency", "drop_connections", "inject")
+# Host faults below the WS-Man layer, answered by the scripts' twins (tests/lab/simulator/twins.py).
+TWIN_KEYS = ("wmi_broken", "protected_keys", "not_admin", "store_denied")
 
 
 class FaultSpecError(Exception):
@@ -41,9 +44,11 @@ class FaultSpecError(Exception):
 
 
 def validate(faults: dict) -> None:
-    unknown = sorted(set(faults or {}) - set(KEYS))
+    unknown = sorted(set(faults or {}) - set(KEYS) - set(TWIN_KEYS))
     if unknown:
-        raise FaultSpecError("faults: unknown key(s) %s; the endpoint knows %s" % (", ".join(unknown), ", ".join(KEYS)))
+        raise FaultSpecError("faults: unknown key(s) %s; the endpoint injects %s and the twins answer %s (a new twin "
+                             "fault goes into TWIN_KEYS in tests/lab/endpoint/faults.py)"
+                             % (", ".join(unknown), ", ".join(KEYS), ", ".join(TWIN_KEYS)))
     latency = (faults or {}).get("latency", 0)
     if not isinstance(latency, (int, float)) or latency < 0:
         raise FaultSpecError("faults.latency must be seconds (a number >= 0), got %r" % (latency,))

@@ -175,7 +175,7 @@ def test_latency_makes_receive_wait_then_time_out(endpoint, tmp_path):
     with pytest.raises(WinRMOperationTimeoutError):
         protocol._raw_get_command_output(shell, command_id)  # pylint: disable=protected-access
     stdout, stderr, rc, done = protocol._raw_get_command_output(shell, command_id)  # pylint: disable=protected-access
-    assert done and rc == 0 and 1.4 < time.monotonic() - started < 3
+    assert done and rc == 0 and time.monotonic() - started >= 1.4  # not before the host took its time
 
 
 def test_shells_left_open_are_counted_and_meet_the_quota(endpoint, tmp_path):
