@@ -17,7 +17,7 @@ import hashlib
 import ntpath
 import re
 
-from . import contracts
+from . import agent_upgrade, contracts
 from . import state as lab_state
 
 
@@ -139,6 +139,7 @@ def _subset(result: dict, name: str, subsets, body) -> None:
 
 
 def probe(host: dict, params: dict) -> dict:
+    agent_upgrade.advance(host, poll=True)  # the lab's agents upgrade some time after the block is lifted
     subsets = params.get("Subset") or []
     result: dict = {"subsets": subsets, "errors": {}}
     os_info = host["os"]
@@ -404,6 +405,7 @@ def registry_block(host: dict, params: dict) -> dict:
             result["write_error"] = {"message": 'Exception calling "CreateSubKey" with "1" argument(s): "%s"' % exc,
                                      "type": "System.Management.Automation.MethodInvocationException",
                                      "inner_type": "System.UnauthorizedAccessException"}
+    agent_upgrade.advance(host, poll=False)  # a lift starts the agent's upgrade clock
     result["current"] = _value(_open(host, view, misc_path), name)
     record_after = _open(host, record_spec["view"], record_spec["path"])
     result["record"] = {n: str(record_after[n]["value"]) for n in record_spec["read"] if record_after and n in record_after}
