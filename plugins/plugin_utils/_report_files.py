@@ -25,16 +25,18 @@ def _environment():
     return _ENV
 
 
-def render_html(report: dict) -> str:
-    return _environment().get_template("preflight_report.html.j2").render(r=report, L=checks.words(report["lang"])["report"])
+def render_html(report: dict, template: str = "preflight_report.html.j2", section: str = "report") -> str:
+    """`section`: the part of words/<lang>.yml the template's labels (L) come from."""
+    return _environment().get_template(template).render(r=report, L=checks.words(report["lang"])[section])
 
 
-def write(report: dict, folder: str, stem: str) -> dict:
+def write(report: dict, folder: str, stem: str, template: str = "preflight_report.html.j2",
+          section: str = "report") -> dict:
     """Write <stem>.html and <stem>.json into `folder` (created 0700); never overwrite a file."""
     os.makedirs(folder, mode=0o700, exist_ok=True)
     paths = {}
     for suffix, text in (("json", json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True)),
-                         ("html", render_html(report))):
+                         ("html", render_html(report, template, section))):
         path = os.path.join(folder, "%s.%s" % (stem, suffix))
         with open(path, "x", encoding="utf-8") as handle:  # "x": an existing report is never overwritten
             handle.write(text)
