@@ -141,23 +141,32 @@ def test_bad_upgrade_date_fails_before_touching_hosts(tmp_path):
 
 
 def test_release_in_waves_reports_agents_still_on_xg(tmp_path):
+    # The staged rollout itself is tested in test_rollout.py; here, on the preflight lab, in no-wait mode:
+    # the first run lifts wave 1 only, the second checks it and lifts wave 2.
     _seed_lab(tmp_path, **{"agent-win10-64": {"registry": {
         "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion": {},
         "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion\\Misc.": {
             "TmListen_Ver": {"kind": "String", "value": "14.0.12011"},
             "NoProgramUpgrade": {"kind": "DWord", "value": 1}}}}})
-    run = labrun.run_playbook("playbooks/release_hotfix_block.yml", tmp_path,
-                              extra_vars={"apexone_release_waves": [2, "100%"]})
-    assert run.rc == 0, run.stdout[-2000:]
-    summary = run.result("Sort the agents by outcome and version", "localhost")["ansible_facts"]["apexone_release_summary"]
-    assert summary["apexone"] == ["agent-win10-64"]
-    assert "agent-win7-rtm" in summary["still_xg"] and "agent-win10-64" not in summary["still_xg"]
-    waves = [task for task in run.tasks if task["name"] == "Report this wave"]
-    assert len(waves) == 2
+    settings = {"apexone_release_waves": [2, "100%"], "apexone_rollout_wait": False, "apexone_rollout_threshold": 50,
+                "apexone_report_dir": str(tmp_path / "reports"), "apexone_report_lang": "en"}
+    first = labrun.run_playbook("playbooks/release_hotfix_block.yml", tmp_path, extra_vars=settings)
+    assert first.rc == 0, first.stdout[-2000:]
+    misc = "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion\\Misc."
+    assert _registry(tmp_path, "agent-2008r2")[misc]["NoProgramUpgrade"]["value"] == 1  # wave 2: not yet
+    second = labrun.run_playbook("playbooks/release_hotfix_block.yml", tmp_path, extra_vars=settings)
+    assert second.rc == 0, second.stdout[-2000:]
+    gate = second.result("Judge the wave (gate)", "agent-win10-64")
+    assert gate["verdict"] == "pass" and gate["progress"]["upgraded"] == 1 and gate["still_xg"] == ["agent-win10-32"]
     registry = _registry(tmp_path, "agent-2008r2")
-    misc = registry["SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion\\Misc."]
-    assert misc["NoProgramUpgrade"] == {"kind": "DWord", "value": 0}
+    assert registry[misc]["NoProgramUpgrade"] == {"kind": "DWord", "value": 0}
     assert registry["SOFTWARE\\apexone.upgrade\\HotfixBlock"]["ReleasedAt"]["value"] == CLOCK
+    report = second.result("Write the rollout report (HTML and JSON)", "localhost")
+    with open(report["report"]["json"], encoding="utf-8") as handle:
+        data = json.load(handle)
+    still_xg = [h["host"] for h in data["still_xg"]]
+    assert "agent-win7-rtm" in still_xg and "agent-win10-64" not in still_xg
+    assert "host-no-agent" not in still_xg
 
 
 def test_console_reminder_comes_from_the_catalog(first):
