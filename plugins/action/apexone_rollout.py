@@ -242,8 +242,8 @@ class ActionModule(ApexOneAction):
         state = self._load(args)
         hosts = args["hosts"]
         polled = dict((h, state["hosts"][h].get("last_status")) for h in state["hosts"])
-        split = {"reblock": list(hosts), "upgraded": [h for h, s in polled.items() if s in (rollout.UPGRADED,
-                                                                                                rollout.SERVICES_LOST)],
+        upgraded = (rollout.UPGRADED, rollout.SERVICES_LOST)
+        split = {"reblock": list(hosts), "upgraded": [h for h, s in polled.items() if s in upgraded],
                  "unreachable": [h for h, s in polled.items() if s == rollout.UNREACHABLE],
                  "no_agent": [h for h, s in polled.items() if s == rollout.NO_AGENT]}
         results = self._results(task_vars, hosts, args["result_var"] or "hotfix_block_result")

@@ -405,7 +405,7 @@ def read_status(answer):
     return {"status": status, "version": version, "product": product, "blocked": blocked, "services": services,
             "services_not_running": missing if product == "apexone" else [], "identity": identity,
             "display_says_apexone": bool(says_apexone and product == "xg"), "server_version": server_version,
-                "server_product": hotfix_block.product_of(server_version)}
+            "server_product": hotfix_block.product_of(server_version)}
 
 
 def _event(entry, now, kind, detail):
@@ -438,8 +438,8 @@ def record_poll(state, polled, now):
         identity = seen.get("identity") or {}
         known_identity = entry.get("identity") or {}
         changed_names = [n for n in identity if n in known_identity and known_identity[n] != identity[n]]
-        went_back = seen.get("product") == "xg" and any(hotfix_block.product_of(v) == "apexone"
-                                                         for v in entry["versions_seen"])
+        went_back = seen.get("product") == "xg" and any(
+            hotfix_block.product_of(v) == "apexone" for v in entry["versions_seen"])
         if changed_names or went_back:
             detail = ("agent identity changed (%s)" % ", ".join("%s %s -> %s" % (n, known_identity[n], identity[n])
                                                                 for n in changed_names)

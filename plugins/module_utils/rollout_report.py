@@ -14,8 +14,10 @@ from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, ho
 
 TEMPLATE = "rollout_report.html.j2"
 
-# The console's update setting (seed000 item 6, KA-0009550; Apex One online help "Configuring Update
-# Privileges and Other Settings"). Where the server stores it is not documented: a manual check.
+# The console's update setting (seed000 item 6, KA-0009550; Apex One 2019 online help "Configuring Update
+# Privileges and Other Settings": three choices, all components / pattern files, engines, drivers / pattern
+# files). Neither the help nor the KB says where the server stores it (ofcscan.ini, registry or database):
+# a manual check.
 CONSOLE_PATH = {
     "ja": "[管理コンソール] → [エージェント] → [エージェント管理] → (ルートドメイン) → [設定] → [権限とその他の設定] → "
           "[その他の設定] タブ → [アップデート設定]",
@@ -62,8 +64,9 @@ WORDS = {
         "item7": ("Service display names say Apex One while the program is still XG (item 7: expected after the server "
                   "upgrade, no effect). Agents are judged by their program version."),
         "console": ("Manual check (item 6): where the server stores this setting is not documented, so check it in the "
-                    "console. It is 'Pattern files' while the block is in place; agents of a wave receive the upgrade "
-                    "program only under 'All components (including hotfixes and the agent program)'."),
+                    "console. 'Security Agents only update the following components' is 'Pattern files' (or 'Pattern "
+                    "files, engines, drivers') while the block is in place; agents of a wave receive the upgrade program "
+                    "only under 'All components (including hotfixes and the agent program)'."),
     },
 }
 

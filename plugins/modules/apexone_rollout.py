@@ -117,6 +117,9 @@ seealso:
   - name: Upgrading agents in stages (Trend Micro, Japanese)
     description: KA-0009550, the staged upgrade the Hotfix block serves.
     link: https://success.trendmicro.com/ja-JP/solution/KA-0009550
+  - name: Configuring Update Privileges and Other Settings (Apex One 2019 online help)
+    description: The console's update setting and its three choices; it does not say where the server stores it.
+    link: https://docs.trendmicro.com/en-us/documentation/article/trend-micro-apex-one-2019-server-online-help-update_priv_sttng_cf
 author:
   - apexone.upgrade contributors (@apexone-upgrade)
 """

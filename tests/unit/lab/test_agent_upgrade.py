@@ -21,7 +21,7 @@ def _poll(host):
 
 def test_blocked_agent_never_upgrades_however_often_it_is_read():
     host = state.load_seed("rollout-agent")
-    assert [_poll(host)["status"] for _ in range(3)] == [rollout.STILL_XG] * 3
+    assert [_poll(host)["status"] for dummy in range(3)] == [rollout.STILL_XG] * 3
 
 
 def test_upgrade_shows_at_the_nth_poll_after_the_lift_with_apexone_names():
@@ -40,7 +40,7 @@ def test_block_set_again_before_the_upgrade_resets_the_count():
     _lift(host, 1)
     assert _poll(host)["status"] == rollout.STILL_XG
     _lift(host)
-    assert [_poll(host)["status"] for _ in range(2)] == [rollout.STILL_XG, rollout.UPGRADED]
+    assert [_poll(host)["status"] for dummy in range(2)] == [rollout.STILL_XG, rollout.UPGRADED]
 
 
 @pytest.mark.parametrize("seed, status", [("rollout-agent-never", rollout.STILL_XG),
@@ -48,7 +48,7 @@ def test_block_set_again_before_the_upgrade_resets_the_count():
 def test_agent_that_never_upgrades_and_one_that_loses_its_services(seed, status):
     host = state.load_seed(seed)
     _lift(host)
-    assert [_poll(host)["status"] for _ in range(3)] == [status] * 3
+    assert [_poll(host)["status"] for dummy in range(3)] == [status] * 3
 
 
 def test_time_based_upgrade(monkeypatch):
