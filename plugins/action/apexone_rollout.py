@@ -103,7 +103,7 @@ class ActionModule(ApexOneAction):
             counter += 1
             stem = "%s-%s-%d" % (args["name"], now.strftime("%Y%m%d-%H%M%S"), counter)
         return _report_files.write(model, args["report_dir"], stem, template=rollout_report.TEMPLATE,
-                                   labels=rollout_report.LABELS)
+                                   section=rollout_report.SECTION)
 
     # --- steps ---
 

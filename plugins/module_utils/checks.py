@@ -73,6 +73,7 @@ CHECKS = {
     "service_names": _check(INFO, [_item(7)], ["count"]),
     "post_upgrade_checks": _check(INFO, [_item(11)]),
     "behaviour_monitoring": _check(MANUAL, [_item(12)], ["settings"]),
+    "console_update_setting": _check(MANUAL, [_item(6)]),
     "no_agents_in_inventory": _check(WARNING, [_item(2)]),
     "no_server_in_inventory": _check(WARNING, [_item(10)]),
 }

@@ -402,3 +402,10 @@ def _post_upgrade_checks(ctx):
 @finds("behaviour_monitoring", FLEET)
 def _behaviour_monitoring(ctx):
     yield {"settings": list(catalog.BEHAVIOUR_MONITORING_SETTINGS)}
+
+
+@finds("console_update_setting", FLEET)
+def _console_update_setting(ctx):
+    # KA-0012615 item 6's real switch; no documented place on the server to read it from.
+    if ctx["agents"]:
+        yield {}

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""seed000 items 4, 6 and 7: the staged agent rollout after the server upgrade, as decisions.
+"""KA-0012615 items 4, 6 and 7: the staged agent rollout after the server upgrade, as decisions.
 
 The Hotfix block (NoProgramUpgrade = 1) keeps agents on XG; lifting it wave by wave lets them take
 the Apex One program gradually (KA-0009550). Everything here is pure: the waves from the inventory,
@@ -29,7 +29,7 @@ DEFAULT_THRESHOLD = 95          # percent of a wave's agents that must run Apex 
 MAX_WAVES = 10                  # plays the rollout playbook holds; more waves: merge some
 MAX_POLLS_PER_CYCLE = 150       # checks one cycle of the playbook holds (24 h at 10 min); the next cycle goes on
 WAVE_GROUP = re.compile(r"^apexone_wave_(\d+)$")
-# The services an upgraded agent must keep running (seed 000 item 7 names them; a stopped one means
+# The services an upgraded agent must keep running (KA-0012615 item 7 names them; a stopped one means
 # the agent does not protect the host).
 REQUIRED_SERVICES = ("tmlisten", "NTRTScan")
 # Values under the agent's CurrentVersion key that identify one installation: a new value after a

@@ -17,7 +17,7 @@ description:
   - One remote execution of the preflight's read-only probe script, asked for these values only. The key is
     read in both registry views, so no OS query is needed; on the management server the same read also gives
     the server's version (C(Server_Version), C(ServicePack_Build)).
-  - The agent is judged by its program version (seed 000 item 7). A service display name that says Apex One
+  - The agent is judged by its program version (KA-0012615 item 7). A service display name that says Apex One
     on an XG agent is reported as C(display_says_apexone), never as an upgrade.
 options: {}
 extends_documentation_fragment:
@@ -82,7 +82,7 @@ agent:
       description: Values that identify the installation (C(GUID)); a change means the agent was reinstalled.
       type: dict
     display_says_apexone:
-      description: True when the services already carry Apex One display names while the program is XG (seed 000 item 7).
+      description: True when the services already carry Apex One display names while the program is XG (KA-0012615 item 7).
       type: bool
     server_version:
       description: The management server's version and build, on the server; null elsewhere.

@@ -24,7 +24,7 @@ description:
     (hosts without an agent are not counted) and no upgraded agent lost C(tmlisten) or C(NTRTScan); a wave that
     reaches O(deadline) first, or has an agent that lost its services, stops the rollout."
   - Reports (HTML and JSON, Japanese or English) list the waves with times and counts, the agents still on XG,
-    the version mix against the server (seed 000 item 4), XG agents whose service names say Apex One (item 7),
+    the version mix against the server (KA-0012615 item 4), XG agents whose service names say Apex One (item 7),
     agents reinstalled or whose block came back, and the console's update setting as a manual check (item 6).
 options:
   step:
@@ -109,7 +109,7 @@ attributes:
     support: full
     details: V(plan) says what would be released; nothing is written (no state file, no report).
 notes:
-  - Where the server stores the console's update setting (seed 000 item 6) is not documented; the report keeps
+  - Where the server stores the console's update setting (KA-0012615 item 6) is not documented; the report keeps
     it as a manual check with the console path in both languages.
 seealso:
   - module: apexone.upgrade.apexone_agent_status

@@ -18,7 +18,7 @@ Rules, stated:
   (normally the lift itself); a block set again before the upgrade stops and resets it;
 - only probe executions count as polls; the upgrade is applied before the probe reads, so the
   N-th poll after the lift is the first to see it;
-- the upgrade changes TmListen_Ver and the service display names the catalog knows (seed 000 item 7:
+- the upgrade changes TmListen_Ver and the service display names the catalog knows (KA-0012615 item 7:
   XG names become Apex One names); nothing else about the host;
 - a host without the agent's key, or without `upgrade`, never changes.
 """

@@ -60,8 +60,10 @@ def test_a_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
         pass
 
 
-@pytest.mark.parametrize("lang, words", [("ja", ["ウェーブ", "XG のまま", "[その他の設定] タブ", "事項 4"]),
-                                         ("en", ["Waves", "Still XG", "Other Settings tab", "item 4"])])
+@pytest.mark.parametrize("lang, words", [("ja", ["ウェーブ", "XG のまま", "[その他の設定] タブ", "KA-0012615 事項 4",
+                                                 "KA-0012615 事項 7", "KA-0012615 事項 6"]),
+                                         ("en", ["Waves", "Still XG", "Other Settings tab", "KA-0012615 item 4",
+                                                 "KA-0012615 item 7", "KA-0012615 item 6"])])
 def test_report_in_both_languages_shows_version_mix_item7_and_console_check(tmp_path, lang, words):
     state = _state()
     state["server_version"] = "14.0 (build 12011)"
@@ -71,10 +73,10 @@ def test_report_in_both_languages_shows_version_mix_item7_and_console_check(tmp_
     state["hosts"]["pc-2"].update(last_status=rollout.UPGRADED, last_version="14.0.12011", versions_seen=["14.0.12011"])
     model = rollout_report.build(state, lang, "2026-11-22 06:10:00 UTC")
     assert model["version_mix"]["mixed"] and model["version_mix"]["counts"] == {"apexone": 1, "xg": 1, "unknown": 1}
-    assert model["item7"]["hosts"] == ["pc-1"] and [h["host"] for h in model["still_xg"]] == ["pc-1"]
+    assert model["service_names"]["hosts"] == ["pc-1"] and [h["host"] for h in model["still_xg"]] == ["pc-1"]
     assert model["overall"] == "in_progress"
     paths = _report_files.write(model, str(tmp_path), "rollout-x", template=rollout_report.TEMPLATE,
-                                labels=rollout_report.LABELS)
+                                section=rollout_report.SECTION)
     html = open(paths["html"], encoding="utf-8").read()
     for word in words:
         assert word in html
@@ -82,7 +84,7 @@ def test_report_in_both_languages_shows_version_mix_item7_and_console_check(tmp_
     assert json.load(open(paths["json"], encoding="utf-8"))["waves"][0]["status"] == rollout.OPEN
     with pytest.raises(FileExistsError):  # a report is never overwritten
         _report_files.write(model, str(tmp_path), "rollout-x", template=rollout_report.TEMPLATE,
-                            labels=rollout_report.LABELS)
+                            section=rollout_report.SECTION)
 
 
 def test_versions_agree_when_no_agent_is_left_on_xg():
