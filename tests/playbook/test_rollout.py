@@ -203,8 +203,8 @@ def _try(call):
 @pytest.fixture(scope="module")
 def stuck(tmp_path_factory):
     """Wave 2 has an agent that never upgrades: the rollout stops there."""
-    lab = _seed_lab(tmp_path_factory.mktemp("stuck"), **{"floor-1": {"upgrade": {"outcome": "never"}},
-                                                          "floor-2": {"upgrade": {"after_polls": 1}}})
+    changes = {"floor-1": {"upgrade": {"outcome": "never"}}, "floor-2": {"upgrade": {"after_polls": 1}}}
+    lab = _seed_lab(tmp_path_factory.mktemp("stuck"), **changes)
     run = _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_deadline=4)
     return lab, run
 
