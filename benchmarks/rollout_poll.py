@@ -35,14 +35,17 @@ sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 # pylint: disable=wrong-import-position
 from ansible_collections.apexone.upgrade.plugins.module_utils import rollout  # noqa: E402
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _rollout_state  # noqa: E402
+from ansible_collections.apexone.upgrade.tests.lab.endpoint import server as lab_endpoint  # noqa: E402
 
 LAB = os.path.join(ROOT, "tests", "lab")
 
 
 def inventory(path, size):
     agents = dict(("agent-%04d" % i, {"apexone_lab_state": "rollout-agent-slow"}) for i in range(size))
+    with open(os.path.join(LAB, "group_vars", "windows.yml"), encoding="utf-8") as handle:
+        connection = yaml.safe_load(handle)  # the real winrm plugin to the lab's loopback endpoint
     data = {"all": {"children": {"windows": {
-        "vars": {"ansible_connection": "apexone_lab", "ansible_shell_type": "powershell"},
+        "vars": connection,
         "children": {"apexone_server": {"hosts": {"apexone-srv": {"apexone_lab_state": "apexone-srv-upgraded"}}},
                      "apexone_agents": {"hosts": agents}}}}}}
     with open(path, "w", encoding="utf-8") as handle:
@@ -70,7 +73,9 @@ def run(folder, inv, forks, extra):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     counts_before = lab_counts(os.path.join(folder, "lab"))
     started = time.monotonic()
-    with open(os.path.join(folder, "output.log"), "a", encoding="utf-8") as log:
+    # the endpoint runs in this process: its CPU is the hosts', not the controller's (RUSAGE_CHILDREN)
+    with open(os.path.join(folder, "output.log"), "a", encoding="utf-8") as log, \
+            lab_endpoint.Endpoint(env["APEXONE_LAB_DIR"]):
         proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
                                os.path.join(ROOT, "playbooks", "release_hotfix_block.yml"), "-i", inv,
                                "-e", json.dumps(extra)], env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
