@@ -74,11 +74,21 @@ def test_every_shipped_script_has_its_calls_listed():
     ("param($j)\n$h = ConvertFrom-Json $j -AsHashtable", "does not exist in Windows PowerShell 5.1"),
     ("param($l)\n$l | ForEach-Object -Parallel { $_ }", "does not exist in Windows PowerShell 5.1"),
     ("param([int]$Count = 1, [switch]$Force)\n$x = 1", "leave defaults out of param()"),
+    ("param($p)\n$h = [Security.Cryptography.SHA256]::Create()", "FIPS-enabled host"),
+    ("param($p)\n$h = New-Object System.Security.Cryptography.SHA256Managed", "FIPS-enabled host"),
+    ("param($p)\n$h = [System.Security.Cryptography.HashAlgorithm]::Create('SHA256')", "FIPS-enabled host"),
+    ("param($p)\n$h = Get-FileHash -LiteralPath $p", "FIPS-enabled host"),
 ])
 def test_checker_rejects_what_51_cannot_run(text, message):
     checked = pwsh.check(text)
     assert not checked.ok
     assert any(message in error for error in checked.errors), checked.errors
+
+
+def test_checker_accepts_the_fips_validated_hash():
+    checked = pwsh.check("param($p)\n# Get-FileHash needs 4.0\n"
+                         "$h = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider")
+    assert checked.ok, checked.errors
 
 
 def test_checker_reads_param_types_and_mandatory():

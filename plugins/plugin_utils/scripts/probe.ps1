@@ -42,9 +42,10 @@ function Format-Utc([datetime]$Value) {
 function Get-Sha256([string]$Path) {
     # Get-FileHash needs PowerShell 4.0. FileShare.ReadWrite lets us read a file another process
     # holds open for writing; a file opened with no sharing at all still fails (reported per file).
+    # The CAPI class: [SHA256]::Create() (SHA256Managed) throws on a FIPS-enabled host before .NET 4.8.
     $stream = New-Object -TypeName System.IO.FileStream -ArgumentList $Path, 'Open', 'Read', 'ReadWrite'
     try {
-        $sha = [Security.Cryptography.SHA256]::Create()
+        $sha = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
         [BitConverter]::ToString($sha.ComputeHash($stream)).Replace('-', '').ToLowerInvariant()
         $sha.Clear()
     }

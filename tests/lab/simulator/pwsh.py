@@ -24,6 +24,13 @@ PS7_NODE_TYPES = {
 }
 PS7_PARAMETERS = {"-ashashtable": "ConvertFrom-Json -AsHashtable", "-parallel": "ForEach-Object -Parallel"}
 
+# Hash classes that fail on a host with the FIPS policy on (Lsa\FipsAlgorithmPolicy\Enabled=1): .NET
+# Framework 4.5-4.7.2 throws InvalidOperationException from the managed implementations, which
+# [SHA256]::Create(), [HashAlgorithm]::Create('SHA256') and Get-FileHash (also absent before 4.0) return.
+# The CAPI classes (SHA256CryptoServiceProvider, .NET 3.5+) are FIPS-validated.
+FIPS_UNSAFE_TYPE = re.compile(r"(?i)^(system\.)?security\.cryptography\.(sha(1|256|384|512)managed|md5\w*|"
+                              r"ripemd160\w*|rijndaelmanaged|(sha1|sha256|sha384|sha512|hashalgorithm))$")
+
 
 @dataclasses.dataclass
 class Parameter:
@@ -123,9 +130,21 @@ def check(text: str) -> ScriptCheck:
         elif node.type == "command_parameter" and _text(node).lower() in PS7_PARAMETERS:
             errors.append("line %d: %s does not exist in Windows PowerShell 5.1"
                           % (node.start_point[0] + 1, PS7_PARAMETERS[_text(node).lower()]))
+        elif _fips_unsafe(node):
+            errors.append("line %d: %s fails on a FIPS-enabled host (.NET Framework before 4.8); use "
+                          "System.Security.Cryptography.SHA256CryptoServiceProvider"
+                          % (node.start_point[0] + 1, _text(node)))
     block = _param_block(root)
     errors.extend(_default_problems(block))
     return ScriptCheck(errors, _parameters(block))
+
+
+def _fips_unsafe(node) -> bool:
+    if node.type == "command_name":
+        return _text(node).lower() == "get-filehash"
+    if node.type in ("type_spec", "generic_token"):
+        return bool(FIPS_UNSAFE_TYPE.match(_text(node)))
+    return False
 
 
 def _default_problems(block) -> list[str]:
