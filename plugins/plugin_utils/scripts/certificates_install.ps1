@@ -19,7 +19,9 @@ function Format-Utc([datetime]$Value) {
 }
 
 $result = @{ results = @(); certificates = @{}; errors = @{} }
-$mode = if ($CheckMode) { 'ReadOnly' } else { 'ReadWrite' }
+# OpenExistingOnly: without it Open creates a store that does not exist (a misspelt store name would
+# receive the certificate where nothing reads it); with it the open fails and the entry says so.
+$mode = if ($CheckMode) { 'ReadOnly, OpenExistingOnly' } else { 'ReadWrite, OpenExistingOnly' }
 foreach ($item in $Certificates) {
     $entry = @{ thumbprint = [string]$item.thumbprint; store = [string]$item.store }
     try {

@@ -162,7 +162,7 @@ def probe(host: dict, params: dict) -> dict:
     def certificate_subset():
         stores = {}
         for name in params.get("CertificateStores") or []:
-            if name not in host["certificates"] and name not in ("Root", "CA", "My"):
+            if not _store_exists(host, name):
                 raise ScriptFailure('Exception calling "Open" with "1" argument(s): "The system cannot find the '
                                     'file specified."')
             stores[name] = [
@@ -432,12 +432,27 @@ def dotnet_name(name) -> str:
     return ", ".join(parts)
 
 
+# LocalMachine stores every Windows has; others exist only when the state lists them. The scripts
+# open stores with OpenExistingOnly, so a store that does not exist fails the open (X509Store.Open:
+# "if no store exists, the Open method will not create a new store") and is never created.
+ALWAYS_STORES = ("Root", "CA", "My")
+STORE_MISSING = 'Exception calling "Open" with "1" argument(s): "The system cannot find the file specified."'
+
+
+def _store_exists(host: dict, name: str) -> bool:
+    return name in host["certificates"] or name in ALWAYS_STORES
+
+
 def certificates_install(host: dict, params: dict) -> dict:
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     result = {"results": [], "certificates": {}, "errors": {}}
     for item in params["Certificates"]:
         entry = {"thumbprint": item["thumbprint"], "store": item["store"]}
-        store = host["certificates"].setdefault(item["store"], [])
+        if not _store_exists(host, item["store"]):
+            entry.update(status="failed", error=STORE_MISSING)
+            result["results"].append(entry)
+            continue
+        store = host["certificates"].get(item["store"], [])
         if any(c["thumbprint"].lower() == item["thumbprint"].lower() for c in store):
             entry["status"] = "present"
         elif params.get("CheckMode"):
@@ -455,6 +470,7 @@ def certificates_install(host: dict, params: dict) -> dict:
                                                         'denied."')
                 else:
                     cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+                    store = host["certificates"].setdefault(item["store"], store)
                     store.append({"name": cn[0].value if cn else "", "thumbprint": item["thumbprint"].upper(),
                                   "subject": dotnet_name(cert.subject), "issuer": dotnet_name(cert.issuer),
                                   "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -462,6 +478,9 @@ def certificates_install(host: dict, params: dict) -> dict:
                     entry["status"] = "added"
         result["results"].append(entry)
     for name in params["Stores"]:
+        if not _store_exists(host, name):
+            result["errors"][name] = STORE_MISSING
+            continue
         result["certificates"][name] = [
             {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
             for cert in host["certificates"].get(name, [])]

@@ -153,6 +153,21 @@ def test_one_bad_certificate_does_not_hide_the_others():
     assert outcome["added"] == ["DigiCert Assured ID Root CA"] and outcome["failed"][0]["name"] == "bad"
 
 
+def test_a_store_that_does_not_exist_is_never_created():
+    # certificates_install.ps1 opens with OpenExistingOnly: a misspelt store fails, in check mode too.
+    good = _real("DigiCert_Assured_ID_Root_CA.crt")
+    chosen = [{"store": "Intermediate", "thumbprint": "0563B8630D62D75ABBC8AB1E4BDFB5A899B24D43",
+               "der_b64": base64.b64encode(good.public_bytes(Encoding.DER)).decode()}]
+    for check_mode in (False, True):
+        host = state.load_seed("agent-missing-certs")
+        plan = dict(certificates.install_plan(chosen, check_mode), Stores=["Root", "Intermediate"])
+        answer = twins.certificates_install(host, plan)
+        assert answer["results"][0]["status"] == "failed"
+        assert "cannot find the file specified" in answer["results"][0]["error"]
+        assert "Intermediate" not in host["certificates"] and "Intermediate" in answer["errors"]
+        assert certificates.install_outcome(["x"], chosen, answer)["failed"][0]["name"] == "x"
+
+
 def test_a_certificate_the_host_did_not_report_on_is_failed():
     chosen = [{"store": "Root", "thumbprint": "ab" * 20}]
     outcome = certificates.install_outcome(["x"], chosen, {"results": []})
