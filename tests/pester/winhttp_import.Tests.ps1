@@ -36,4 +36,11 @@ Describe 'winhttp_import.ps1' {
         $code | Should -Not -Be 0
         $lines.Count | Should -BeGreaterThan 0
     }
+
+    It 'a 32-bit PowerShell reaches the 64-bit netsh through Sysnative' -Skip:(-not [Environment]::Is64BitOperatingSystem) {
+        # What the script runs when its host process is 32-bit (the Microsoft.PowerShell32 endpoint).
+        $wow = Join-Path $env:SystemRoot 'SysWOW64\WindowsPowerShell\v1.0\powershell.exe'
+        $seen = & $wow -NoProfile -NonInteractive -Command '[Environment]::Is64BitProcess; Test-Path -LiteralPath (Join-Path $env:SystemRoot ''Sysnative\netsh.exe'')'
+        @($seen) | Should -Be @('False', 'True')
+    }
 }

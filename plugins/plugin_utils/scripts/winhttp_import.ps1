@@ -16,7 +16,8 @@ param(
 $ErrorActionPreference = 'Stop'
 
 function Read-Binary([string]$Hive, [string]$Path, [string]$Name) {
-    # Internet Settings\Connections is shared by both registry views: the 64-bit view is explicit.
+    # WinHTTP keeps a 32-bit and a 64-bit setting on 64-bit Windows; the 64-bit one (what CryptSvc
+    # and Windows Update use, and what the 64-bit netsh writes) is read, whatever this process is.
     $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey($Hive, 'Registry64').OpenSubKey($Path)
     if ($null -eq $key) { return $null }
     try {
@@ -44,10 +45,16 @@ if ($Action -ne 'read') {
         $arguments = @('winhttp', 'set', 'proxy', ('proxy-server=' + $Proxy))
         if ($Bypass) { $arguments += ('bypass-list=' + $Bypass) }
     }
+    # The 64-bit netsh by full path: in a 32-bit PowerShell (the Microsoft.PowerShell32 endpoint) the
+    # File System Redirector turns System32 into SysWOW64, whose netsh sets the 32-bit WinHTTP setting;
+    # Sysnative is the 64-bit System32 as a 32-bit process sees it.
+    $folder = 'System32'
+    if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) { $folder = 'Sysnative' }
+    $netsh = Join-Path -Path $env:SystemRoot -ChildPath ($folder + '\netsh.exe')
     # Windows PowerShell 5.1 with 'Stop' turns a native command's stderr line (merged by 2>&1)
     # into a terminating error before $LASTEXITCODE can be read: netsh runs under 'Continue'.
     $ErrorActionPreference = 'Continue'
-    $lines = @(& netsh.exe @arguments 2>&1 | ForEach-Object { [string]$_ })
+    $lines = @(& $netsh @arguments 2>&1 | ForEach-Object { [string]$_ })
     $result.exit_code = $LASTEXITCODE
     $ErrorActionPreference = 'Stop'
     # netsh writes in the console's language (Japanese on a Japanese host): shown, never parsed.
