@@ -113,4 +113,18 @@ Describe 'probe.ps1: network' {
         $answer.network[0].tcp | Should -Be 'error'
         $answer.network[0].error.code | Should -Be 10061
     }
+
+    It 'an IPv6-only proxy is reached (TcpClient() alone is IPv4-only)' -Skip:(-not [Net.Sockets.Socket]::OSSupportsIPv6) {
+        # The listener accepts in its backlog and never answers: the connection succeeds and the
+        # CONNECT read times out (10060). An IPv4-only client fails at once with 10047 instead.
+        $listener = New-Object -TypeName System.Net.Sockets.TcpListener -ArgumentList ([Net.IPAddress]::IPv6Loopback), 0
+        $listener.Start()
+        try {
+            $answer = Invoke-Probe @{ Subset = @('network'); Endpoints = @(@{ host = 'example.com'; port = 443 })
+                ProxyHost = '::1'; ProxyPort = $listener.LocalEndpoint.Port; TimeoutMs = 1500 }
+        }
+        finally { $listener.Stop() }
+        $answer.network[0].via | Should -Be 'proxy'
+        $answer.network[0].error.code | Should -Be 10060
+    }
 }

@@ -153,13 +153,22 @@ function Test-Direct {
 function Test-ThroughProxy {
     # One CONNECT per destination through the proxy the controller names, each with its own
     # deadline; the proxy resolves the name. Only the status line is kept: the controller reads it.
+    # TcpClient() is an IPv4-only socket on .NET Framework, so an IPv6-only proxy could never be
+    # reached: the proxy's name is looked up (IPv4 first) and the client made for that family.
     , @(foreach ($target in $Endpoints) {
             $entry = @{ host = [string]$target.host; port = [int]$target.port; dns = 'proxy'; tcp = 'not tried'; via = 'proxy' }
             $client = $null
             try {
-                $client = New-Object -TypeName System.Net.Sockets.TcpClient
-                $pending = $client.BeginConnect($ProxyHost, $ProxyPort, $null, $null)
-                if (-not $pending.AsyncWaitHandle.WaitOne($TimeoutMs)) { $entry.tcp = 'timeout' }
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $lookup = [Net.Dns]::BeginGetHostAddresses($ProxyHost, $null, $null)
+                $pending = $null
+                if ($lookup.AsyncWaitHandle.WaitOne($TimeoutMs)) {
+                    $all = @([Net.Dns]::EndGetHostAddresses($lookup))
+                    $address = @(@($all | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $all)[0]
+                    $client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
+                    $pending = $client.BeginConnect($address, $ProxyPort, $null, $null)
+                }
+                if ($null -eq $pending -or -not $pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) { $entry.tcp = 'timeout' }
                 else {
                     $client.EndConnect($pending)
                     $stream = $client.GetStream()
