@@ -14,7 +14,13 @@ $ErrorActionPreference = 'Stop'
 $results = @(foreach ($item in $Renames) {
         $outcome = @{ from = [string]$item.from; to = [string]$item.to; time = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture) }
         try {
-            if (Test-Path -LiteralPath $item.to) {
+            # Rename-Item renames inside the item's own folder (-NewName takes the leaf only): a planned
+            # target in another folder would be checked at one path and created at another.
+            if ([IO.Path]::GetDirectoryName([string]$item.from) -ne [IO.Path]::GetDirectoryName([string]$item.to)) {
+                $outcome.status = 'failed'
+                $outcome.error = 'the target is in another folder; only renames within a folder are made'
+            }
+            elseif (Test-Path -LiteralPath $item.to) {
                 $outcome.status = 'skipped'
                 $outcome.error = 'the target appeared since the listing; nothing was overwritten'
             }

@@ -256,7 +256,11 @@ def invalid_rename(host: dict, params: dict) -> dict:
         source, target = item["from"], item["to"]
         found = lab_state.find_file(host["files"], source)
         outcome = {"from": source, "to": target, "time": _now(host)}
-        if found is None:
+        if ntpath.dirname(source).lower() != ntpath.dirname(target).lower():
+            # Rename-Item -NewName renames inside the item's folder: the script refuses another folder.
+            outcome.update(status="failed", error="the target is in another folder; only renames within a folder "
+                                                  "are made")
+        elif found is None:
             outcome.update(status="failed", error="Cannot find path '%s' because it does not exist." % source)
         elif lab_state.find_file(host["files"], target) is not None:
             outcome.update(status="skipped", error="the target appeared since the listing; nothing was overwritten")

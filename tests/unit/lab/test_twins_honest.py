@@ -173,3 +173,17 @@ def test_a_certificate_the_host_did_not_report_on_is_failed():
     outcome = certificates.install_outcome(["x"], chosen, {"results": []})
     assert outcome["failed"] == [{"name": "x", "error": "the host did not report on this certificate"}]
     assert copy.deepcopy(outcome["status"]) == {"x": "not reported"}
+
+
+def test_rename_into_another_folder_is_refused_like_rename_item():
+    # Rename-Item -NewName renames inside the item's folder: the script refuses a target elsewhere,
+    # so the twin never moves a file across folders.
+    host = state.load_seed("apexone-srv-upgraded")
+    source = "C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\PCCSRV\\Admin\\TmUpdate.dll_Invalid"
+    elsewhere = "C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\PCCSRV\\TmUpdate.dll"
+    answer = twins.invalid_rename(host, {"Renames": [{"from": source, "to": elsewhere}]})
+    assert answer["results"][0]["status"] == "failed" and "another folder" in answer["results"][0]["error"]
+    assert state.find_file(host["files"], source) is not None and state.find_file(host["files"], elsewhere) is None
+    same = source[:-len("_Invalid")]
+    answer = twins.invalid_rename(host, {"Renames": [{"from": source, "to": same.upper().replace("TMUPDATE", "TmUpdate")}]})
+    assert answer["results"][0]["status"] == "renamed"
