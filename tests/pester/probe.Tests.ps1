@@ -114,6 +114,14 @@ Describe 'probe.ps1: network' {
         $answer.network[0].error.code | Should -Be 10061
     }
 
+    It 'a name .NET cannot look up fails alone; the other endpoints answer' {
+        $answer = Invoke-Probe @{ Subset = @('network'); TimeoutMs = 3000
+            Endpoints = @(@{ host = ('a' * 300); port = 443 }, @{ host = '127.0.0.1'; port = 9 }) }
+        $answer.errors.Count | Should -Be 0
+        $answer.network[0].dns | Should -Be 'failed'
+        $answer.network[1].dns | Should -Be 'ok'
+    }
+
     It 'an IPv6-only proxy is reached (TcpClient() alone is IPv4-only)' -Skip:(-not [Net.Sockets.Socket]::OSSupportsIPv6) {
         # The listener accepts in its backlog and never answers: the connection succeeds and the
         # CONNECT read times out (10060). An IPv4-only client fails at once with 10047 instead.

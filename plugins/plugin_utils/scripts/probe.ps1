@@ -103,10 +103,16 @@ function Test-Direct {
     $lookups = @{}
     foreach ($target in $Endpoints) {
         $name = [string]$target.host
-        if (-not $lookups.ContainsKey($name)) { $lookups[$name] = [Net.Dns]::BeginGetHostAddresses($name, $null, $null) }
+        if (-not $lookups.ContainsKey($name)) { $lookups[$name] = $null }
     }
     $addresses = @{}
     $dnsErrors = @{}
+    # BeginGetHostAddresses throws at once for a name it cannot look up at all (longer than 255,
+    # empty): that name alone answers 'failed'.
+    foreach ($name in @($lookups.Keys)) {
+        try { $lookups[$name] = [Net.Dns]::BeginGetHostAddresses($name, $null, $null) }
+        catch { $lookups.Remove($name); $addresses[$name] = @(); $dnsErrors[$name] = Get-SocketError $_.Exception }
+    }
     foreach ($name in @($lookups.Keys)) {
         $pending = $lookups[$name]
         if ($pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
