@@ -20,7 +20,7 @@ import json
 import os
 import typing as t
 
-from ansible.errors import AnsibleConnectionFailure
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.utils.display import Display
 
@@ -225,6 +225,141 @@ def require_windows(connection: t.Any) -> None:
             "remove it from the apexone_server / apexone_agents groups" % (family,))
 
 
+# Where a dropped execution failed, read from the frames the exception passed through (the
+# plugins' and their libraries' function names; first match from the innermost frame wins).
+_STEP_OF_FRAME = {
+    # ansible-core winrm plugin / pywinrm
+    "_winrm_connect": "create shell", "open_shell": "create shell",
+    "_winrm_run_command": "command", "run_command": "command",
+    "_winrm_write_stdin": "send", "_winrm_send_input": "send",
+    "_winrm_get_raw_command_output": "receive", "_winrm_get_command_output": "receive",
+    "cleanup_command": "receive",
+    # ansible-core psrp plugin / pypsrp
+    "exchange_keys": "create runspace", "open": "create runspace",
+    "_invoke": "command", "begin_invoke": "send", "command": "command",
+    "poll_invoke": "receive", "end_invoke": "receive", "_receive": "receive",
+    "stop": "signal",
+}
+# A failure that means the host never accepted us (a new TCP connection or the NTLM handshake).
+_CONNECT_WORDS = ("credentials were rejected", "failed to authenticate", "newconnectionerror", "connection refused",
+                  "connecttimeout", "connect timeout", "name or service not known", "failed to resolve",
+                  "no route to host", "the connection attempt timed out", "access denied",
+                  "did not respond with ntlm challenge")
+
+
+_RUNSPACE_OPENED = 2  # pypsrp.complex_objects.RunspacePoolState.OPENED
+
+
+class Drop(t.NamedTuple):
+    """A transport failure: the step it happened at, whether the host ever answered, and whether
+    the script may have started (a command existed)."""
+    step: str
+    text: str
+    answered: bool
+    started: bool = False
+
+
+def _frames(exc: BaseException) -> list[tuple[str, str]]:
+    """(function name, file) of every frame `exc` and the exceptions it came from passed through."""
+    frames: list[tuple[str, str]] = []
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        trace = exc.__traceback__
+        chain = []
+        while trace is not None:
+            chain.append((trace.tb_frame.f_code.co_name, trace.tb_frame.f_code.co_filename))
+            trace = trace.tb_next
+        frames = chain + frames
+        exc = exc.__cause__ or exc.__context__
+    return frames
+
+
+# An exception raised inside the HTTP / WS-Man libraries is a transport failure whatever its type
+# (pywinrm raises KeyError('content-type') for an answer that is not sealed, for one).
+_TRANSPORT_PACKAGES = ("/winrm/", "/pypsrp/", "/requests/", "/urllib3/", "/spnego/", "/requests_ntlm/",
+                       "/http/client.py", "/socket.py", "/ssl.py")
+
+
+def _transport_errors() -> tuple:
+    """Exception types the winrm / psrp plugins let escape for a network or WS-Man failure."""
+    found: list[type] = [AnsibleConnectionFailure]
+    for module, names in (("requests.exceptions", ("RequestException",)),
+                          ("winrm.exceptions", ("WinRMError",)),
+                          ("pypsrp.exceptions", ("WinRMError",))):
+        try:
+            imported = __import__(module, fromlist=list(names))
+        except ImportError:
+            continue
+        found.extend(getattr(imported, name) for name in names)
+    return tuple(found)
+
+
+def classify(exc: BaseException, connection: t.Any) -> Drop | None:
+    """The step a transport failure happened at, or None if `exc` is not one.
+
+    connect: no answer from the host at all (TCP, the NTLM handshake, credentials refused);
+    create shell / create runspace: the host answered but opened no shell or runspace pool;
+    command, send, receive: the shell existed and the WS-Man step named failed.
+    """
+    text = to_text(exc)
+    if isinstance(exc, AnsibleError) and text.startswith("winrm send_input failed"):
+        return Drop("send", text, True, True)  # the winrm plugin swallowed the Send error, then found no JSON
+    frames = _frames(exc)
+    inside = frames and any(part in frames[-1][1].replace("\\", "/") for part in _TRANSPORT_PACKAGES)
+    if not inside and not isinstance(exc, _transport_errors()) and not (
+            isinstance(exc, AnsibleError) and "connection attempt timed out" in text):
+        return None
+    lowered = (text + " " + repr(exc.__cause__ or exc.__context__ or "")).lower()
+    if _handshake(exc):
+        return Drop("connect", text, False)
+    if _send_failed_before(exc):
+        return Drop("send", text, True, True)
+    psrp = getattr(connection, "transport", "") == "psrp"
+    steps = [_STEP_OF_FRAME[name] for name, dummy in reversed(frames) if name in _STEP_OF_FRAME]
+    if psrp and "create runspace" in steps:  # a Receive / Send while opening the pool: nothing started
+        return Drop(steps[0] if steps[0] == "create runspace" else "%s (opening the runspace)" % steps[0],
+                    text, True)
+    if not steps or steps[0] == "create shell":
+        # The winrm plugin flattens its connect errors to text (raised from _winrm_connect): the
+        # NTLM handshake (a blank POST) cannot be told from the Create after it, except by words.
+        if any(word in lowered for word in _CONNECT_WORDS):
+            return Drop("connect", text, False)
+        return Drop("create runspace" if psrp else "create shell", text, True)
+    return Drop(steps[0], text, True, steps[0] in ("command", "send", "receive"))
+
+
+def _send_failed_before(exc: BaseException) -> bool:
+    """winrm: the plugin swallows a failed Send and tries one Receive; when that fails too, the
+    Send was the step that failed (its _winrm_exec frame says so in `stdin_push_failed`)."""
+    trace = exc.__traceback__
+    while trace is not None:
+        frame = trace.tb_frame
+        if frame.f_code.co_name == "_winrm_exec" and frame.f_locals.get("stdin_push_failed") is True:
+            return True
+        trace = trace.tb_next
+    return False
+
+
+def _handshake(exc: BaseException | None) -> bool:
+    """Whether the request that failed was the blank POST that sets up the NTLM context: the
+    prepared request in the libraries' innermost send frame (pypsrp _send_request, pywinrm
+    _send_message_request), or the one a requests exception carries."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        trace, request = exc.__traceback__, None
+        while trace is not None:
+            if trace.tb_frame.f_code.co_name in ("_send_request", "_send_message_request"):
+                request = trace.tb_frame.f_locals.get("request") or trace.tb_frame.f_locals.get("prepared_request")
+            trace = trace.tb_next
+        request = request if request is not None else getattr(exc, "request", None)
+        if request is not None and hasattr(request, "body"):
+            return not request.body
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
                list_paths: t.Iterable[str] = ()) -> dict:
     """Run scripts/<name>.ps1 on the host with `params`; return its result dict.
@@ -236,29 +371,95 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
     command = build_command()
     payload = build_payload(script_text(name), params)
     attempts = 2 if read_only else 1
+    drops: list[Drop] = []
     for attempt in range(1, attempts + 1):
         display.vvv("apexone: running %s (%d bytes, attempt %d)" % (name, len(payload), attempt))
         try:
             rc, stdout, stderr = connection.exec_command(command, in_data=payload, sudoable=False)
-        except AnsibleConnectionFailure as exc:
+        except Exception as exc:  # pylint: disable=broad-except
+            drop = classify(exc, connection)
+            if drop is None:
+                raise
+            if drop.step == "send" and RESULT_MARKER in drop.text:
+                # winrm: the Send timed out but the script ran; its result line is in the error's stdout
+                _close(connection)
+                return ensure_lists(parse_output(name, None, drop.text.split("stdout:", 1)[-1], b""), list_paths)
+            drops.append(drop)
+            _close(connection)  # never leave the shell / runspace behind; the retry opens a new one
             if attempt < attempts:
-                display.warning("apexone: connection dropped during read-only %s (%s); retrying once" % (name, exc))
-                _reset(connection)
+                display.warning("apexone: %s: the connection failed at step %s while running read-only %s (%s); "
+                                "retrying once" % (_host(connection), drop.step, name, _short(drop.text)))
                 continue
-            # Raised as a connection failure so Ansible marks the host unreachable, as for any WinRM host.
-            if read_only:
-                raise AnsibleConnectionFailure("connection dropped twice while running read-only %s: %s. The host may "
-                                               "be rebooting or WinRM overloaded; re-run later" % (name, exc))
-            raise AnsibleConnectionFailure("connection dropped while %s was changing the host: %s. The change may be "
-                                           "half done: re-run the play (every change is idempotent) and review the "
-                                           "result" % (name, exc))
+            raise AnsibleConnectionFailure(_unreachable_message(connection, name, read_only, drops))
         result = parse_output(name, rc, stdout, stderr)
         return ensure_lists(result, list_paths)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _reset(connection: t.Any) -> None:
+def _short(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def _host(connection: t.Any) -> str:
     try:
-        connection.reset()
+        return str(connection.get_option("remote_addr"))
+    except Exception:  # pylint: disable=broad-except
+        return "the host"
+
+
+def _unreachable_message(connection: t.Any, name: str, read_only: bool, drops: list[Drop]) -> str:
+    """What Ansible shows for the unreachable host: the step, what it means, what to do."""
+    last = drops[-1]
+    transport = getattr(connection, "transport", "winrm")
+    where = "%s over %s (step: %s)" % (_host(connection), transport, last.step)
+    if not any(d.answered for d in drops):
+        return ("%s: no WinRM session could be set up (TCP connection or NTLM handshake): %s. %s never started. "
+                "Check that the host is up, that WinRM listens on the port and path set for it, and the "
+                "credentials; then re-run" % (where, _short(last.text), name))
+    if not last.started:
+        if transport != "psrp" and last.step == "create shell":
+            where += " (or the NTLM handshake before it: the winrm plugin does not tell them apart)"
+        return ("%s: WinRM opened no %s: %s. %s never started (nothing was changed). WinRM may be overloaded "
+                "(MaxShellsPerUser / MaxConcurrentOperationsPerUser) or restarting: re-run later"
+                % (where, "runspace" if transport == "psrp" else "shell", _short(last.text), name))
+    if read_only:
+        return ("%s: the connection failed twice while running read-only %s: %s. Nothing was changed; the host may "
+                "be rebooting or WinRM overloaded: re-run later" % (where, name, _short(last.text)))
+    return ("%s: the connection failed while %s was changing the host: %s. %s may be half done: re-run, every change "
+            "is idempotent, and review the result" % (where, name, _short(last.text), name))
+
+
+def _close(connection: t.Any) -> None:
+    """Delete the shell / runspace pool of a failed execution, on a fresh authenticated connection.
+
+    - The NTLM security context belongs to the TCP connection that dropped: the libraries would
+      reuse it on a new socket and get 401, so their HTTP session is dropped first (pywinrm's
+      Transport.close_session(); pypsrp's transport.session / encryption).
+    - The plugins' close() deletes the shell (winrm) or closes the runspace pool (psrp); when the
+      host does not answer, they keep the dead shell id, so it is forgotten here and the next
+      execution opens a new one. (The winrm plugin's reset() would open a new shell without
+      deleting the old one: not used.)
+    """
+    psrp = getattr(connection, "transport", "") == "psrp"
+    try:
+        if psrp:
+            runspace = getattr(connection, "runspace", None)
+            transport = getattr(getattr(runspace, "connection", None), "transport", None)
+            if transport is not None:
+                transport.session = None
+                transport.encryption = None
+            if runspace is not None and runspace.state != _RUNSPACE_OPENED:
+                runspace.close()  # created but never opened: the plugin's close() would skip it
+        else:
+            transport = getattr(getattr(connection, "protocol", None), "transport", None)
+            if transport is not None:
+                transport.close_session()
+        connection.close()
     except Exception as exc:  # pylint: disable=broad-except
-        display.vvv("apexone: connection reset failed (%s); the retry reconnects" % exc)
+        display.vvv("apexone: closing the failed %s failed too (%s); opening a new one"
+                    % ("runspace" if psrp else "shell", _short(to_text(exc))))
+        for attribute in (("runspace", "_last_pipeline") if psrp else ("protocol", "shell_id")):
+            if hasattr(connection, attribute):
+                setattr(connection, attribute, None)
+        if hasattr(connection, "_connected"):
+            connection._connected = False  # pylint: disable=protected-access

@@ -8,7 +8,8 @@ import gzip
 import json
 
 import pytest
-from ansible.errors import AnsibleConnectionFailure
+import requests.exceptions
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.loader import shell_loader
 
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
@@ -108,23 +109,90 @@ def test_clixml_stderr_is_unwrapped():
     assert _runner.decode_stderr(clixml).startswith("Access is denied.")
 
 
-def test_dropped_connection_during_read_only_script_is_retried_once():
-    conn = ScriptedConnection(AnsibleConnectionFailure("winrm: connection reset by peer"),
-                              (0, _line("APEXONE-RESULT:", '{"ok":true}'), b""))
+def _winrm_get_raw_command_output():  # named as the winrm plugin's step: the drop happens "in" it
+    raise requests.exceptions.ConnectionError("('Connection aborted.', ConnectionResetError(104, 'reset by peer'))")
+
+
+def _winrm_connect(message):
+    raise AnsibleConnectionFailure(message)
+
+
+def _raised(function, *args):
+    try:
+        function(*args)
+    except Exception as exc:  # pylint: disable=broad-except
+        return exc
+    raise AssertionError("no exception")
+
+
+class OpenShell(ScriptedConnection):
+    """A winrm connection whose shell is open until close() (which the runner must call after a drop)."""
+    transport = "winrm"
+
+    def __init__(self, *answers):
+        super().__init__(*answers)
+        self.shell_id = "SHELL-1"
+        self.closed = 0
+
+    def exec_command(self, cmd, in_data=None, sudoable=True):
+        self.shell_id = self.shell_id or "SHELL-%d" % (len(self.calls) + 1)
+        return super().exec_command(cmd, in_data, sudoable)
+
+    def close(self):
+        self.closed += 1
+        self.shell_id = None
+
+
+def test_dropped_connection_during_read_only_script_is_retried_once_and_the_shell_closed():
+    conn = OpenShell(_raised(_winrm_get_raw_command_output), (0, _line("APEXONE-RESULT:", '{"ok":true}'), b""))
     assert _runner.run_script(conn, "probe", {}, read_only=True) == {"ok": True}
-    assert len(conn.calls) == 2 and conn.resets == 1
+    assert len(conn.calls) == 2 and conn.closed == 1 and conn.resets == 0  # reset() would leave the old shell open
 
 
-def test_dropped_twice_gives_up_with_advice():
-    conn = ScriptedConnection(AnsibleConnectionFailure("reset"), AnsibleConnectionFailure("reset again"))
-    with pytest.raises(AnsibleConnectionFailure, match="dropped twice.*re-run later"):
+def test_dropped_twice_gives_up_naming_the_step():
+    conn = OpenShell(_raised(_winrm_get_raw_command_output), _raised(_winrm_get_raw_command_output))
+    with pytest.raises(AnsibleConnectionFailure, match=r"step: receive.*failed twice.*re-run later"):
         _runner.run_script(conn, "probe", {}, read_only=True)
+    assert conn.closed == 2
+
+
+def test_host_that_never_answered_is_not_called_dropped():
+    refused = _raised(_winrm_connect, "ntlm: HTTPConnectionPool(host='10.0.0.9', port=5985): Max retries exceeded "
+                                      "(Caused by NewConnectionError('Connection refused'))")
+    conn = OpenShell(refused, refused)
+    conn.shell_id = None
+    with pytest.raises(AnsibleConnectionFailure) as caught:
+        _runner.run_script(conn, "probe", {}, read_only=True)
+    assert "step: connect" in str(caught.value) and "no WinRM session could be set up" in str(caught.value)
+    assert "twice" not in str(caught.value)
 
 
 def test_dropped_connection_during_a_change_is_not_repeated():
-    conn = ScriptedConnection(AnsibleConnectionFailure("reset"), (0, _line("APEXONE-RESULT:", "{}"), b""))
-    with pytest.raises(AnsibleConnectionFailure, match="may be half done"):
-        _runner.run_script(conn, "probe", {}, read_only=False)
+    conn = OpenShell(_raised(_winrm_get_raw_command_output), (0, _line("APEXONE-RESULT:", "{}"), b""))
+    with pytest.raises(AnsibleConnectionFailure, match="step: receive.*may be half done: re-run, every change is "
+                                                       "idempotent"):
+        _runner.run_script(conn, "registry_block", {}, read_only=False)
+    assert len(conn.calls) == 1 and conn.closed == 1
+
+
+def test_send_timeout_after_the_script_ran_keeps_its_result():
+    # ansible's winrm plugin: a Send that timed out, then stdout that is not JSON -> 'winrm send_input failed'
+    stdout = _line("APEXONE-RESULT:", '{"ok":true}').decode("ascii")
+    conn = OpenShell(AnsibleError("winrm send_input failed; \nstdout: %s\nstderr " % stdout))
+    assert _runner.run_script(conn, "registry_block", {}, read_only=False) == {"ok": True}
+    assert len(conn.calls) == 1
+
+
+def test_send_failure_without_result_is_a_drop_at_send():
+    conn = OpenShell(AnsibleError("winrm send_input failed; \nstdout: \nstderr "))
+    with pytest.raises(AnsibleConnectionFailure, match="step: send.*may be half done"):
+        _runner.run_script(conn, "registry_block", {}, read_only=False)
+
+
+def test_other_errors_are_not_taken_for_drops():
+    conn = OpenShell(AnsibleError("something else"))
+    with pytest.raises(AnsibleError, match="something else"):
+        _runner.run_script(conn, "probe", {}, read_only=True)
     assert len(conn.calls) == 1
 
 
