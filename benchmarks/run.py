@@ -233,7 +233,7 @@ def main():
         print("\nper host: req = HTTP requests (NTLM legs included), sent / recv = bytes on the wire, payload = command "
               "line + stdin, shells = shells or runspaces opened, noop = a set_fact playbook on the same inventory")
         print(HEADER)
-        for size in args.sizes:
+        for size in [n for n in args.sizes if n > 0]:  # --sizes 0: the scale run only
             for transport in args.transports:
                 noop = run_playbook("noop", size, args.forks, work, transport, args.latency, playbook=NOOP)
                 results["runs"].append(noop)
