@@ -19,5 +19,5 @@ lint:
 molecule:
 	bash scripts/bootstrap.sh && . scripts/env.sh && molecule test
 
-bench:  ## cost per host of each playbook at 1, 100 and 1,000 agents, and the report at 10,000 (a few minutes)
+bench:  ## cost per host of each playbook over winrm and psrp, the preflight at 1,000 agents (about 20 minutes), the report at 10,000
 	bash scripts/bootstrap.sh && . scripts/env.sh && python benchmarks/run.py
