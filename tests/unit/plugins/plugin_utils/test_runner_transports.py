@@ -80,6 +80,17 @@ def test_probe_answers_over_the_real_plugin(endpoint, transport):
     assert seen[opened + "_opened"] == 1 and seen[opened + "_open"] == 0
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_script_error_comes_back_with_rc_1_on_both_transports(endpoint, transport):
+    # PowerShell would refuse to bind the parameter: the bootstrap's catch writes the error line and
+    # exits 1 (powershell.exe's exit code over winrm, the host's SetShouldExit(1) over psrp)
+    conn = connect(endpoint, transport, "err-" + transport, "agent-win10-64")
+    with pytest.raises(_runner.RemoteScriptError) as caught:
+        _runner.run_script(conn, "probe", {"NoSuchParameter": 1}, read_only=True)
+    conn.close()
+    assert caught.value.rc == 1 and "NoSuchParameter" in caught.value.msg
+
+
 # --- faults at each step, on both transports ---------------------------------------------------
 
 STEPS = ("connect", "create", "command", "send", "receive")
