@@ -135,7 +135,7 @@ def test_unknown_region_is_a_clear_error_before_any_remote_execution(tmp_path):
     assert "unknown region 'mars'" in unreachable["hosts"][0]["detail"]
 
 
-def test_unreachable_host_is_unknown(tmp_path):
+def test_unreachable_host_is_unknown(tmp_path, lab_transport):
     seed = tmp_path / "down.yml"
     with open(os.path.join(labrun.LAB, "hosts", "agent-win10-64.yml"), encoding="utf-8") as handle:
         seed.write_text(handle.read() + "faults: {unreachable: true}\n")
@@ -148,7 +148,10 @@ def test_unreachable_host_is_unknown(tmp_path):
     assert host["status"] == "unknown" and host["findings"] == {"unreachable": "blocker"}
     unreachable = next(c for c in model["checks"] if c["check"] == "unreachable")
     # the winrm plugin's own words: the endpoint resets every connection to this host
-    assert "ntlm:" in unreachable["hosts"][0]["detail"] and "reset by peer" in unreachable["hosts"][0]["detail"]
+    detail = unreachable["hosts"][0]["detail"]
+    # the runner names the step and quotes the plugin's own words (winrm: "ntlm: ... reset by peer")
+    assert "over %s (step: " % lab_transport in detail and "never started" in detail
+    assert "reset by peer" in detail and ("ntlm:" in detail or lab_transport == "psrp")
     assert run.counts("agent-down")["executions"] == 0
 
 
