@@ -35,7 +35,9 @@ RULE P6  `exit N` in the script: the engine calls the host's SetShouldExit(N), a
          The collection's bootstrap calls `exit` only with 1; ending normally makes no call.
 RULE P7  The pipeline then ends Completed (PIPELINE_STATE 4). A script the model refuses ends
          Failed (PIPELINE_STATE 5) with the refusal as its ExceptionAsErrorRecord, as a
-         terminating error escaping the script does.
+         terminating error escaping the script does. An error record PowerShell itself writes while
+         the script goes on (the host model's `error_record`, CLIXML on powershell.exe's stderr)
+         is an ERROR_RECORD message here, before the pipeline's state.
 RULE P8  Receive on a pipeline hands out every message not yet sent, fragmented (object ids
          counted per pool, at most FRAGMENT_BYTES each), and CommandState Done with the final
          state. Before the script's end is visible (the host's latency) it waits at most
@@ -61,7 +63,7 @@ from pypsrp.complex_objects import (
     ErrorRecord, GenericComplexObject, HostMethodIdentifier, ObjectMeta, PSInvocationState, RunspacePoolState)
 from pypsrp.exceptions import SerializationError
 from pypsrp.messages import (
-    ApplicationPrivateData, Destination, Message, MessageType, PipelineHostCall, PipelineState,
+    ApplicationPrivateData, Destination, ErrorRecordMessage, Message, MessageType, PipelineHostCall, PipelineState,
     RunspacePoolStateMessage, SessionCapability)
 from pypsrp.powershell import Fragment
 from pypsrp.serializer import Serializer
@@ -112,6 +114,17 @@ class Ran:
     output: list            # strings written to the output pipeline
     exit_code: int | None   # N of `exit N`, None when the script ended normally
     failure: str | None = None  # a refusal: the pipeline fails with this as its error
+    errors: list = dataclasses.field(default_factory=list)  # error records written on the way
+
+
+def _record(text: str, kind):
+    """An ErrorRecord (or ERROR_RECORD message) whose ToString is `text`."""
+    record = kind(fq_error="Lab.Refused", category=0, reason="Lab.Refused", invocation=False,
+                  message="NotSpecified: (:) [], Lab.Refused", details_message=text)
+    # pypsrp writes ErrorRecord only as a server does, which a client never needs: fields it leaves unset
+    record.target_object = record.invocation_info = record.script_stacktrace = None
+    record._to_string = text  # pylint: disable=protected-access  # the record's ToString
+    return record
 
 
 def _packed(message_type: int, rpid: str, pid: str | None, body: bytes) -> bytes:
@@ -311,6 +324,8 @@ class RunspacePool:
         pending = [_packed(MessageType.PIPELINE_OUTPUT, self.rpid, pid,
                            ET.tostring(self.serializer.serialize(text), encoding="utf-8", method="xml"))
                    for text in ran.output]
+        for text in ran.errors:  # RULE P7: non-terminating error records
+            pending.append(self._pack(_record(text, ErrorRecordMessage), pid))
         if ran.exit_code is not None:
             call = PipelineHostCall(ci=VOID_CALL_ID, mi=HostMethodIdentifier(value=SET_SHOULD_EXIT),
                                     mp=[ran.exit_code])
@@ -318,12 +333,7 @@ class RunspacePool:
         if ran.failure is None:
             final = PipelineState(state=PSInvocationState.COMPLETED)
         else:
-            record = ErrorRecord(fq_error="Lab.Refused", category=0, reason="Lab.Refused", invocation=False,
-                                 message="NotSpecified: (:) [], Lab.Refused", details_message=ran.failure)
-            # pypsrp writes ErrorRecord only as a client never does: the fields it leaves unset
-            record.target_object = record.invocation_info = record.script_stacktrace = None
-            record._to_string = ran.failure  # pylint: disable=protected-access  # the record's ToString
-            final = PipelineState(state=PSInvocationState.FAILED, error_record=record)
+            final = PipelineState(state=PSInvocationState.FAILED, error_record=_record(ran.failure, ErrorRecord))
         pending.append(self._pack(final, pid))
         with pipeline.changed:
             pipeline.ran = ran
@@ -503,7 +513,8 @@ class Resource(resources.Resource):
         rule = wire.recognise(script)
         # RULE P5: pipeline output comes back one string per line written; [Console]::Out is lost
         output = outcome.console.splitlines() if rule is not None and rule.writes == "pipeline" else []
-        return Ran(output, outcome.rc or None)  # RULE P6: the bootstrap exits only with a non-zero code
+        errors = [outcome.error_record] if getattr(outcome, "error_record", None) else []
+        return Ran(output, outcome.rc or None, errors=errors)  # RULE P6: exit only with a non-zero code
 
     def create(self, request, body):
         shell = request.body_child("rsp:Shell")

@@ -160,3 +160,11 @@ def test_close_drops_pipelines():
     pool.close()
     assert direct.calls[-1] == "delete" and direct.pool.pipelines == {}
     assert direct.pool.state == RunspacePoolState.CLOSED
+
+
+def test_error_record_written_on_the_way_reaches_the_error_stream():
+    pool, host, dummy = _pool(lambda script, items: psrp.Ran(["APEXONE-ERROR:e30="], 1, errors=["Access is denied."]))
+    ps = PowerShell(pool)
+    ps.add_script("'x'")
+    assert ps.invoke() == ["APEXONE-ERROR:e30="]
+    assert [str(e) for e in ps.streams.error] == ["Access is denied."] and host.rc == 1
