@@ -178,7 +178,7 @@ def write_table(table):
                     seen = table[(scenario, transport, step, fault)]
                     text = seen["outcome"]
                     if seen["outcome"] == "unreachable":
-                        text += " (%s)" % re.search(r"step: [a-z ]+", seen["message"]).group(0)
+                        text += " (%s)" % re.search(r"step: [a-z ]+(\([a-z ]+\))?", seen["message"]).group(0).strip()
                         text += "; half done" if "may be half done" in seen["message"] else (
                             "; never started" if "never started" in seen["message"] else "")
                     text += "; runs %d, %s opened %d, left open %d" % (
