@@ -48,19 +48,21 @@ POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricte
 # - `exit 1` is the process exit code in powershell.exe, and in a runspace the engine calls the
 #   host's SetShouldExit(1), which ansible's psrp plugin reports as rc.
 # - The payload is gzip: System.IO.Compression.GZipStream is in System.dll of .NET 2.0 and later.
+# - Its variables are named $__x: the script runs in a child scope and would read any of them it
+#   uses unset (dynamic scoping) instead of $null.
 BOOTSTRAP = r"""
 $ErrorActionPreference='Stop'
 function M($k,$v){$k+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress)))}
 try{
-$z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
-$z=New-Object IO.Compression.GZipStream($z,[IO.Compression.CompressionMode]::Decompress)
-$r=(New-Object IO.StreamReader($z,[Text.Encoding]::UTF8)).ReadToEnd()
-$c=$r.IndexOf([char]0)
-$a=@{}
-foreach($p in (ConvertFrom-Json -InputObject $r.Substring($c+1)).PSObject.Properties){$a[$p.Name]=$p.Value}
-$o=@(& ([ScriptBlock]::Create($r.Substring(0,$c))) @a)
-if($o.Count -ne 1){throw "the script wrote $($o.Count) objects to the pipeline instead of one result"}
-M 'APEXONE-RESULT:' $o[0]
+$__z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
+$__z=New-Object IO.Compression.GZipStream($__z,[IO.Compression.CompressionMode]::Decompress)
+$__r=(New-Object IO.StreamReader($__z,[Text.Encoding]::UTF8)).ReadToEnd()
+$__c=$__r.IndexOf([char]0)
+$__a=@{}
+foreach($__p in (ConvertFrom-Json -InputObject $__r.Substring($__c+1)).PSObject.Properties){$__a[$__p.Name]=$__p.Value}
+$__o=@(& ([ScriptBlock]::Create($__r.Substring(0,$__c))) @__a)
+if($__o.Count -ne 1){throw "the script wrote $($__o.Count) objects to the pipeline instead of one result"}
+M 'APEXONE-RESULT:' $__o[0]
 }catch{
 M 'APEXONE-ERROR:' @{message=$_.Exception.Message;type=$_.Exception.GetType().FullName;line=$_.InvocationInfo.ScriptLineNumber;stack=$_.ScriptStackTrace}
 exit 1

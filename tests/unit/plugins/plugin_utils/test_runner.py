@@ -245,3 +245,12 @@ def test_result_line_wrapped_by_the_host_is_joined():
 def test_result_line_stands_when_the_runspace_reports_rc_1_for_an_error_record():
     conn = ScriptedConnection((1, _line("APEXONE-RESULT:", '{"ok":true}'), b"WARNING: a non-terminating error"))
     assert _runner.run_script(conn, "probe", {}, read_only=True) == {"ok": True}
+
+
+def test_bootstrap_variables_cannot_leak_into_the_script():
+    # The script runs in a child scope of the bootstrap: an unset variable it reads would find the
+    # bootstrap's (dynamic scoping). Only $__x names, $input, $_ and function M's own parameters.
+    import re
+    names = set(re.findall(r"[$@](\w+)", _runner.BOOTSTRAP))
+    assert {n for n in names if not n.startswith("__")} <= {"ErrorActionPreference", "input", "_", "k", "v"}
+    assert "@__a" in _runner.BOOTSTRAP  # the splat is the bootstrap's own parameter table
