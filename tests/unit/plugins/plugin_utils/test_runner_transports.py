@@ -17,7 +17,7 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
+from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan, winhttp
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import server
 from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
@@ -102,7 +102,7 @@ def test_script_error_comes_back_with_rc_1_on_both_transports(endpoint, transpor
 
 STEPS = ("connect", "create", "command", "send", "receive")
 FAULTS = ("timeout", "reset", "http_401", "http_500", "quota_shells", "quota_operations")
-CHANGE = ("winhttp_import", {"SettingsPath": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections"})
+CHANGE = ("winhttp_import", winhttp.script_params("import"))  # a script that changes the host
 _CASES = itertools.count(1)
 
 
