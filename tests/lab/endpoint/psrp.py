@@ -78,8 +78,10 @@ PS_VERSION_TABLE = {"PSVersion": "5.1.17763.1", "PSEdition": "Desktop", "CLRVers
                     "BuildVersion": "10.0.17763.1", "WSManStackVersion": "3.0",
                     "PSRemotingProtocolVersion": PROTOCOL_VERSION, "SerializationVersion": SERIALIZATION_VERSION}
 FRAGMENT_BYTES = 32768            # RULE P8: small enough that a large answer takes several fragments
-SIGNAL_PS_CTRL_C = "powershell/signal/crtl_c"  # sic: the URI Windows and pypsrp use
-SIGNAL_TERMINATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate"
+# RULE P9: [MS-PSRP] spells the stop signal powershell/signal/crtl_c; pypsrp (and so the psrp plugin,
+# which stops the last pipeline before each new one) sends powershell/signal/ctrl_c. Both stop.
+SIGNALS_PS_CTRL_C = ("powershell/signal/crtl_c", "powershell/signal/ctrl_c")
+SIGNAL_TERMINATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate"  # any case
 STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
 SET_SHOULD_EXIT = 6               # RULE P6: HostMethodIdentifier SetShouldExit
 VOID_CALL_ID = -100               # a host call with no answer expected
@@ -360,10 +362,10 @@ class RunspacePool:
     def signal(self, pid: str, code: str) -> None:
         """RULE P9."""
         pipeline = self.pipeline(pid)
-        if code == SIGNAL_TERMINATE:
+        if code.lower() == SIGNAL_TERMINATE:
             with self.lock:
                 self.pipelines.pop(pipeline.pid, None)
-        elif code == SIGNAL_PS_CTRL_C:
+        elif code in SIGNALS_PS_CTRL_C:
             with pipeline.changed:
                 if pipeline.ran is None:
                     pipeline.ran = Ran([], None)

@@ -168,3 +168,15 @@ def test_error_record_written_on_the_way_reaches_the_error_stream():
     ps.add_script("'x'")
     assert ps.invoke() == ["APEXONE-ERROR:e30="]
     assert [str(e) for e in ps.streams.error] == ["Access is denied."] and host.rc == 1
+
+
+def test_next_pipeline_stops_the_last_one_as_the_psrp_plugin_does():
+    pool, dummy, direct = _pool(lambda script, items: psrp.Ran(["x"], None))
+    first = PowerShell(pool)
+    first.add_script("'x'")
+    first.invoke()
+    first.state = PSInvocationState.RUNNING  # what the plugin does before stop(), as pypsrp requires it
+    first.stop()  # Signal powershell/signal/ctrl_c to a pipeline that already ended: answered, ignored
+    second = PowerShell(pool)
+    second.add_script("'x'")
+    assert second.invoke() == ["x"] and "signal" in direct.calls
