@@ -419,8 +419,8 @@ def _unreachable_message(connection: t.Any, name: str, read_only: bool, drops: l
                 "Check that the host is up, that WinRM listens on the port and path set for it, and the "
                 "credentials; then re-run" % (where, _short(last.text), name))
     if not last.started and last.step not in ("connect", "create shell", "create runspace"):
-        return ("%s: the connection failed before %s started: %s. Nothing was changed: re-run"
-                % (where, name, _short(last.text)))
+        return ("%s: the connection failed before the script ran: %s. %s never started (nothing was changed): "
+                "re-run" % (where, _short(last.text), name))
     if not last.started:
         if transport != "psrp" and last.step == "create shell":
             where += " (or the NTLM handshake before it: the winrm plugin does not tell them apart)"
