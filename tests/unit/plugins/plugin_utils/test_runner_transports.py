@@ -196,10 +196,9 @@ def write_table(table):
                 lines.append("| %s | %s | %s | %s |" % (fault, step, transport, " | ".join(cells)))
     for transport in TRANSPORTS:
         seen = table[("slow", transport, "receive", "latency")]
-        lines.append("| slow host (%.1f s per command, Receive waits %d s) | receive |" % (
-            OPERATION_TIMEOUT + 0.5, OPERATION_TIMEOUT) + " %s | %s; runs %d, HTTP requests "
-                     "%d, left open %d | - | - |" % (transport, seen["outcome"], seen["executions"], seen["requests"],
-                                                     seen["open"]))
+        slow = "slow host (%.1f s per command, Receive waits %d s)" % (OPERATION_TIMEOUT + 0.5, OPERATION_TIMEOUT)
+        lines.append("| %s | receive | %s | %s; runs %d, HTTP requests %d, left open %d | - | - |" % (
+            slow, transport, seen["outcome"], seen["executions"], seen["requests"], seen["open"]))
     os.makedirs(os.path.join(helpers.ROOT, "build"), exist_ok=True)
     with open(os.path.join(helpers.ROOT, "build", "fault_table.md"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
