@@ -16,13 +16,13 @@ class ActionModule(ApexOneAction):
     ARGUMENT_SPEC = {
         "path": {"type": "path", "required": True},
         "build": {"type": "int"},
-        "required": {"type": "list", "elements": "dict", "default": []},
+        "required_certificates": {"type": "list", "elements": "dict", "default": []},
         "use_catalog": {"type": "bool", "default": True},
         "fail_on_missing": {"type": "bool", "default": False},
     }
 
     def act(self, args, task_vars):
-        required = certificates.required_certificates(args["build"], args["required"], args["use_catalog"])
+        required = certificates.required_certificates(args["build"], args["required_certificates"], args["use_catalog"])
         bundle = _cert_bundle.public_view(_cert_bundle.read_bundle(args["path"], required))
         parts = ["%d of %d required certificates in the bundle" % (len(bundle["matched"]), len(required))]
         for key, label in (("missing", "missing"), ("unknown", "not on the list"), ("duplicates", "duplicated"),

@@ -12,7 +12,7 @@ from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import Ape
 class ActionModule(ApexOneAction):
     _supports_diff = False
     ARGUMENT_SPEC = {
-        "required": {"type": "list", "elements": "dict", "default": []},
+        "required_certificates": {"type": "list", "elements": "dict", "default": []},
         "use_catalog": {"type": "bool", "default": True},
         "build": {"type": "int"},
         "stores": {"type": "list", "elements": "str", "default": list(certificates.STORES),
@@ -22,7 +22,7 @@ class ActionModule(ApexOneAction):
 
     def act(self, args, task_vars):
         required = certificates.required_certificates(
-            build=args["build"], extra=args["required"], use_catalog=args["use_catalog"])
+            build=args["build"], extra=args["required_certificates"], use_catalog=args["use_catalog"])
         stores = sorted(set(args["stores"]) | set(item["store"] for item in required))
         answer = self.run_script("probe", probe_plan.probe_params(["certificates"], stores=stores),
                                  read_only=True, list_paths=probe_plan.LIST_PATHS)

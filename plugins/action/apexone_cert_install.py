@@ -20,12 +20,12 @@ class ActionModule(ApexOneAction):
         "bundle": {"type": "path", "required": True},
         "names": {"type": "list", "elements": "str"},
         "build": {"type": "int"},
-        "required": {"type": "list", "elements": "dict", "default": []},
+        "required_certificates": {"type": "list", "elements": "dict", "default": []},
         "use_catalog": {"type": "bool", "default": True},
     }
 
     def act(self, args, task_vars):
-        required = certificates.required_certificates(args["build"], args["required"], args["use_catalog"])
+        required = certificates.required_certificates(args["build"], args["required_certificates"], args["use_catalog"])
         bundle = _cert_bundle.read_bundle(args["bundle"], required)
         known = dict((spec["name"], spec) for spec in required)
         names = args["names"] if args["names"] is not None else [spec["name"] for spec in required]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, coverage, preflight, report
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, coverage, preflight, report
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
@@ -19,7 +19,7 @@ class ActionModule(ApexOneAction):
     ARGUMENT_SPEC = {
         "servers": {"type": "list", "elements": "str"},
         "agents": {"type": "list", "elements": "str"},
-        "lang": {"type": "str", "default": "ja", "choices": ["ja", "en"]},
+        "lang": {"type": "str", "default": catalog.DEFAULT_LANG, "choices": list(checks.LANGUAGES)},
         "report_dir": {"type": "path", "required": True},
         "backup_dir": {"type": "path"},
         "name": {"type": "str", "default": "preflight"},
@@ -30,6 +30,7 @@ class ActionModule(ApexOneAction):
         "directory_vars": {"type": "dict", "default": {}},
         "directory_required": {"type": "bool", "default": False},
         "export_os_names": {"type": "list", "elements": "dict"},
+        "probe_var": {"type": "str", "default": "preflight_probe"},
     }
 
     def act(self, args, task_vars):
@@ -43,7 +44,7 @@ class ActionModule(ApexOneAction):
             values = hostvars.get(host) or {}
             facts[host] = values.get("apexone_host")
             findings[host] = values.get("apexone_findings") or []
-            probe = values.get("preflight_probe") or {}
+            probe = values.get(args["probe_var"]) or {}
             if facts[host] is None and probe.get("msg"):
                 errors[host] = str(probe["msg"])
         backups = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 options:
-  required:
+  required_certificates:
     description:
       - Certificates to require in addition to the built-in list, or instead of an entry of it with the same
         thumbprint or name. Use it when Trend Micro updates its list before this collection does.
@@ -21,7 +21,7 @@ options:
     default: []
   use_catalog:
     description:
-      - Start from the built-in list of the article. With V(false), only O(required) counts.
+      - Start from the built-in list of the article. With V(false), only O(required_certificates) counts.
     type: bool
     default: true
   build:

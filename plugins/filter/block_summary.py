@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: block_summary
-short_description: Summarise apexone_registry_block results across hosts
+short_description: Summarise apexone_hotfix_block results across hosts
 version_added: 0.1.0
 description:
   - Takes C(hostvars) and the hosts of a play and sorts them by outcome of the Hotfix block.

@@ -11,9 +11,9 @@ short_description: Sort post-upgrade checks across hosts into passed, needs acti
 version_added: 0.1.0
 description:
   - Takes C(hostvars) and host names; reads each host's C(apexone_post_upgrade) (set by
-    M(apexone.upgrade.apexone_facts) with C(post_upgrade=true)) and the rename result the role registers
-    (C(post_upgrade_verify_renames)). A host without checks was not read and is listed as unknown.
-positional: hosts
+    M(apexone.upgrade.apexone_facts) with C(post_upgrade=true)) and the M(apexone.upgrade.apexone_invalid_rename)
+    result registered in O(rename_var). A host without checks was not read and is listed as unknown.
+positional: hosts, rename_var
 options:
   _input:
     description: C(hostvars).
@@ -24,6 +24,10 @@ options:
     type: list
     elements: str
     required: true
+  rename_var:
+    description: The variable each server registered M(apexone.upgrade.apexone_invalid_rename)'s result in.
+    type: str
+    default: verify_post_upgrade_renames
 author:
   - apexone.upgrade contributors (@apexone-upgrade)
 """
@@ -43,7 +47,7 @@ _value:
 from ansible_collections.apexone.upgrade.plugins.module_utils import post_upgrade
 
 
-def post_upgrade_summary(hostvars, hosts):
+def post_upgrade_summary(hostvars, hosts, rename_var="verify_post_upgrade_renames"):
     results = {}
     for host in hosts or []:
         try:
@@ -53,7 +57,7 @@ def post_upgrade_summary(hostvars, hosts):
             continue
         checks = values.get("apexone_post_upgrade")
         results[host] = None if checks is None else list(checks) + post_upgrade.rename_checks(
-            values.get("post_upgrade_verify_renames"))
+            values.get(rename_var))
     return post_upgrade.summary(results)
 
 

@@ -306,7 +306,12 @@ ENDPOINTS = {
          "confirmed": False, "source": "public firewall lists"},
     ),
 }
+
+# Settings every playbook shares, each default set here once (roles read them through the runbook lookup).
 DEFAULT_REGION = "jp"
+DEFAULT_LANG = "ja"  # the language of reports and reminders
+DEFAULT_REPORT_DIR = "apexone-reports"  # relative to the directory ansible-playbook runs in
+DEFAULT_BACKUP_DIR = "apexone-backups"
 
 # KA-0012615 item 3: characters the Apex One database password must not contain.
 SQL_PASSWORD_FORBIDDEN = ("&", "<", ">", "^", "|", ";", "\\", "[", "]", "(", ")", ",", "?", "*", "!", "@", "=")

@@ -11,7 +11,7 @@ from ansible_collections.apexone.upgrade.plugins.module_utils import hotfix_bloc
 
 
 def block_summary(results, upgrade_date=None, now=None):
-    """Summarise apexone_registry_block results.
+    """Summarise apexone_hotfix_block results.
 
     `results`: host -> the registered result, or None when the host failed or was unreachable
     before it produced one. Returns host lists by outcome, agent versions, and (with

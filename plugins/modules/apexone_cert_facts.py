@@ -64,7 +64,7 @@ EXAMPLES = r"""
 
 - name: Require a certificate Trend Micro added after this collection was released
   apexone.upgrade.apexone_cert_facts:
-    required:
+    required_certificates:
       - name: Example Code Signing CA 2027
         store: CA
         thumbprint: "AB CD EF 01 23 45 67 89 AB CD EF 01 23 45 67 89 AB CD EF 01"

@@ -92,7 +92,7 @@ options:
     elements: raw
     default: []
   required_certificates:
-    description: Extra or overriding certificate entries, as O(apexone.upgrade.apexone_cert_facts#module:required).
+    description: Extra or overriding certificate entries, as O(apexone.upgrade.apexone_cert_facts#module:required_certificates).
     type: list
     elements: dict
     default: []

@@ -53,6 +53,13 @@ options:
     description: The variable holding the SQL Server password to check. Unset or empty means a manual check.
     type: str
     default: apexone_sql_password
+  probe_var:
+    description:
+      - The variable each host registered M(apexone.upgrade.apexone_facts)'s result in. For a host without facts,
+        its message says in the report why the host could not be read.
+      - The role C(apexone.upgrade.preflight) registers it as C(preflight_probe).
+    type: str
+    default: preflight_probe
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

@@ -182,3 +182,13 @@ def test_runbook_lookup_refuses_unknown_entries():
     assert runbook.entry("sql_password_forbidden")[0] == "&"  # tuples come back as lists
     with pytest.raises(AnsibleLookupError, match="not an entry of the runbook catalog; known: .*console_update_setting"):
         runbook.entry("__dict__")
+
+
+def test_the_module_name_before_0_1_0_is_redirected(tmp_path):
+    _seed_lab(tmp_path)
+    run = labrun.run_playbook("tests/playbook/plays/registry_block_old_name.yml", tmp_path, check=True,
+                              limit="agent-win10-64")
+    assert run.rc == 0, run.stdout[-2000:]
+    result = run.result("Block through the old name", "agent-win10-64")
+    assert result["changed"] and result["value_changed"]  # what apexone_hotfix_block answers in check mode
+    assert result["registry_path"].endswith("PC-cillinNTCorp\\CurrentVersion\\Misc.")

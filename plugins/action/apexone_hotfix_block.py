@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action for apexone_registry_block: set, record and re-read the block in one remote execution."""
+"""Action for apexone_hotfix_block: set, record and re-read the block in one remote execution."""
 
 from __future__ import annotations
 

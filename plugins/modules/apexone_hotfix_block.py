@@ -7,7 +7,7 @@
 
 DOCUMENTATION = r"""
 ---
-module: apexone_registry_block
+module: apexone_hotfix_block
 short_description: Block or allow Hotfix and program upgrade delivery to a Virus Buster Corp. agent
 version_added: 0.1.0
 description:
@@ -75,13 +75,13 @@ author:
 
 EXAMPLES = r"""
 - name: Block Hotfixes and the upgrade program two weeks before the server upgrade
-  apexone.upgrade.apexone_registry_block:
+  apexone.upgrade.apexone_hotfix_block:
     state: present
     server_upgrade_date: "2026-12-10"
   register: block
 
 - name: Lift the block after the server upgrade, wave by wave
-  apexone.upgrade.apexone_registry_block:
+  apexone.upgrade.apexone_hotfix_block:
     state: absent
 """
 
