@@ -66,14 +66,6 @@ def parse_winhttp(encoded):
     return {"proxy": parsed["proxy"], "bypass": parsed["bypass"], "direct": parsed["direct"], "source": parsed["source"]}
 
 
-def _value(read, name):
-    """A registry value as the host uses it: REG_EXPAND_SZ expanded (the probe sends both forms)."""
-    entry = ((read or {}).get("values") or {}).get(name)
-    if entry is None:
-        return None
-    return entry.get("expanded", entry.get("value"))
-
-
 def _int(text):
     try:
         return int(str(text).strip())
@@ -86,26 +78,17 @@ def host_facts(answer, required, sha2_updates=()):
 
     `sha2_updates`: more updates that satisfy KA-0012615 item 9 (KB strings or {kb, reason}).
     """
-    os_info = answer.get("os") or {}
-    bits = 64 if os_info.get("is_64bit") else 32
-    registry = answer.get("registry") or {}
-    agent_read, misc_read = registry.get("agent_%d" % bits) or {}, registry.get("agent_misc_%d" % bits) or {}
-    values = dict(misc_read.get("values") or {})  # Misc. values, then CurrentVersion's (Server, Application Path)
-    values.update(agent_read.get("values") or {})
+    read = probe_plan.Answer(answer)
+    os_info, bits = read.os, read.bits
+    values = read.values("agent_misc")  # Misc. values, then CurrentVersion's (Server, Application Path)
+    values.update(read.values("agent"))
     version = hotfix_block.agent_version(values)
-    block_value = (misc_read.get("values") or {}).get(catalog.NO_PROGRAM_UPGRADE)
-    server_read = registry.get("server_%d" % bits) or {}
-    local_path = _value(server_read, "Local_Path")
+    block_value = read.values("agent_misc").get(catalog.NO_PROGRAM_UPGRADE)
+    local_path = read.value("server", "Local_Path")
     if local_path is not None and not str(local_path).strip():
         local_path = None  # an empty Local_Path names no folder (the probe refuses to resolve it)
-    server_version = _value(server_read, "Server_Version")
-    files = dict((entry.get("name"), entry) for entry in answer.get("files") or [])
-    invalid = dict((entry.get("name"), entry) for entry in answer.get("invalid_files") or [])
-    listing = invalid.get("server_%d" % bits) or {}
-    folders = {}
-    for entry in answer.get("folders") or []:
-        if entry["name"].endswith("_%d" % bits):
-            folders.setdefault(entry["name"].rsplit("_", 1)[0], []).append(entry)
+    server_version = read.value("server", "Server_Version")
+    listing = read.listing("server")
     facts = {
         "os": {
             "version": os_info.get("version"), "build": os_info.get("build"), "product_type": os_info.get("product_type"),
@@ -113,36 +96,36 @@ def host_facts(answer, required, sha2_updates=()):
             "hostname": os_info.get("hostname"), "powershell": os_info.get("powershell"),
         },
         "agent": {
-            "present": bool(agent_read.get("exists")),
+            "present": bool(read.registry("agent").get("exists")),
             "registry_path": "HKLM\\" + catalog.AGENT_KEY[bits]["path"],
             "version": version,
             "product": hotfix_block.product_of(version),
-            "server": _value(agent_read, "Server"),
+            "server": read.value("agent", "Server"),
             "block": {
                 "value": None if block_value is None else block_value.get("value"),
                 "kind": None if block_value is None else block_value.get("kind"),
                 "blocked": bool(block_value) and block_value.get("kind") == "DWord" and _int(block_value.get("value")) == 1,
-                "record": dict((k, v.get("value")) for k, v in ((registry.get("block_record") or {}).get("values") or {}).items()),
+                "record": dict((k, v.get("value")) for k, v in read.values("block_record").items()),
             },
         },
         "server": {
-            "present": bool(server_read.get("exists")),
+            "present": bool(read.registry("server").get("exists")),
             "local_path": local_path,
             "install_dir": ntpath.dirname(ntpath.normpath(local_path)) if local_path else None,
             "version": server_version,
-            "build": _int(_value(server_read, "ServicePack_Build")),
+            "build": _int(read.value("server", "ServicePack_Build")),
             "product": hotfix_block.product_of(server_version),
-            "auth_backup": files.get("auth_backup_%d" % bits),
+            "auth_backup": read.file("auth_backup"),
             "invalid_files": [e["path"] for e in listing.get("entries") or []
                               if not e.get("is_dir") and invalid_files.SUFFIX.search(ntpath.basename(e["path"]))],
             "invalid_listing": {"root": listing.get("root"), "entries": listing.get("entries") or [],
                                 "errors": listing.get("errors") or []},
             "iservice_folders": dict((feature, [e["path"] for e in found if e["exists"]])
-                                     for feature, found in folders.items()),
+                                     for feature, found in read.folders().items()),
         },
         "hotfixes": answer.get("hotfixes"),
         "services": answer.get("services") or [],
-        "winhttp": parse_winhttp(_value(registry.get("winhttp"), "WinHttpSettings")),
+        "winhttp": parse_winhttp(read.value("winhttp", "WinHttpSettings")),
         "certificates": certificates.evaluate(answer.get("certificates") or {}, required),
         # What could not be read: part of the probe -> the host's message (each part fails on its own).
         "unreadable": dict((name, (error or {}).get("message") if isinstance(error, dict) else str(error))
@@ -150,6 +133,7 @@ def host_facts(answer, required, sha2_updates=()):
     }
     facts["network"] = (network_check.interpret(answer["network"], facts["winhttp"])
                         if answer.get("network") is not None else None)
+    facts["unsupported_os"] = facts["sha2"] = None  # the OS version was not read
     version_text = facts["os"]["version"]
     if version_text:
         facts["unsupported_os"] = os_rules.unsupported_os(version_text, facts["os"]["product_type"], facts["os"]["build"])

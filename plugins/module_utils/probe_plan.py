@@ -4,7 +4,8 @@
 """What the probe script reads, and how to read its answer: both sides of one remote execution.
 
 The probe reads the agent and server keys for BOTH bitnesses (a key that does not exist costs
-nothing); which one counts is decided here, once the OS bitness is known.
+nothing); which one counts is decided here, once the OS bitness is known. The request names each
+read; ``Answer`` reads the answer back by the same names, so no other module knows how they are spelled.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,17 +30,27 @@ SUBSET_OF_CHECK = {"certificates": "certificates", "winhttp_direct": "registry",
                    "invalid_files": "invalid_files", "network": "network"}
 
 
+BITNESSES = (64, 32)
+# Reads made once per bitness: the answer holds both, Answer gives the one of the host's own bitness.
+PER_BITNESS = ("agent", "agent_misc", "server", "auth_backup")
+
+
+def _name(key, bits=None):
+    """The name a read carries in the request and the answer: 'agent_64', or 'winhttp' for one read."""
+    return key if bits is None else "%s_%d" % (key, bits)
+
+
 def _reads():
     reads = []
-    for bits in (64, 32):
+    for bits in BITNESSES:
         agent = catalog.AGENT_KEY[bits]
-        reads.append({"name": "agent_%d" % bits, "view": agent["view"], "path": agent["path"],
+        reads.append({"name": _name("agent", bits), "view": agent["view"], "path": agent["path"],
                       "values": list(catalog.AGENT_VALUES)})
-        reads.append({"name": "agent_misc_%d" % bits, "view": agent["view"],
+        reads.append({"name": _name("agent_misc", bits), "view": agent["view"],
                       "path": agent["path"] + "\\" + catalog.AGENT_MISC_SUBKEY,
                       "values": list(catalog.AGENT_MISC_VALUES)})
         server = catalog.SERVER_KEY[bits]
-        reads.append({"name": "server_%d" % bits, "view": server["view"], "path": server["path"],
+        reads.append({"name": _name("server", bits), "view": server["view"], "path": server["path"],
                       "values": list(catalog.SERVER_VALUES)})
     reads.append({"name": "block_record", "view": catalog.BLOCK_RECORD_KEY["view"],
                   "path": catalog.BLOCK_RECORD_KEY["path"], "values": ["BlockedAt", "BlockedBy", "ReleasedAt", "FirstSeenAt"]})
@@ -56,11 +67,11 @@ ISERVICE_BASES = ("..", "..\\..")
 def iservice_folders():
     """Folder candidates for iVP and iAC, relative to the PCCSRV folder the server's registry names."""
     folders = []
-    for bits in (64, 32):
+    for bits in BITNESSES:
         for feature in catalog.ISERVICE_FEATURES:
             for base in ISERVICE_BASES:
                 for spelling in catalog.ISERVICE_FOLDERS + tuple(f.split("\\", 1)[1] for f in catalog.ISERVICE_FOLDERS):
-                    folders.append({"name": "%s_%d" % (feature, bits), "registry": "server_%d" % bits,
+                    folders.append({"name": _name(feature, bits), "registry": _name("server", bits),
                                     "value": "Local_Path", "relative": "%s\\%s\\%s" % (base, spelling, feature)})
     return folders
 
@@ -116,15 +127,15 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
                                                 catalog.SHA2_UPDATES + catalog.ACS_UPDATES))
     if "files" in subsets:
         params["Files"] = [
-            {"name": "auth_backup_%d" % bits, "registry": "server_%d" % bits, "value": "Local_Path",
+            {"name": _name("auth_backup", bits), "registry": _name("server", bits), "value": "Local_Path",
              "relative": "..\\" + catalog.AUTH_BACKUP_RELATIVE}
-            for bits in (64, 32)
+            for bits in BITNESSES
         ]
     if "invalid_files" in subsets:
         # The server's install folder is the parent of the PCCSRV folder Local_Path names.
         params["InvalidRoots"] = ([{"name": "path", "path": invalid_path}] if invalid_path else
-                                  [{"name": "server_%d" % bits, "registry": "server_%d" % bits, "value": "Local_Path",
-                                    "relative": ".."} for bits in (64, 32)])
+                                  [{"name": _name("server", bits), "registry": _name("server", bits),
+                                    "value": "Local_Path", "relative": ".."} for bits in BITNESSES])
         # The script removes what this pattern matches (every trailing _Invalid) and reports whether
         # that name exists; the pattern means the same in .NET and Python regular expressions.
         params["InvalidStrip"] = invalid_files.SUFFIX.pattern
@@ -136,3 +147,55 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
         if network_proxy:
             params["ProxyHost"], params["ProxyPort"] = parse_proxy(network_proxy)
     return params
+
+
+class Answer:
+    """One probe answer, read by the names the request gave, for the host's own bitness.
+
+    ``Answer(raw).registry("agent")`` is the agent key the host's bitness makes count;
+    ``registry("winhttp")`` a read made once. A part the probe did not read is empty, never an error.
+    """
+
+    def __init__(self, raw):
+        self.raw = raw or {}
+        self.os = self.raw.get("os") or {}
+        self.bits = 64 if self.os.get("is_64bit") else 32
+
+    def _own(self, key):
+        return _name(key, self.bits if key in PER_BITNESS else None)
+
+    def _listed(self, part, key):
+        wanted = self._own(key)
+        return [entry for entry in self.raw.get(part) or [] if entry.get("name") == wanted]
+
+    def registry(self, key):
+        """{exists, values: {name: {kind, value}}} of the read `key`."""
+        return (self.raw.get("registry") or {}).get(self._own(key)) or {}
+
+    def values(self, key):
+        """name -> {kind, value} of the read `key`."""
+        return dict(self.registry(key).get("values") or {})
+
+    def value(self, key, name):
+        """One value of the read `key` as the host uses it (REG_EXPAND_SZ expanded: the probe sends both), or None."""
+        entry = self.values(key).get(name)
+        return None if entry is None else entry.get("expanded", entry.get("value"))
+
+    def file(self, key):
+        """The file `key` (for example auth_backup): {path, exists, ...}, or None."""
+        found = self._listed("files", key)
+        return found[0] if found else None
+
+    def listing(self, key="server"):
+        """The *_Invalid listing under the root `key`: {root, entries, errors}."""
+        found = self._listed("invalid_files", key)
+        return found[0] if found else {}
+
+    def folders(self):
+        """Feature (iVP, iAC) -> the folder candidates looked for, for the host's bitness (none: not asked)."""
+        found = {}
+        for feature in catalog.ISERVICE_FEATURES:
+            entries = [entry for entry in self.raw.get("folders") or [] if entry.get("name") == _name(feature, self.bits)]
+            if entries:
+                found[feature] = entries
+        return found

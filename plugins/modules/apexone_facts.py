@@ -146,10 +146,60 @@ ansible_facts:
   type: dict
   contains:
     apexone_host:
-      description: The host's state as the checks read it (C(os), C(agent), C(server), C(hotfixes), C(services),
-        C(winhttp), C(certificates), C(network), C(unsupported_os), C(sha2), C(role)), and C(unreadable), what could
-        not be read (part of the read, and the host's message).
+      description: The host's state as the checks read it. Roles and playbooks read its nested fields.
       type: dict
+      contains:
+        role:
+          description: How the host was judged, V(server), V(agent) or V(both).
+          type: str
+        os:
+          description: C(version) (for example C(6.1.7601)), C(build), C(product_type) (1 workstation, 2 domain
+            controller, 3 server), C(service_pack), C(caption), C(bits) (V(64) or V(32)), C(hostname), C(powershell).
+          type: dict
+        agent:
+          description:
+            - C(present), C(registry_path) (the key for the host's bitness), C(version) (C(TmListen_Ver), else
+              C(ProgramVer)), C(product) (V(xg), V(apexone) or null), C(server) (the parent server).
+            - C(block) is the Hotfix block, C(value), C(kind), C(blocked) (true only for a REG_DWORD 1) and
+              C(record) (C(BlockedAt), C(BlockedBy), C(ReleasedAt) as the collection recorded them).
+          type: dict
+        server:
+          description:
+            - C(present), C(local_path) (the C(PCCSRV) folder), C(install_dir), C(version), C(build), C(product),
+              C(auth_backup) (C(path), C(exists), ...), C(invalid_files) (paths ending in C(_Invalid)),
+              C(invalid_listing) (C(root), C(entries), C(errors)) and, with O(post_upgrade),
+              C(iservice_folders) (V(iVP) and V(iAC) to the folders found).
+          type: dict
+        hotfixes:
+          description: The installed update IDs (for example C(KB4490628)), or null where they were not read.
+          type: list
+          elements: str
+        services:
+          description: The Trend Micro services, each with C(name), C(display_name), C(state) and C(start_mode).
+          type: list
+          elements: dict
+        winhttp:
+          description: The WinHTTP proxy, C(proxy), C(bypass), C(direct) and C(source).
+          type: dict
+        certificates:
+          description: The certificate state, as C(apexone_certificates) of M(apexone.upgrade.apexone_cert_facts)
+            (C(ready), C(summary), C(present), C(missing), C(wrong_store), ...).
+          type: dict
+        network:
+          description: On the server, each destination tested with C(host), C(port), C(dns) and C(tcp).
+          type: list
+          elements: dict
+        unsupported_os:
+          description: The name of the unsupported OS this host runs (KA-0012615 item 2), or null.
+          type: str
+        sha2:
+          description: The SHA-2 code signing updates (KA-0012615 item 9), C(os), C(any_of), C(found), C(satisfied); null where the OS needs none.
+          type: dict
+        unreadable:
+          description: What could not be read, each part of the read with the host's message (a failed part makes
+            its checks "could not be read", never passed).
+          type: list
+          elements: dict
     apexone_post_upgrade:
       description: With O(post_upgrade), each check with C(check), C(ok), C(severity), C(detail) and C(fix).
       type: list
