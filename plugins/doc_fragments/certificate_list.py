@@ -14,8 +14,10 @@ options:
       - Certificates to require in addition to the built-in list, or instead of an entry of it with the same
         thumbprint or name. Use it when Trend Micro updates its list before this collection does.
       - Each entry takes C(store) (V(Root) or V(CA)) and a C(thumbprint) (SHA-1, spaces, colons and case
-        ignored) or a C(subject_cn), and optionally C(name), C(since_build), C(file), C(match)
-        (V(thumbprint) or V(thumbprint_or_cn)) and C(source).
+        ignored) or a C(subject_cn), and optionally C(name) (default the subject CN), C(since_build), C(file)
+        (default C(<thumbprint>.crt)), C(match) and C(source). C(match) defaults to V(thumbprint) for a root with a
+        thumbprint and to V(thumbprint_or_cn) (the subject CN when the thumbprint is not found) otherwise.
+      - The built-in list is written in this same form and completed the same way.
     type: list
     elements: dict
     default: []

@@ -44,7 +44,7 @@ _list:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, certificates
 
 
 def _plain(value):
@@ -69,7 +69,9 @@ def entry(term):
     name = str(term).strip().lower()
     if name not in EXPOSED:
         raise AnsibleLookupError("%r is not an entry of the runbook catalog; known: %s" % (term, ", ".join(EXPOSED)))
-    return _plain(getattr(catalog, name.upper()))
+    if name == "certificates":  # completed as the modules use them (name, file, match, since_build)
+        return _plain(certificates.required_certificates())
+    return _plain(getattr(catalog, name.upper()))  # plain data in the catalog module itself
 
 
 class LookupModule(LookupBase):

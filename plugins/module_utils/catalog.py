@@ -16,6 +16,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import io
+import os
+
+from ansible.module_utils.common.yaml import yaml_load
+
 UPGRADE_ARTICLE = "KA-0012615"  # 12 cautions, Virus Buster Corp. XG -> Apex One
 CERT_ARTICLE = "KA-0001268"  # certificates for the digital signature checks
 
@@ -26,10 +31,7 @@ BUILDS = {
     "apexone_auth_export_blocked": 8378,
     # KA-0001268: Apex One 2019 build 9565+ renames *_Invalid files back by itself.
     "apexone_self_rename": 9565,
-    # KA-0001268 history: DigiCert Trusted G4 Code Signing CA1 added for build 9675.
-    "apexone_g4_codesigning": 9675,
-    # KA-0001268 history: thawte Primary Root CA and GlobalSign added with Critical Patch 11110.
-    "apexone_cp_11110": 11110,
+    # (The certificates added for builds 9675 and 11110 carry it as since_build in data/certificates.yml.)
     # KA-0001268 preface: Critical Patch 12011+ signs modules with Azure Code Signing (ACS).
     "apexone_acs": 12011,
 }
@@ -39,108 +41,9 @@ PRODUCT_MAJOR = {"xg": 12, "apexone": 14}
 ROOT = "Root"
 INTERMEDIATE = "CA"
 
-# KA-0001268 method 2: the 13 root certificates (file name = SHA-1 thumbprint) and the five
-# intermediate certificates (file names only). `since_build`: the Apex One build from which the
-# article lists it (None: required for every build). `match`: how a store entry is recognised.
-# "thumbprint" when the article gives the thumbprint; "thumbprint_or_cn" when the thumbprint is only
-# known from outside the article and the subject CN is the fallback.
-CERTIFICATES = (
-    {"name": "VeriSign Class 3 Public Primary Certification Authority - G5",
-     "thumbprint": "4eb6d578499b1ccf5f581ead56be3d9b6744a5e5", "store": ROOT,
-     "subject_cn": "VeriSign Class 3 Public Primary Certification Authority - G5",
-     "file": "4eb6d578499b1ccf5f581ead56be3d9b6744a5e5.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "VeriSign Universal Root Certification Authority",
-     "thumbprint": "3679ca35668772304d30a5fb873b0fa77bb70d54", "store": ROOT,
-     "subject_cn": "VeriSign Universal Root Certification Authority",
-     "file": "3679ca35668772304d30a5fb873b0fa77bb70d54.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "Thawte Timestamping CA",
-     "thumbprint": "be36a4562fb2ee05dbb3d32323adf445084ed656", "store": ROOT,
-     "subject_cn": "Thawte Timestamping CA",
-     "file": "be36a4562fb2ee05dbb3d32323adf445084ed656.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "Microsoft Root Certificate Authority 2010",
-     "thumbprint": "3b1efd3a66ea28b16697394703a72ca340a05bd5", "store": ROOT,
-     "subject_cn": "Microsoft Root Certificate Authority 2010",
-     "file": "3b1efd3a66ea28b16697394703a72ca340a05bd5.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "AddTrust External CA Root",
-     "thumbprint": "02faf3e291435468607857694df5e45b68851868", "store": ROOT,
-     "subject_cn": "AddTrust External CA Root",
-     "file": "02faf3e291435468607857694df5e45b68851868.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "UTN-USERFirst-Object",
-     "thumbprint": "e12dfb4b41d7d9c32b30514bac1d81d8385e2d46", "store": ROOT,
-     "subject_cn": "UTN-USERFirst-Object",
-     "file": "e12dfb4b41d7d9c32b30514bac1d81d8385e2d46.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "DigiCert High Assurance EV Root CA",
-     "thumbprint": "5fb7ee0633e259dbad0c4c9ae6d38f1a61c7dc25", "store": ROOT,
-     "subject_cn": "DigiCert High Assurance EV Root CA",
-     "file": "5fb7ee0633e259dbad0c4c9ae6d38f1a61c7dc25.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "DigiCert Assured ID Root CA",
-     "thumbprint": "0563b8630d62d75abbc8ab1e4bdfb5a899b24d43", "store": ROOT,
-     "subject_cn": "DigiCert Assured ID Root CA",
-     "file": "0563b8630d62d75abbc8ab1e4bdfb5a899b24d43.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "USERTrust RSA Certification Authority",
-     "thumbprint": "2b8f1b57330dbba2d07a6c51f70ee90ddab9ad8e", "store": ROOT,
-     "subject_cn": "USERTrust RSA Certification Authority",
-     "file": "2b8f1b57330dbba2d07a6c51f70ee90ddab9ad8e.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    {"name": "DigiCert Trusted Root G4",
-     "thumbprint": "ddfb16cd4931c973a2037d3fc83a4d7d775d05e4", "store": ROOT,
-     "subject_cn": "DigiCert Trusted Root G4",
-     "file": "ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2"},
-    # Added to the article on 2022-07-12; needed for ACS-signed modules (build 12011+). The seed
-    # names no build, so it is required for every build.
-    {"name": "Microsoft Identity Verification Root Certificate Authority 2020",
-     "thumbprint": "f40042e2e5f7e8ef8189fed15519aece42c3bfa2", "store": ROOT,
-     "subject_cn": "Microsoft Identity Verification Root Certificate Authority 2020",
-     "file": "f40042e2e5f7e8ef8189fed15519aece42c3bfa2.crt", "since_build": None,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2 (added 2022-07-12)"},
-    {"name": "thawte Primary Root CA",
-     "thumbprint": "91c6d6ee3e8ac86384e548c299295c756c817b81", "store": ROOT,
-     "subject_cn": "thawte Primary Root CA",
-     "file": "91c6d6ee3e8ac86384e548c299295c756c817b81.crt", "since_build": 11110,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2 (added 2022-10-05, CP 11110)"},
-    # GlobalSign Root R3: its subject CN is just "GlobalSign".
-    {"name": "GlobalSign",
-     "thumbprint": "d69b561148f01c77c54578c10926df5b856976ad", "store": ROOT,
-     "subject_cn": "GlobalSign",
-     "file": "d69b561148f01c77c54578c10926df5b856976ad.crt", "since_build": 11110,
-     "match": "thumbprint", "source": CERT_ARTICLE + " method 2 (added 2022-10-05, CP 11110)"},
-    # Intermediates: the article gives file names only. Thumbprints come from public sources with
-    # the confidence noted; the subject CN is the fallback match.
-    {"name": "DigiCert EV Code Signing CA (SHA2)",
-     "thumbprint": "60ee3fc53d4bdfd1697ae5beae1cab1c0f3ad4e3", "store": INTERMEDIATE,
-     "subject_cn": "DigiCert EV Code Signing CA (SHA2)",
-     "file": "DigiCertEVCodeSigningCA-SHA2.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
-    {"name": "DigiCert EV Code Signing CA",
-     "thumbprint": None, "store": INTERMEDIATE,
-     "subject_cn": "DigiCert EV Code Signing CA",
-     "file": "DigiCertEVCodeSigningCA.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
-    {"name": "DigiCert High Assurance Code Signing CA-1",
-     "thumbprint": "7f82dc9c382fd176924b6088fb27d8eaf9f7873a", "store": INTERMEDIATE,
-     "subject_cn": "DigiCert High Assurance Code Signing CA-1",
-     "file": "DigiCertHighAssuranceCodeSigningCA-1.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
-    {"name": "DigiCert Trusted G4 Code Signing RSA4096 SHA384 2021 CA1",
-     "thumbprint": "7b0f360b775f76c94a12ca48445aa2d2a875701c", "store": INTERMEDIATE,
-     "subject_cn": "DigiCert Trusted G4 Code Signing RSA4096 SHA384 2021 CA1",
-     "file": "DigiCertTrustedG4CodeSigningRSA4096SHA3842021CA1.crt", "since_build": 9675,
-     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1 (added 2023-03-02, build 9675)"},
-    {"name": "Symantec Class 3 SHA256 Code Signing CA",
-     "thumbprint": "007790f6561dad89b0bcd85585762495e358f8a5", "store": INTERMEDIATE,
-     "subject_cn": "Symantec Class 3 SHA256 Code Signing CA",
-     "file": "Symantec Class 3 SHA256 Code Signing CA.crt", "since_build": None,
-     "match": "thumbprint_or_cn", "source": CERT_ARTICLE + " method 2 step 1"},
-)
+# KA-0001268 method 2: the 13 root and 5 intermediate certificates are data/certificates.yml, written
+# as a user writes apexone_required_certificates; certificates.required_certificates() completes them.
+CERTIFICATES_FILE = "data/certificates.yml"
 
 # Workstation / domain controller / server, as Win32_OperatingSystem.ProductType reports it.
 PRODUCT_WORKSTATION = 1
@@ -226,12 +129,9 @@ SHA2_UPDATES = (
 
 # Trend's 2023 ACS bulletin (not in the articles): minimum rollups for ACS-signed modules (12011+).
 ACS_UPDATES = (
-    {"name": "Windows 7 SP1", "version": (6, 1), "product_types": (PRODUCT_WORKSTATION,),
-     "min_build": 7601, "any_of": ("KB5006743", "KB5006728")},
-    {"name": "Windows Server 2008 R2 SP1", "version": (6, 1), "product_types": SERVER_PRODUCT_TYPES,
-     "min_build": 7601, "any_of": ("KB5006743", "KB5006728")},
-    {"name": "Windows Server 2008 SP2", "version": (6, 0), "product_types": SERVER_PRODUCT_TYPES,
-     "min_build": 6002, "any_of": ("KB5006736", "KB5006715")},
+    {"name": "Windows 7 SP1", "version": (6, 1), "product_types": (PRODUCT_WORKSTATION,), "min_build": 7601, "any_of": ("KB5006743", "KB5006728")},
+    {"name": "Windows Server 2008 R2 SP1", "version": (6, 1), "product_types": SERVER_PRODUCT_TYPES, "min_build": 7601, "any_of": ("KB5006743", "KB5006728")},
+    {"name": "Windows Server 2008 SP2", "version": (6, 0), "product_types": SERVER_PRODUCT_TYPES, "min_build": 6002, "any_of": ("KB5006736", "KB5006715")},
 )
 
 # KA-0012615 item 6 (64-bit / 32-bit paths). Read with an explicit registry view, never trusting
@@ -354,3 +254,17 @@ BEHAVIOUR_MONITORING_SETTINGS = (
     "プログラム検査を有効にして不正な実行可能ファイルを検出およびブロック",
     "Webまたはメールアプリケーションチャネルを介してダウンロードされた新たなプログラムを監視する",
 )
+
+
+# The parts kept as YAML beside this module (data/certificates.yml, the report's words/<lang>.yml),
+# read once, on the controller, when first needed.
+HERE = os.path.dirname(__file__)
+_DATA = {}
+
+
+def data(relative):
+    """The content of the YAML file `relative` (to this folder)."""
+    if relative not in _DATA:
+        with io.open(os.path.join(HERE, relative), encoding="utf-8") as handle:
+            _DATA[relative] = yaml_load(handle)
+    return _DATA[relative]

@@ -60,7 +60,7 @@ def subject_cn(distinguished_name):
 
 
 def normalise_spec(entry):
-    """Validate one user-given `required` entry and return it in catalog form."""
+    """Validate one certificate entry (the catalog's or a user's `required_certificates`) and complete it."""
     if not isinstance(entry, dict):
         raise CertificateSpecError("each required certificate must be a dictionary, got %r" % (entry,))
     unknown = set(entry) - set(["name", "thumbprint", "subject_cn", "store", "since_build", "file", "match", "source"])
@@ -79,7 +79,8 @@ def normalise_spec(entry):
     if not thumbprint and not cn:
         raise CertificateSpecError("required certificate %r needs a thumbprint or a subject_cn to be recognised"
                                    % (entry.get("name"),))
-    match = entry.get("match") or ("thumbprint" if thumbprint else "thumbprint_or_cn")
+    # A root is known by its thumbprint; an intermediate (or an entry without thumbprint) also by its subject CN.
+    match = entry.get("match") or ("thumbprint" if thumbprint and store == catalog.ROOT else "thumbprint_or_cn")
     if match not in MATCH_MODES:
         raise CertificateSpecError("required certificate %r: match must be one of %s"
                                    % (entry.get("name"), ", ".join(MATCH_MODES)))
@@ -107,7 +108,7 @@ def required_certificates(build=None, extra=None, use_catalog=True):
 
     `extra` entries override catalog entries of the same thumbprint or name and add the others.
     """
-    entries = [dict(item) for item in catalog.CERTIFICATES] if use_catalog else []
+    entries = [normalise_spec(item) for item in catalog.data(catalog.CERTIFICATES_FILE)] if use_catalog else []
     for raw in extra or ():
         spec = normalise_spec(raw)
         for index, known in enumerate(entries):

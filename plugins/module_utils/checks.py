@@ -17,11 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import io
-import os
 import string
-
-from ansible.module_utils.common.yaml import yaml_load
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
 
@@ -29,8 +25,6 @@ BLOCKER, WARNING, INFO, MANUAL = "blocker", "warning", "info", "manual"
 SEVERITY_ORDER = (BLOCKER, WARNING, MANUAL, INFO)
 
 LANGUAGES = ("ja", "en")
-WORDS_DIR = os.path.join(os.path.dirname(__file__), "words")
-_WORDS = {}  # lang -> the words of words/<lang>.yml, read once, on the controller, when a report needs them
 
 
 def _item(number):
@@ -83,10 +77,7 @@ def words(lang):
     """All words of `lang` (report labels and checks). Unknown language: ValueError saying what to use."""
     if lang not in LANGUAGES:
         raise ValueError("apexone_report_lang must be one of %s, got %r" % (", ".join(LANGUAGES), lang))
-    if lang not in _WORDS:
-        with io.open(os.path.join(WORDS_DIR, "%s.yml" % lang), encoding="utf-8") as handle:
-            _WORDS[lang] = yaml_load(handle)
-    return _WORDS[lang]
+    return catalog.data("words/%s.yml" % lang)
 
 
 def source_text(check, lang):

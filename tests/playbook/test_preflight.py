@@ -45,7 +45,8 @@ def test_fails_at_the_end_after_writing_the_report(lab_run):
     assert run.stats["localhost"]["failures"] == 1
     assert "block the upgrade" in run.result("Stop when something blocks the upgrade", "localhost")["msg"]
     assert _report(path)["summary"]["fleet_blocked"]
-    assert os.path.exists(_report(path)["summary"] and glob.glob(str(path / "reports" / "*.html"))[0])
+    written = run.result("Write the fleet report (HTML and JSON)", "localhost")
+    assert os.path.isfile(written["html"]) and written["html"][:-len(".html")] == written["json"][:-len(".json")]
 
 
 @pytest.mark.parametrize("host, expected", [

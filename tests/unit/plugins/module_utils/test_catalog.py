@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 
-import certifi
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, certificates
 from ansible_collections.apexone.upgrade.tests.unit import helpers
 
 ROOT_FILE = re.compile(r"「([0-9a-f]{40})\.crt」")
@@ -18,8 +17,11 @@ LISTED_FILE = re.compile(r"ファイル名\s*:\s*([0-9a-f]{40})\.crt")
 INTERMEDIATE_FILE = re.compile(r"「([A-Za-z0-9 ()\-]+?)(?:\.crt| \(任意の名称\))」")
 
 
+CATALOG = certificates.required_certificates()  # the catalog's entries, completed as user entries are
+
+
 def _by_store(store):
-    return [c for c in catalog.CERTIFICATES if c["store"] == store]
+    return [c for c in CATALOG if c["store"] == store]
 
 
 def test_roots_are_exactly_the_articles_root_files():
@@ -43,7 +45,7 @@ def test_intermediates_are_the_articles_intermediate_files():
 
 
 def test_every_entry_names_its_source_and_can_be_recognised():
-    for cert in catalog.CERTIFICATES:
+    for cert in CATALOG:
         assert cert["source"].startswith(catalog.CERT_ARTICLE)
         assert cert["thumbprint"] or cert["subject_cn"]
         assert cert["match"] in ("thumbprint", "thumbprint_or_cn")
@@ -70,7 +72,7 @@ def debian_roots():
     return found
 
 
-# RUNBOOK_FACTS: these runbook roots still ship in Debian's bundle; their real SHA-1 must be the
+# These runbook roots still ship in Debian's bundle; their real SHA-1 must be the
 # article's file name and their real subject CN the catalog's matching name.
 IN_DEBIAN = ("DigiCert High Assurance EV Root CA", "DigiCert Assured ID Root CA", "USERTrust RSA Certification Authority",
              "DigiCert Trusted Root G4", "GlobalSign")
@@ -78,19 +80,11 @@ IN_DEBIAN = ("DigiCert High Assurance EV Root CA", "DigiCert Assured ID Root CA"
 
 @pytest.mark.parametrize("name", IN_DEBIAN)
 def test_catalog_root_matches_the_real_debian_certificate(name, debian_roots):
-    entry = next(c for c in catalog.CERTIFICATES if c["name"] == name)
+    entry = next(c for c in CATALOG if c["name"] == name)
     real = debian_roots.get(entry["thumbprint"])
     assert real is not None, "%s (%s) not in Debian's bundle" % (name, entry["thumbprint"])
     cn = real.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
     assert cn == entry["subject_cn"]
-
-
-def test_certifi_holds_the_roots_runbook_facts_say_it_holds():
-    with open(certifi.where(), "rb") as handle:
-        bundle = _fingerprints(handle.read())
-    runbook = dict((c["thumbprint"], c["name"]) for c in _by_store(catalog.ROOT))
-    assert set(runbook[t] for t in bundle if t in runbook) >= {
-        "USERTrust RSA Certification Authority", "DigiCert Trusted Root G4", "GlobalSign"}
 
 
 def test_unsupported_os_rules_cover_the_articles_list():
@@ -116,12 +110,6 @@ def test_sha2_updates_are_the_articles():
     by_name = dict((rule["name"], rule["any_of"]) for rule in catalog.SHA2_UPDATES)
     for name, first, second in rows:
         assert by_name[name] == (first, second)
-
-
-def test_builds_that_matter():
-    assert catalog.BUILDS == {
-        "xg_auth_export_blocked": 5684, "apexone_auth_export_blocked": 8378, "apexone_self_rename": 9565,
-        "apexone_g4_codesigning": 9675, "apexone_cp_11110": 11110, "apexone_acs": 12011}
 
 
 def test_auth_backup_is_looked_for_beside_pccsrv_then_in_the_default_folders():

@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, certificates
+from ansible_collections.apexone.upgrade.plugins.module_utils import certificates
 from ansible_collections.apexone.upgrade.tests.unit import helpers
 
 NOW = datetime.datetime(2026, 11, 22, tzinfo=datetime.timezone.utc)
@@ -138,7 +138,7 @@ def test_real_store_finds_the_runbook_roots_debian_ships(real_root_store):
 
 
 def _entry(name, store_thumbprint=None, subject=None, not_after="2036-01-01T00:00:00Z"):
-    spec = next(c for c in catalog.CERTIFICATES if c["name"] == name)
+    spec = next(c for c in certificates.required_certificates() if c["name"] == name)
     return {"thumbprint": (store_thumbprint or spec["thumbprint"] or "11" * 20).upper(),
             "subject": subject or "CN=%s, O=Example" % spec["subject_cn"], "issuer": "CN=Root",
             "not_before": "2010-01-01T00:00:00Z", "not_after": not_after}
@@ -146,8 +146,8 @@ def _entry(name, store_thumbprint=None, subject=None, not_after="2036-01-01T00:0
 
 def _full_stores():
     return {
-        "Root": [_entry(c["name"]) for c in catalog.CERTIFICATES if c["store"] == "Root"],
-        "CA": [_entry(c["name"]) for c in catalog.CERTIFICATES if c["store"] == "CA"],
+        "Root": [_entry(c["name"]) for c in certificates.required_certificates() if c["store"] == "Root"],
+        "CA": [_entry(c["name"]) for c in certificates.required_certificates() if c["store"] == "CA"],
     }
 
 
@@ -184,3 +184,23 @@ def test_thumbprint_only_entry_is_not_matched_by_name():
                       dict(e, thumbprint="AB" * 20) for e in stores["Root"]]
     result = certificates.evaluate(stores, certificates.required_certificates(), now=NOW)
     assert [m["name"] for m in result["missing"]] == ["DigiCert Assured ID Root CA"]
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"store": "Root", "thumbprint": "AB" * 20, "subject_cn": "Example Root"},
+     {"name": "Example Root", "file": "ab" * 20 + ".crt", "match": "thumbprint", "since_build": None, "source": "user"}),
+    ({"store": "CA", "thumbprint": "ab:" * 19 + "ab", "subject_cn": "Example CA"},
+     {"name": "Example CA", "file": "ab" * 20 + ".crt", "match": "thumbprint_or_cn"}),
+    ({"store": "CA", "subject_cn": "Example CA", "file": "ExampleCA.crt", "since_build": "9675"},
+     {"name": "Example CA", "thumbprint": None, "file": "ExampleCA.crt", "match": "thumbprint_or_cn", "since_build": 9675}),
+])
+def test_a_minimal_entry_is_completed(given, expected):
+    spec = certificates.normalise_spec(given)
+    assert dict((key, spec[key]) for key in expected) == expected
+
+
+def test_the_catalog_goes_through_the_same_completion():
+    completed = certificates.required_certificates()
+    assert [c["name"] for c in completed if c["store"] == "Root"][0] == "VeriSign Class 3 Public Primary Certification Authority - G5"
+    assert set(c["match"] for c in completed if c["store"] == "Root") == {"thumbprint"}
+    assert set(c["match"] for c in completed if c["store"] == "CA") == {"thumbprint_or_cn"}

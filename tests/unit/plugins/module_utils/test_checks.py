@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import checks, preflight
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, preflight
 
 REQUIRED_KEYS = {"title", "fix", "short", "detail"}
 
@@ -52,7 +52,8 @@ def _all_words():
 
 
 def test_every_check_has_every_word_in_every_language():
-    assert sorted(os.listdir(checks.WORDS_DIR)) == sorted("%s.yml" % lang for lang in checks.LANGUAGES)
+    words_files = os.listdir(os.path.join(catalog.HERE, "words"))
+    assert sorted(words_files) == sorted("%s.yml" % lang for lang in checks.LANGUAGES)
     assert _problems(_all_words()) == []
 
 
@@ -82,7 +83,7 @@ def test_an_empty_text_or_an_undeclared_parameter_is_found():
 def test_no_fallback_when_a_language_lacks_a_check(monkeypatch):
     ja = _all_words()["ja"]
     del ja["checks"]["hotfix_block"]
-    monkeypatch.setitem(checks._WORDS, "ja", ja)
+    monkeypatch.setitem(catalog._DATA, "words/ja.yml", ja)  # pylint: disable=protected-access
     with pytest.raises(KeyError):
         checks.texts("hotfix_block", "ja")
     assert checks.texts("hotfix_block", "en")[0] == "Hotfix block (NoProgramUpgrade=1) not set"
