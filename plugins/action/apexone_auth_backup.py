@@ -11,7 +11,7 @@ import os
 
 from ansible.utils.display import Display
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import auth_backup
+from ansible_collections.apexone.upgrade.plugins.module_utils import auth_backup, errors
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 display = Display()
@@ -51,8 +51,8 @@ class ActionModule(ApexOneAction):
             result.update(found=False, export_blocked=past, msg=message)
             return result
         if "content_b64" not in answer:
-            raise ValueError("%s on %s is %s bytes, more than max_bytes=%d: copy it by hand"
-                             % (answer["path"], host, answer["size"], args["max_bytes"]))
+            raise errors.InputError("%s on %s is %s bytes, more than max_bytes=%d: copy it by hand"
+                                    % (answer["path"], host, answer["size"], args["max_bytes"]))
         data = base64.b64decode(answer["content_b64"])
         digest = hashlib.sha256(data).hexdigest()
         folder = os.path.join(args["dest"], host)

@@ -10,7 +10,7 @@ one execution that adds each one absent by thumbprint and reads the stores back.
 
 from __future__ import annotations
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import certificates
+from ansible_collections.apexone.upgrade.plugins.module_utils import certificates, errors
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _cert_bundle
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
@@ -31,13 +31,13 @@ class ActionModule(ApexOneAction):
         names = args["names"] if args["names"] is not None else [spec["name"] for spec in required]
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise ValueError("not on the required list: %s (names are the catalog's, as apexone_cert_facts reports "
-                             "them)" % ", ".join(unknown))
+            raise errors.InputError("not on the required list: %s (names are the catalog's, as apexone_cert_facts reports "
+                                    "them)" % ", ".join(unknown))
         absent = [n for n in names if n not in bundle["matched"]]
         if absent:
-            raise ValueError("the bundle %s lacks %s: collect them with 'CertUtil -syncWithWU' on an online host "
-                             "(KA-0001268, method 2) or from Trend Micro's article, then run again"
-                             % (args["bundle"], ", ".join(absent)))
+            raise errors.InputError("the bundle %s lacks %s: collect them with 'CertUtil -syncWithWU' on an online host "
+                                    "(KA-0001268, method 2) or from Trend Micro's article, then run again"
+                                    % (args["bundle"], ", ".join(absent)))
         if not names:
             return {"changed": False, "added": [], "msg": "nothing to install"}
         chosen = [bundle["matched"][n] for n in names]

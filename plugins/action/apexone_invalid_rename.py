@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import invalid_files, preflight, probe_plan
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors, invalid_files, preflight, probe_plan
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -36,10 +36,10 @@ class ActionModule(ApexOneAction):
         if path:
             invalid_files.check_path(path, server.get("install_dir"), args["force"])
             if not listing.get("exists"):
-                raise ValueError("folder %s does not exist on the host: check the path (it is searched as written)" % path)
+                raise errors.InputError("folder %s does not exist on the host: check the path (it is searched as written)" % path)
         elif not server.get("present"):
-            raise ValueError("no OfficeScan / Apex One server on this host (no server registry key): give path to "
-                             "search a folder explicitly")
+            raise errors.InputError("no OfficeScan / Apex One server on this host (no server registry key): give path to "
+                                    "search a folder explicitly")
         planned = invalid_files.plan(listing["entries"])
         # "skipped" and "failed" are Ansible's own result keys: the lists are skipped_files and failed_files.
         result = {"root": listing["root"], "excluded": planned["excluded"], "skipped_files": planned["skipped"],

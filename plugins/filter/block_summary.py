@@ -51,7 +51,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import fleet_summary
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors, fleet_summary
 
 
 def block_summary(hostvars, hosts, result_var="hotfix_block_result", upgrade_date=None):
@@ -63,7 +63,7 @@ def block_summary(hostvars, hosts, result_var="hotfix_block_result", upgrade_dat
             results[host] = None
     try:
         return fleet_summary.block_summary(results, upgrade_date=upgrade_date or None)
-    except ValueError as exc:
+    except errors.InputError as exc:
         raise AnsibleFilterError(str(exc))
 
 

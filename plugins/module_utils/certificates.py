@@ -13,7 +13,7 @@ __metaclass__ = type
 import datetime
 import re
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors
 
 STORES = (catalog.ROOT, catalog.INTERMEDIATE)
 MATCH_MODES = ("thumbprint", "thumbprint_or_cn")
@@ -24,7 +24,7 @@ _THUMBPRINT_NOISE = re.compile(u"[\\s:\u200e\u200f\ufeff-]")
 _SHA1_HEX = re.compile("^[0-9a-f]{40}$")
 
 
-class CertificateSpecError(ValueError):
+class CertificateSpecError(errors.InputError):
     """A `required` entry the user gave is malformed; the message says how to fix it."""
 
 

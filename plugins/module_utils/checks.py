@@ -19,7 +19,7 @@ __metaclass__ = type
 
 import string
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors
 
 BLOCKER, WARNING, INFO, MANUAL = "blocker", "warning", "info", "manual"
 SEVERITY_ORDER = (BLOCKER, WARNING, MANUAL, INFO)
@@ -76,7 +76,7 @@ CHECKS = {
 def words(lang):
     """All words of `lang` (report labels and checks). Unknown language: ValueError saying what to use."""
     if lang not in LANGUAGES:
-        raise ValueError("apexone_report_lang must be one of %s, got %r" % (", ".join(LANGUAGES), lang))
+        raise errors.InputError("apexone_report_lang must be one of %s, got %r" % (", ".join(LANGUAGES), lang))
     return catalog.data("words/%s.yml" % lang)
 
 

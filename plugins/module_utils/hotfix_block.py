@@ -15,7 +15,7 @@ __metaclass__ = type
 import datetime
 import re
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors
 
 RECORD_VALUES = ("BlockedAt", "BlockedBy", "ReleasedAt", "ReleasedBy", "FirstSeenAt", "FirstSeenBy")
 DENIED_TYPES = ("System.UnauthorizedAccessException", "System.Security.SecurityException")
@@ -27,7 +27,7 @@ KIND_NAMES = {"DWord": "REG_DWORD", "String": "REG_SZ", "ExpandString": "REG_EXP
 def plan(state, actor, create_missing=False, agent_keys=None, record_key=None):
     """Parameters for registry_block.ps1: `state` present (block, 1) or absent (lift, 0)."""
     if state not in ("present", "absent"):
-        raise ValueError("state must be 'present' (block Hotfixes and upgrades) or 'absent' (lift the block)")
+        raise errors.InputError("state must be 'present' (block Hotfixes and upgrades) or 'absent' (lift the block)")
     keys = agent_keys or catalog.AGENT_KEY
     record_key = record_key or catalog.BLOCK_RECORD_KEY
     blocking = state == "present"
@@ -186,7 +186,7 @@ def parse_date(text, what="date"):
             return datetime.datetime.strptime(value, pattern).replace(tzinfo=datetime.timezone.utc)
         except ValueError:
             continue
-    raise ValueError("%s %r is not a date: write it as YYYY-MM-DD (for example 2026-12-10)" % (what, text))
+    raise errors.InputError("%s %r is not a date: write it as YYYY-MM-DD (for example 2026-12-10)" % (what, text))
 
 
 def block_readiness(blocked, blocked_at, upgrade_date, now=None, lead_days=catalog.HOTFIX_BLOCK_LEAD_DAYS,

@@ -16,13 +16,13 @@ __metaclass__ = type
 import ntpath
 import re
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors
 
 SUFFIX = re.compile(r"(?i)(%s)+$" % re.escape(catalog.INVALID_SUFFIX))
 WINDOWS_FOLDERS = ("c:\\windows",)
 
 
-class UnsafePath(ValueError):
+class UnsafePath(errors.InputError):
     """A folder the module must not search or rename in."""
 
 

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, invalid_files
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors, invalid_files
 
 SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files", "network", "folders")
 # What every host answers in the preflight; the server adds the network check.
@@ -79,12 +79,12 @@ def iservice_folders():
 def endpoints(region, extra=None):
     """(host, port) pairs to test from the server for `region` (KA-0012615 item 5), plus `extra`."""
     if region not in catalog.ENDPOINTS:
-        raise ValueError("unknown region %r: choose one of %s, or list the destinations yourself in "
-                         "apexone_extra_endpoints" % (region, ", ".join(sorted(catalog.ENDPOINTS))))
+        raise errors.InputError("unknown region %r: choose one of %s, or list the destinations yourself in "
+                                "apexone_extra_endpoints" % (region, ", ".join(sorted(catalog.ENDPOINTS))))
     pairs = []
     for entry in list(catalog.ENDPOINTS[region]) + list(extra or []):
         if not isinstance(entry, dict) or not entry.get("host") or not entry.get("ports"):
-            raise ValueError("each extra endpoint needs a host and a list of ports, got %r" % (entry,))
+            raise errors.InputError("each extra endpoint needs a host and a list of ports, got %r" % (entry,))
         for port in entry["ports"]:
             pairs.append({"host": str(entry["host"]), "port": int(port)})
     return pairs
@@ -95,7 +95,7 @@ def parse_proxy(text):
     value = str(text or "").strip()
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c in host for c in " /\\\"'"):
-        raise ValueError("network proxy %r is not host:port (for example proxy.corp.example:8080): give the proxy "
+        raise errors.InputError("network proxy %r is not host:port (for example proxy.corp.example:8080): give the proxy "
                          "the server uses, without http://" % (text,))
     return host.strip("[]"), int(port)
 

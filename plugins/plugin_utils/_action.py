@@ -9,6 +9,7 @@ import typing as t
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
 
 
@@ -29,8 +30,9 @@ class ApexOneAction(ActionBase):
             result.update(self.act(args, task_vars or {}))
         except _runner.RemoteScriptError as exc:
             result.update(exc.to_result())
-        except ValueError as exc:  # a decision refused the user's input; its message says how to fix it
+        except errors.InputError as exc:  # a decision refused the user's input; its message says how to fix it
             result.update(failed=True, msg=str(exc))
+        # Any other exception is a programming error: Ansible reports it with its traceback.
         return result
 
     def act(self, args: dict, task_vars: dict) -> dict:

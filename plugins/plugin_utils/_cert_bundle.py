@@ -24,11 +24,13 @@ except ImportError as import_error:  # the controller's Python lacks it: say so 
 else:
     CRYPTOGRAPHY_ERROR = None
 
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors
+
 PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 THUMBPRINT_NAME = re.compile(r"^([0-9a-fA-F]{40})\.(crt|cer|der|pem)$")
 
 
-class BundleError(ValueError):
+class BundleError(errors.InputError):
     """The bundle folder cannot be used at all; the message says what to do."""
 
 

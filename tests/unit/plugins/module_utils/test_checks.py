@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, preflight
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, errors, preflight
 
 REQUIRED_KEYS = {"title", "fix", "short", "detail"}
 
@@ -136,7 +136,7 @@ def test_no_user_facing_word_says_seed():
 
 
 def test_unknown_language_is_refused_with_the_ones_to_use():
-    with pytest.raises(ValueError, match="must be one of ja, en"):
+    with pytest.raises(errors.InputError, match="must be one of ja, en"):
         checks.words("fr")
 
 
