@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.apexone.upgrade.tests.playbook import labrun
+from ansible_collections.apexone.upgrade.tests.playbook import lab_hosts, labrun
 
 TASK = "Gather certificate facts"
 
@@ -66,19 +66,8 @@ def test_check_mode_reads_the_same(tmp_path):
 
 
 def test_dropped_connection_is_retried_once_end_to_end(tmp_path, lab_transport):
-    import json
-    import os
-    os.makedirs(os.path.join(str(tmp_path), "state"))
     # a working state that drops the next connection: the read must still succeed, at two executions
-    os.environ["APEXONE_LAB_DIR"] = str(tmp_path)
-    try:
-        from ansible_collections.apexone.upgrade.tests.lab.simulator import state
-        data = state.load_seed("agent-win10-64")
-        data["faults"]["drop_connections"] = 1
-        with open(os.path.join(str(tmp_path), "state", "agent-win10-64.json"), "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-    finally:
-        del os.environ["APEXONE_LAB_DIR"]
+    lab_hosts.seed(tmp_path, "agent-win10-64", lambda data: data["faults"].update(drop_connections=1))
     dropped = labrun.run_playbook("tests/playbook/plays/cert_facts.yml", tmp_path, limit="agent-win10-64")
     assert dropped.rc == 0, dropped.stdout[-2000:]
     assert dropped.result(TASK, "agent-win10-64")["ansible_facts"]["apexone_certificates"]["ready"]

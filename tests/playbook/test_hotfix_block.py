@@ -3,13 +3,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
-from ansible_collections.apexone.upgrade.tests.lab.simulator import state
-from ansible_collections.apexone.upgrade.tests.playbook import labrun
+from ansible_collections.apexone.upgrade.tests.playbook import lab_hosts, labrun
 
 TASK = "Set NoProgramUpgrade on the agent, verify it, and record when"
 AGENTS = ["agent-win10-64", "agent-win10-32", "agent-win7-sp1-nokb", "agent-win7-rtm", "agent-2008r2",
@@ -19,22 +15,12 @@ CLOCK = "2026-11-22T06:00:00Z"
 
 def _seed_lab(lab_dir, **changes):
     """Working states with a fixed host clock, so dates are passed in, never read from this machine."""
-    os.environ["APEXONE_LAB_DIR"] = str(lab_dir)
-    try:
-        os.makedirs(os.path.join(str(lab_dir), "state"), exist_ok=True)
-        for host in AGENTS + ["apexone-srv"]:
-            data = state.load_seed(host)
-            data["clock"] = CLOCK
-            data.update(changes.get(host, {}))
-            with open(os.path.join(str(lab_dir), "state", host + ".json"), "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-    finally:
-        del os.environ["APEXONE_LAB_DIR"]
+    for host in AGENTS + ["apexone-srv"]:
+        lab_hosts.seed(lab_dir, host, lambda data, host=host: data.update(dict({"clock": CLOCK}, **changes.get(host, {}))))
 
 
 def _registry(lab_dir, host):
-    with open(os.path.join(str(lab_dir), "state", host + ".json"), encoding="utf-8") as handle:
-        return json.load(handle)["registry"]
+    return lab_hosts.state_of(lab_dir, host)["registry"]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from ansible_collections.apexone.upgrade.tests.playbook import labrun
+from ansible_collections.apexone.upgrade.tests.playbook import lab_hosts, labrun
 from ansible_collections.apexone.upgrade.tests.unit import helpers_bundle
 
 PLAYBOOK = "playbooks/prerequisites.yml"
@@ -123,15 +123,8 @@ def test_bundle_lacking_a_needed_certificate_fails_before_touching_the_host(tmp_
 
 def test_ie_proxy_imported_into_winhttp(tmp_path):
     helpers_bundle.make_bundle(str(tmp_path / "bundle"))
-    os.makedirs(tmp_path / "lab" / "state")
-    os.environ["APEXONE_LAB_DIR"] = str(tmp_path / "lab")
-    try:
-        from ansible_collections.apexone.upgrade.tests.lab.simulator import state
-        data = state.load_seed("agent-missing-certs")
-        data["ie_proxy"] = {"proxy": "proxy.corp.example:8080"}  # the connecting account's static IE proxy
-        (tmp_path / "lab" / "state" / "agent-missing-certs.json").write_text(json.dumps(data))
-    finally:
-        del os.environ["APEXONE_LAB_DIR"]
+    lab_hosts.seed(tmp_path / "lab", "agent-missing-certs",  # the connecting account's static IE proxy
+                   lambda data: data.update(ie_proxy={"proxy": "proxy.corp.example:8080"}))
     extra = dict(_vars(tmp_path), apexone_import_ie_proxy=True)
     run = labrun.run_playbook(PLAYBOOK, tmp_path / "lab", extra_vars=extra, limit="agent-missing-certs,agent-win10-64,localhost")
     assert run.rc == 0, run.stdout[-2000:]

@@ -9,8 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.tests.lab.simulator import state
-from ansible_collections.apexone.upgrade.tests.playbook import labrun
+from ansible_collections.apexone.upgrade.tests.playbook import lab_hosts, labrun
 
 PLAYBOOK = "playbooks/verify_post_upgrade.yml"
 INVENTORY = os.path.join(labrun.LAB, "inventory_post_upgrade.yml")
@@ -106,14 +105,8 @@ def test_check_mode_renames_nothing(tmp_path):
 
 def test_locked_file_fails_and_the_rest_continue(tmp_path):
     (tmp_path / "reports").mkdir()
-    os.makedirs(tmp_path / "lab" / "state")
-    os.environ["APEXONE_LAB_DIR"] = str(tmp_path / "lab")
-    try:
-        data = state.load_seed("apexone-srv-upgraded")
-        data["files"][ROOT + "Admin\\TmUpdate.dll_Invalid"]["locked"] = True
-        (tmp_path / "lab" / "state" / "apexone-srv.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    finally:
-        del os.environ["APEXONE_LAB_DIR"]
+    lab_hosts.seed(tmp_path / "lab", "apexone-srv", from_seed="apexone-srv-upgraded",
+                   change=lambda data: data["files"][ROOT + "Admin\\TmUpdate.dll_Invalid"].update(locked=True))
     run = _run(tmp_path)
     result = run.result(RENAME, "apexone-srv")
     assert result["failed"] is True

@@ -19,6 +19,9 @@ REAL_ROOTS = {
     "DigiCert_High_Assurance_EV_Root_CA.crt": "5fb7ee0633e259dbad0c4c9ae6d38f1a61c7dc25",
     "DigiCert_Trusted_Root_G4.crt": "ddfb16cd4931c973a2037d3fc83a4d7d775d05e4",
 }
+# The catalog names of those five roots (their subject CN).
+REAL_NAMES = ("DigiCert Assured ID Root CA", "USERTrust RSA Certification Authority", "GlobalSign",
+              "DigiCert High Assurance EV Root CA", "DigiCert Trusted Root G4")
 
 
 def make_bundle(folder, der=True):
