@@ -15,7 +15,7 @@ import re
 import tree_sitter_pwsh
 from tree_sitter import Language, Parser
 
-# Syntax Windows PowerShell 5.1 does not have (DESIGN.md conventions).
+# Syntax Windows PowerShell 5.1 does not have (the project's script conventions).
 PS7_NODE_TYPES = {
     "null_coalesce_expression": "?? (null-coalescing)",
     "ternary_expression": "?: (ternary)",

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""KA-0012615 items 2 and 9: every OS case RUNBOOK_FACTS names, decided from version, build and type."""
+"""KA-0012615 items 2 and 9: every OS case the article and Microsoft's version numbers give, decided from version, build and type."""
 
 from __future__ import annotations
 
