@@ -61,7 +61,7 @@ class ActionModule(ApexOneAction):
                 if is_server else []
             if is_agent:
                 checks += post_upgrade.agent_checks(facts, args["server_product"])
-            result["ansible_facts"]["apexone_post_upgrade"] = checks
+            result["ansible_facts"]["apexone_post_upgrade"] = post_upgrade.worded(checks)
             todo = [c["check"] for c in checks if not c["ok"] and c["severity"] == "action"]
             result["msg"] = "needs action: %s" % ", ".join(todo) if todo else "post-upgrade checks passed"
         return result

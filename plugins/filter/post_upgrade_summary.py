@@ -13,7 +13,7 @@ description:
   - Takes C(hostvars) and host names; reads each host's C(apexone_post_upgrade) (set by
     M(apexone.upgrade.apexone_facts) with C(post_upgrade=true)) and the M(apexone.upgrade.apexone_invalid_rename)
     result registered in O(rename_var). A host without checks was not read and is listed as unknown.
-positional: hosts, rename_var
+positional: hosts, rename_var, lang
 options:
   _input:
     description: C(hostvars).
@@ -28,6 +28,11 @@ options:
     description: The variable each server registered M(apexone.upgrade.apexone_invalid_rename)'s result in.
     type: str
     default: verify_post_upgrade_renames
+  lang:
+    description: The language of each check's detail and fix.
+    type: str
+    choices: [ja, en]
+    default: ja
 author:
   - apexone.upgrade contributors (@apexone-upgrade)
 """
@@ -44,10 +49,12 @@ _value:
   type: dict
 """
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import post_upgrade
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors, post_upgrade
 
 
-def post_upgrade_summary(hostvars, hosts, rename_var="verify_post_upgrade_renames"):
+def post_upgrade_summary(hostvars, hosts, rename_var="verify_post_upgrade_renames", lang=catalog.DEFAULT_LANG):
     results = {}
     for host in hosts or []:
         try:
@@ -58,7 +65,10 @@ def post_upgrade_summary(hostvars, hosts, rename_var="verify_post_upgrade_rename
         checks = values.get("apexone_post_upgrade")
         results[host] = None if checks is None else list(checks) + post_upgrade.rename_checks(
             values.get(rename_var))
-    return post_upgrade.summary(results)
+    try:
+        return post_upgrade.summary(results, lang)
+    except errors.InputError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 class FilterModule:

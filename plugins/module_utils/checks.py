@@ -73,6 +73,25 @@ CHECKS = {
 }
 
 
+# After the server upgrade (post_upgrade.py): kind -> the parameters its detail and fix may use.
+POST_UPGRADE = {
+    "server_version": ("version", "build"),
+    "service": ("display_name", "feature", "state", "how", "name", "found_display_name"),
+    "service_missing": ("display_name", "feature", "names"),
+    "folder": ("feature", "path", "other_spelling"),
+    "folder_missing": ("feature", "path", "other_spelling"),
+    "certificates": ("summary",),
+    "agent": (),
+    "agent_version": ("version", "product"),
+    "service_names": ("names",),
+    "renamed": ("count", "root"),
+    "rename_planned": ("count", "root"),
+    "invalid_folder": ("path", "reason"),
+    "rename_failed": ("path", "error"),
+    "rename_collision": ("path", "reason"),
+}
+
+
 def words(lang):
     """All words of `lang` (report labels and checks). Unknown language: ValueError saying what to use."""
     if lang not in LANGUAGES:
@@ -99,15 +118,26 @@ def _show(value, lang):
     return str(value)
 
 
-def detail(check, params, lang):
-    """One line about this finding's specifics in `lang`: the detail format, then each `more` part whose parameter is set."""
-    entry = words(lang)["checks"][check]
-    shown = dict((name, _show((params or {}).get(name), lang)) for name in CHECKS[check]["params"])
-    text = entry["detail"].format(**shown)
+def _render(text, entry, declared, params, lang):
+    shown = dict((name, _show((params or {}).get(name), lang)) for name in declared)
+    text = text.format(**shown)
     for name, more in sorted((entry.get("more") or {}).items()):
         if (params or {}).get(name):
             text += more.format(**shown)
     return text
+
+
+def detail(check, params, lang):
+    """One line about this finding's specifics in `lang`: the detail format, then each `more` part whose parameter is set."""
+    entry = words(lang)["checks"][check]
+    return _render(entry["detail"], entry, CHECKS[check]["params"], params, lang)
+
+
+def post_upgrade_text(kind, params, lang):
+    """detail, fix of a post-upgrade check of `kind` in `lang`."""
+    entry = words(lang)["post_upgrade"][kind]
+    return (_render(entry["detail"], entry, POST_UPGRADE[kind], params, lang),
+            entry["fix"].format(**dict((name, _show((params or {}).get(name), lang)) for name in POST_UPGRADE[kind])))
 
 
 def texts(check, lang):

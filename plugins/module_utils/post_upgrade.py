@@ -7,12 +7,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks
+
+# Each check names a kind: its words (detail, fix) are words/<lang>.yml post_upgrade.<kind>, over the
+# parameters declared in checks.POST_UPGRADE.
 
 
-def _check(name, ok, detail, fix="", severity="action"):
-    return {"check": name, "ok": bool(ok), "detail": detail, "fix": "" if ok else fix,
-            "severity": "ok" if ok else severity}
+def _check(name, kind, ok, severity="action", **params):
+    return {"check": name, "kind": kind, "ok": bool(ok), "severity": "ok" if ok else severity, "params": params}
+
+
+def worded(items, lang="en"):
+    """The checks with their detail and fix in `lang` (fix empty when the check passed)."""
+    out = []
+    for item in items:
+        detail, fix = checks.post_upgrade_text(item["kind"], item["params"], lang)
+        out.append(dict(item, detail=detail, fix="" if item["ok"] else fix))
+    return out
 
 
 def find_service(services, expected):
@@ -31,47 +42,43 @@ def find_service(services, expected):
 def server_checks(facts, expected_services=catalog.SERVER_SERVICES):
     """Checks of the upgraded server from its apexone_facts."""
     server = facts["server"]
-    checks = [_check("server_version", server["product"] == "apexone",
-                     "server %s build %s" % (server["version"], server["build"]),
-                     "the server still reports OfficeScan XG: finish or repeat the server upgrade")]
+    found_checks = [_check("server_version", "server_version", server["product"] == "apexone",
+                           version=server["version"], build=server["build"])]
     for expected in expected_services:
         found, how = find_service(facts["services"], expected)
         running = found is not None and found["state"].lower() == "running"
-        checks.append(_check("service %s" % expected["feature"], running,
-                             "%s: %s" % (expected["display_name"], "%s (found by %s, named %s / %s)" % (
-                                 found["state"], how, found["name"], found["display_name"]) if found else
-                                 "not installed (looked for the display name and the short names %s)"
-                                 % ", ".join(expected.get("names") or ()) or "-"),
-                             "start '%s'; if it is missing, %s was not installed with the server: patches will fail "
-                             "(KA-0012615 item 11, KA-0000580)" % (expected["display_name"], expected["feature"])))
+        if found:
+            found_checks.append(_check("service %s" % expected["feature"], "service", running,
+                                       display_name=expected["display_name"], feature=expected["feature"],
+                                       state=found["state"], how=how, name=found["name"],
+                                       found_display_name=found["display_name"]))
+        else:
+            found_checks.append(_check("service %s" % expected["feature"], "service_missing", False,
+                                       display_name=expected["display_name"], feature=expected["feature"],
+                                       names=list(expected.get("names") or ())))
     folders = server.get("iservice_folders") or {}
     for feature in catalog.ISERVICE_FEATURES:
         found = folders.get(feature) or []
-        detail = ("found %s%s" % (found[0], " (spelled iServiceSvr)" if "iservicesvr" in found[0].lower() else "")
-                  if found else "no iServiceSrv\\%s folder under the install folder" % feature)
-        checks.append(_check("folder %s" % feature, found, detail,
-                             "%s was not installed with the server: contact Trend Micro support before patching" % feature))
+        found_checks.append(_check("folder %s" % feature, "folder" if found else "folder_missing", found, feature=feature,
+                                   path=found[0] if found else None,
+                                   other_spelling=bool(found) and "iservicesvr" in found[0].lower()))
     certs = facts["certificates"]
-    checks.append(_check("certificates", certs["ready"], certs["summary"], "run prerequisites.yml"))
-    return checks
+    found_checks.append(_check("certificates", "certificates", certs["ready"], summary=certs["summary"]))
+    return found_checks
 
 
 def agent_checks(facts, server_product):
     """An agent after the server upgrade: its program version decides, never a service display name."""
     agent = facts["agent"]
     if not agent["present"]:
-        return [_check("agent", False, "no agent installed", "install the Apex One agent", severity="info")]
+        return [_check("agent", "agent", False, severity="info")]
     renamed = [s["display_name"] for s in facts["services"] if s["display_name"].startswith("Apex One")]
-    checks = []
     upgraded = agent["product"] == "apexone"
-    checks.append(_check("agent_version", upgraded or server_product != "apexone",
-                         "agent %s (%s)" % (agent["version"], agent["product"] or "unknown"),
-                         "still XG under an Apex One server: only upgrade questions are supported while versions "
-                         "differ (KA-0012615 item 4); lift the block with release_hotfix_block.yml", severity="info"))
+    found_checks = [_check("agent_version", "agent_version", upgraded or server_product != "apexone", severity="info",
+                           version=agent["version"], product=agent["product"] or "unknown")]
     if renamed and not upgraded:
-        checks.append(_check("service_names", True, "services already named %s while the program is XG: expected "
-                             "after the server upgrade (KA-0012615 item 7)" % ", ".join(renamed), severity="info"))
-    return checks
+        found_checks.append(_check("service_names", "service_names", True, severity="info", names=renamed))
+    return found_checks
 
 
 def rename_checks(result):
@@ -81,31 +88,30 @@ def rename_checks(result):
     if result.get("check_mode"):
         # Nothing was renamed: what would be is information, never a passed check.
         planned = result.get("planned") or []
-        checks = [_check("renamed _Invalid files", False, "check mode: would rename %d file(s) under %s"
-                         % (len(planned), result.get("root")), severity="info")] if planned else []
+        found_checks = [_check("renamed _Invalid files", "rename_planned", False, severity="info", count=len(planned),
+                               root=result.get("root"))] if planned else []
     else:
-        checks = [_check("renamed _Invalid files", True, "%d renamed under %s" % (len(result["renamed"]), result.get("root")))]
+        found_checks = [_check("renamed _Invalid files", "renamed", True, count=len(result["renamed"]),
+                               root=result.get("root"))]
     for item in result.get("failed_files") or []:
-        checks.append(_check("rename", False, "%s: %s" % (item["path"], item.get("error")),
-                             "stop the service holding %s (KA-0012615 item 11, KA-0000580) and run again" % item["path"]))
+        found_checks.append(_check("rename", "rename_failed", False, path=item["path"], error=item.get("error")))
     for item in result.get("skipped_files") or []:
         if item.get("is_dir"):  # a folder named *_Invalid is never renamed: information, no fix to make
-            checks.append(_check("folder named _Invalid", False, "%s: %s" % (item["path"], item["reason"]), severity="info"))
+            found_checks.append(_check("folder named _Invalid", "invalid_folder", False, severity="info",
+                                       path=item["path"], reason=item["reason"]))
             continue
-        checks.append(_check("rename", False, "%s: %s" % (item["path"], item["reason"]),
-                             "compare %s with the file of the same name without _Invalid and keep one" % item["path"]))
-    return checks
+        found_checks.append(_check("rename", "rename_collision", False, path=item["path"], reason=item["reason"]))
+    return found_checks
 
 
-def summary(results):
-    """host -> checks (None: not read) -> what passed, what needs action, information."""
+def summary(results, lang="en"):
+    """host -> checks (None: not read) -> what passed, what needs action, information; words in `lang`."""
     passed, action, info, unknown = [], [], [], []
     for host in sorted(results):
-        checks = results[host]
-        if checks is None:
+        if results[host] is None:
             unknown.append(host)
             continue
-        for check in checks:
+        for check in worded(results[host], lang):
             line = {"host": host, "check": check["check"], "detail": check["detail"], "fix": check["fix"]}
             if check["ok"] and check["check"] != "service_names":
                 passed.append(line)

@@ -201,7 +201,9 @@ ansible_facts:
           type: list
           elements: dict
     apexone_post_upgrade:
-      description: With O(post_upgrade), each check with C(check), C(ok), C(severity), C(detail) and C(fix).
+      description:
+        - With O(post_upgrade), each check with C(check), C(kind), C(ok), C(severity), C(params), and C(detail) and
+          C(fix) in English; P(apexone.upgrade.post_upgrade_summary#filter) words them in the report's language.
       type: list
       elements: dict
     apexone_findings:

@@ -18,7 +18,7 @@ ROOT = "C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\PCCSRV\\"
 
 
 def _run(path, **kwargs):
-    extra = dict({"apexone_report_dir": str(path / "reports")}, **kwargs.pop("extra_vars", {}))
+    extra = dict({"apexone_report_dir": str(path / "reports"), "apexone_report_lang": "en"}, **kwargs.pop("extra_vars", {}))
     return labrun.run_playbook(PLAYBOOK, path / "lab", extra_vars=extra, inventory=INVENTORY, **kwargs)
 
 

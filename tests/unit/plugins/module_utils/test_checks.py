@@ -29,6 +29,15 @@ def _problems(words_by_lang):
     for lang, shape in sorted(shapes.items()):
         problems += ["%s lacks %s" % (lang, "/".join(path)) for path in sorted(every - shape)]
     for lang, words in sorted(words_by_lang.items()):
+        if set(words["post_upgrade"]) != set(checks.POST_UPGRADE):
+            problems.append("%s: post-upgrade kinds differ from checks.POST_UPGRADE" % lang)
+        for kind, entry in sorted(words["post_upgrade"].items()):
+            for text in [entry.get("detail", ""), entry.get("fix", "")] + list((entry.get("more") or {}).values()):
+                undeclared = checks.format_fields(text) - set(checks.POST_UPGRADE.get(kind, ()))
+                if undeclared:
+                    problems.append("%s/post_upgrade/%s uses undeclared parameters %s" % (lang, kind, sorted(undeclared)))
+            problems += ["%s/post_upgrade/%s lacks %s" % (lang, kind, key) for key in ("detail", "fix")
+                         if not entry.get(key, "").strip()]
         if set(words["checks"]) != set(checks.CHECKS):
             problems.append("%s: checks differ from the registry: %s" % (
                 lang, sorted(set(words["checks"]) ^ set(checks.CHECKS))))
