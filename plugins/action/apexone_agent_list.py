@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import agent_list
+from ansible_collections.apexone.upgrade.plugins.module_utils import agent_list, errors
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -23,11 +23,11 @@ class ActionModule(ApexOneAction):
             with open(args["path"], "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            raise ValueError("cannot read the agent list %s: %s" % (args["path"], exc.strerror or exc))
+            raise errors.InputError("cannot read the agent list %s: %s" % (args["path"], exc.strerror or exc))
         try:
             parsed = agent_list.parse(data, columns=args["columns"], encoding=args["encoding"])
-        except ValueError as exc:
-            raise ValueError("%s: %s" % (args["path"], exc))
+        except errors.InputError as exc:
+            raise errors.InputError("%s: %s" % (args["path"], exc))
         return {"changed": False, "agents": parsed["agents"], "count": len(parsed["agents"]),
                 "encoding": parsed["encoding"], "columns": parsed["columns"],
                 "missing_fields": parsed["missing_fields"],

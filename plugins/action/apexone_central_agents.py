@@ -13,7 +13,7 @@ import urllib.parse
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import apex_central
+from ansible_collections.apexone.upgrade.plugins.module_utils import apex_central, errors
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -40,7 +40,7 @@ class ActionModule(ApexOneAction):
     def act(self, args, task_vars):
         base = urllib.parse.urlsplit(args["url"])
         if base.scheme not in ("https", "http") or not base.netloc:
-            raise ValueError("url must be the Apex Central server's address, e.g. https://apexcentral.corp.example")
+            raise errors.InputError("url must be the Apex Central server's address, e.g. https://apexcentral.corp.example")
         query = [("product", args["product"])] if args["product"] else []
         if args["managing_server_id"]:
             query.append(("managing_server_id", args["managing_server_id"]))
@@ -56,17 +56,17 @@ class ActionModule(ApexOneAction):
             body = response.read()
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
-                raise ValueError("Apex Central refused the request (HTTP %d): check application_id and api_key "
-                                 "(Administration > Settings > Automation API Access Settings) and that the "
-                                 "controller's clock is right (the token carries the time)" % exc.code)
-            raise ValueError("Apex Central answered HTTP %d for %s" % (exc.code, path))
+                raise errors.InputError("Apex Central refused the request (HTTP %d): check application_id and api_key "
+                                        "(Administration > Settings > Automation API Access Settings) and that the "
+                                        "controller's clock is right (the token carries the time)" % exc.code)
+            raise errors.InputError("Apex Central answered HTTP %d for %s" % (exc.code, path))
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise ValueError("cannot reach Apex Central at %s://%s: %s" % (base.scheme, base.netloc, reason))
+            raise errors.InputError("cannot reach Apex Central at %s://%s: %s" % (base.scheme, base.netloc, reason))
         try:
             answer = json.loads(body.decode("utf-8"))
         except ValueError:
-            raise ValueError("Apex Central's answer is not JSON: is %s the Apex Central server?" % base.netloc)
+            raise errors.InputError("Apex Central's answer is not JSON: is %s the Apex Central server?" % base.netloc)
         agents = apex_central.agents_from_answer(answer, args["managing_server_id"], args["product"])
         return {"changed": False, "agents": agents, "count": len(agents),
                 "msg": "%d agent(s) from Apex Central %s" % (len(agents), base.netloc)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, coverage, preflight, report
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, coverage, errors, preflight, report
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
@@ -39,21 +39,21 @@ class ActionModule(ApexOneAction):
         agents = args["agents"] if args["agents"] is not None else list(groups.get("apexone_agents") or [])
         targets = [(h, "server") for h in servers] + [(h, "agent") for h in agents if h not in servers]
         hostvars = task_vars.get("hostvars") or {}
-        facts, findings, errors = {}, {}, {}
+        facts, findings, unread = {}, {}, {}
         for host, dummy_role in targets:
             values = hostvars.get(host) or {}
             facts[host] = values.get("apexone_host")
             findings[host] = values.get("apexone_findings") or []
             probe = values.get(args["probe_var"]) or {}
             if facts[host] is None and probe.get("msg"):
-                errors[host] = str(probe["msg"])
+                unread[host] = str(probe["msg"])
         backups = {}
         for server in servers:
             path = os.path.join(args["backup_dir"], server, "OfficeScanAuth.dat") if args["backup_dir"] else None
             backups[server] = path if path and os.path.isfile(path) else None
         directory_hosts = list(groups.get(args["directory_group"]) or [])
         if args["directory_required"] and not directory_hosts:
-            raise ValueError(
+            raise errors.InputError(
                 "no computer came from Active Directory: the inventory group %s is empty. The microsoft.ad.ldap "
                 "inventory source failed or found nothing: look above for 'Failed to parse' (INVALID_CREDENTIALS = "
                 "wrong bind password), check with `ansible-inventory -i <your>.microsoft.ad.ldap.yml --graph`, or set "
@@ -74,7 +74,7 @@ class ActionModule(ApexOneAction):
         fleet += preflight.coverage_findings(cov)
         now = datetime.datetime.now(datetime.timezone.utc)
         model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                             meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=errors,
+                             meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=unread,
                              coverage=cov)
         stem = "%s-%s" % (args["name"], now.strftime("%Y%m%d-%H%M%S"))
         counter = 1

@@ -21,6 +21,8 @@ import csv
 import io
 import unicodedata
 
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors
+
 FIELDS = ("host", "ip", "os", "agent_version", "domain")
 REQUIRED = ("host",)
 
@@ -43,24 +45,24 @@ ENCODINGS = ("auto", "utf-8", "utf-8-sig", "utf-16-le", "cp932")
 def decode(data, encoding="auto"):
     """Bytes of the file -> (text, encoding used). Detects UTF-8 (BOM or not), UTF-16LE, CP932."""
     if encoding not in ENCODINGS:
-        raise ValueError("encoding %r is not one of %s" % (encoding, ", ".join(ENCODINGS)))
+        raise errors.InputError("encoding %r is not one of %s" % (encoding, ", ".join(ENCODINGS)))
     if encoding != "auto":
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise ValueError("the file is not %s (byte %d cannot be read as it): give the right encoding, or "
-                             "encoding=auto" % (encoding, exc.start))
+            raise errors.InputError("the file is not %s (byte %d cannot be read as it): give the right encoding, or "
+                                    "encoding=auto" % (encoding, exc.start))
         if "\0" in text:
-            raise ValueError("the file is not %s (it holds zero characters, as UTF-16 files do): give the right "
-                             "encoding, or encoding=auto" % encoding)
+            raise errors.InputError("the file is not %s (it holds zero characters, as UTF-16 files do): give the right "
+                                    "encoding, or encoding=auto" % encoding)
         return text.lstrip("\ufeff"), encoding
     if data.startswith(codecs.BOM_UTF8):
         candidates = ("utf-8-sig",)
     elif data.startswith(codecs.BOM_UTF16_LE):
         candidates = ("utf-16-le",)
     elif data.startswith(codecs.BOM_UTF16_BE):
-        raise ValueError("unknown encoding: the file starts with a UTF-16 big-endian or UTF-32 mark. Save the export "
-                         "as UTF-8 or Unicode (UTF-16LE) and try again")
+        raise errors.InputError("unknown encoding: the file starts with a UTF-16 big-endian or UTF-32 mark. Save the export "
+                                "as UTF-8 or Unicode (UTF-16LE) and try again")
     elif data[1::2].count(b"\0") > 0 and data[0::2].count(b"\0") == 0:
         candidates = ("utf-16-le",)  # UTF-16LE without a BOM: commas, digits and line ends are ASCII + a zero byte
     else:
@@ -73,8 +75,8 @@ def decode(data, encoding="auto"):
         if "\0" in text:
             break
         return text.lstrip("\ufeff"), "utf-8" if name == "utf-8-sig" else name
-    raise ValueError("unknown encoding: the file is neither UTF-8, UTF-16LE nor CP932 (Shift_JIS). Open it in the "
-                     "program that made it and save it as UTF-8 CSV, or give the option encoding")
+    raise errors.InputError("unknown encoding: the file is neither UTF-8, UTF-16LE nor CP932 (Shift_JIS). Open it in the "
+                            "program that made it and save it as UTF-8 CSV, or give the option encoding")
 
 
 def _norm(header):
@@ -87,7 +89,7 @@ def _columns(headers, mapping):
     explicit = set()
     for field, names in (mapping or {}).items():
         if field not in FIELDS:
-            raise ValueError("columns: %r is not a field; use %s" % (field, ", ".join(FIELDS)))
+            raise errors.InputError("columns: %r is not a field; use %s" % (field, ", ".join(FIELDS)))
         if names in (None, "", []):
             wanted[field] = []
             continue
@@ -104,28 +106,28 @@ def _columns(headers, mapping):
             if field in explicit or field in REQUIRED:
                 missing.append("%s (looked for: %s)" % (field, ", ".join(repr(n) for n in wanted[field]) or "nothing"))
     if missing:
-        raise ValueError("a mapped column is missing: %s. The file's columns are: %s. Map them with the option "
-                         "columns, e.g. columns: {host: <header of the host name column>}"
-                         % ("; ".join(missing), ", ".join(repr(h) for h in headers)))
+        raise errors.InputError("a mapped column is missing: %s. The file's columns are: %s. Map them with the option "
+                                "columns, e.g. columns: {host: <header of the host name column>}"
+                                % ("; ".join(missing), ", ".join(repr(h) for h in headers)))
     return found
 
 
 def parse(data, columns=None, encoding="auto", source="export"):
     """The export's bytes -> {'agents': [...], 'encoding', 'columns': field -> header, 'missing_fields'}."""
     if not data or not data.strip(b" \t\r\n\0\xef\xbb\xbf\xff\xfe"):
-        raise ValueError("the agent list file is empty: export the agent list from the console again "
-                         "(Agents > Agent Management > Export)")
+        raise errors.InputError("the agent list file is empty: export the agent list from the console again "
+                                "(Agents > Agent Management > Export)")
     text, used = decode(data, encoding)
     try:
         rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
     except csv.Error as exc:
-        raise ValueError("the file is not a readable CSV (%s): export it again as CSV" % exc)
+        raise errors.InputError("the file is not a readable CSV (%s): export it again as CSV" % exc)
     if not rows:
-        raise ValueError("the agent list file is empty: export the agent list from the console again")
+        raise errors.InputError("the agent list file is empty: export the agent list from the console again")
     headers = [cell.strip() for cell in rows[0]]
     found = _columns(headers, columns)
     if len(rows) == 1:
-        raise ValueError("the agent list holds a header and no agent: export the list with the agents selected")
+        raise errors.InputError("the agent list holds a header and no agent: export the list with the agents selected")
     agents, first_line, empty = [], {}, []
     duplicates = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -145,12 +147,12 @@ def parse(data, columns=None, encoding="auto", source="export"):
         agent.update(source=source, line=number)
         agents.append(agent)
     if empty:
-        raise ValueError("row(s) %s have no host name in column %r: fix or remove them"
-                         % (", ".join(str(n) for n in empty[:20]), found["host"][0]))
+        raise errors.InputError("row(s) %s have no host name in column %r: fix or remove them"
+                                % (", ".join(str(n) for n in empty[:20]), found["host"][0]))
     if duplicates:
-        raise ValueError("duplicate hosts in the agent list: %s. One agent per host: remove the older entries "
-                         "(an agent that was reinstalled appears twice)" % "; ".join(
-                             "%s (rows %s)" % (host, ", ".join(str(n) for n in lines))
-                             for host, lines in sorted(duplicates.items())))
+        listed = "; ".join("%s (rows %s)" % (host, ", ".join(str(n) for n in lines))
+                           for host, lines in sorted(duplicates.items()))
+        raise errors.InputError("duplicate hosts in the agent list: %s. One agent per host: remove the older entries "
+                                "(an agent that was reinstalled appears twice)" % listed)
     return {"agents": agents, "encoding": used, "columns": dict((f, h) for f, (h, dummy) in found.items()),
             "missing_fields": [f for f in FIELDS if f not in found]}

@@ -21,6 +21,8 @@ import hashlib
 import hmac
 import json
 
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors
+
 PRODUCT_AGENTS = "/WebApp/API/AgentResource/ProductAgents"
 OFFICESCAN_PRODUCT = "SLF_PRODUCT_OFFICESCAN_CE"
 
@@ -48,9 +50,9 @@ def token(application_id, api_key, method, path_and_query, issued_at, canonical_
 def agents_from_answer(answer, managing_server_id=None, product=OFFICESCAN_PRODUCT):
     """ProductAgents' answer -> agent rows like the export's (no OS: Apex Central does not give one)."""
     if not isinstance(answer, dict) or "result_code" not in answer:
-        raise ValueError("Apex Central's answer has no result_code: is the URL the Apex Central server's?")
+        raise errors.InputError("Apex Central's answer has no result_code: is the URL the Apex Central server's?")
     if answer["result_code"] != 1:
-        raise ValueError("Apex Central answered result_code %s: %s" % (
+        raise errors.InputError("Apex Central answered result_code %s: %s" % (
             answer["result_code"], answer.get("result_description") or "no description"))
     rows = []
     for entry in answer.get("result_content") or []:

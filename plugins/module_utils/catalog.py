@@ -66,25 +66,8 @@ UNSUPPORTED_OS = (
     {"name": "Windows Server 2003", "version": (5, 2), "product_types": SERVER_PRODUCT_TYPES, "below_build": None},
 )
 
-# The console's agent list shows the OS as text; its exact wording is not public (no machine-readable
-# source is known). Used only for an agent that neither WinRM nor the directory knows.
-# First match wins, so the longer names come first. Overridable: role variable apexone_export_os_names.
-EXPORT_OS_NAMES = (
-    {"pattern": r"server\s*2003", "version": (5, 2), "product_type": PRODUCT_SERVER},
-    {"pattern": r"server\s*2008\s*r2", "version": (6, 1), "product_type": PRODUCT_SERVER},
-    {"pattern": r"server\s*2008", "version": (6, 0), "product_type": PRODUCT_SERVER},
-    {"pattern": r"server\s*2012\s*r2", "version": (6, 3), "product_type": PRODUCT_SERVER},
-    {"pattern": r"server\s*2012", "version": (6, 2), "product_type": PRODUCT_SERVER},
-    {"pattern": r"server\s*20(16|19|22|25)", "version": (10, 0), "product_type": PRODUCT_SERVER},
-    {"pattern": r"windows\s*2000", "version": (5, 0)},
-    {"pattern": r"windows\s*xp.*x64|xp\s*professional\s*x64", "version": (5, 2), "product_type": PRODUCT_WORKSTATION},
-    {"pattern": r"windows\s*xp", "version": (5, 1), "product_type": PRODUCT_WORKSTATION},
-    {"pattern": r"windows\s*vista", "version": (6, 0), "product_type": PRODUCT_WORKSTATION},
-    {"pattern": r"windows\s*7", "version": (6, 1), "product_type": PRODUCT_WORKSTATION},
-    {"pattern": r"windows\s*8\.1", "version": (6, 3), "product_type": PRODUCT_WORKSTATION},
-    {"pattern": r"windows\s*8", "version": (6, 2), "product_type": PRODUCT_WORKSTATION},
-    {"pattern": r"windows\s*1[01]", "version": (10, 0), "product_type": PRODUCT_WORKSTATION},
-)
+# The console's agent list shows the OS as text: the table that reads it is data/export_os_names.yml.
+EXPORT_OS_NAMES_FILE = "data/export_os_names.yml"
 
 # A directory or an export may give a service pack but no build: the build each service pack means,
 # so "6.1" + "Service Pack 1" is Windows 7 SP1 (7601), never "without SP1".

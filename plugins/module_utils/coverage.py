@@ -110,7 +110,7 @@ def evaluate(inventory_agents, probed, directory, server_agents=None, export_os_
         or None when no list was given: then every directory computer counts as a possible agent.
     Returns the per-agent table, the counts by source, and the lists ops act on.
     """
-    names_table = catalog.EXPORT_OS_NAMES if export_os_names is None else export_os_names
+    names_table = catalog.data(catalog.EXPORT_OS_NAMES_FILE) if export_os_names is None else export_os_names
     by_directory = _Index()
     for record in directory:
         by_directory.add(record, record["name"], record.get("dns_host_name"))

@@ -165,12 +165,13 @@ def classify_directory(operating_system, version, service_pack=None, rules=catal
     return classify(major, minor, build, directory_product_type(operating_system), service_pack, rules)
 
 
-def classify_text(text, names=catalog.EXPORT_OS_NAMES, rules=catalog.UNSUPPORTED_OS):
+def classify_text(text, names=None, rules=catalog.UNSUPPORTED_OS):
     """The OS column of the console's agent list (a display string, the weakest source).
 
     A version in the text ('6.1.7601', '6.1 (7601)') wins; else the first entry of `names` whose
     pattern matches (a documented, overridable table). Nothing matched -> not known.
     """
+    names = catalog.data(catalog.EXPORT_OS_NAMES_FILE) if names is None else names
     value = str(text or "").strip()
     if not value:
         return {"known": False, "unsupported": None, "version": None, "reason": "the OS column is empty"}

@@ -13,7 +13,7 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.action import apexone_facts, apexone_hotfix_block
+from ansible_collections.apexone.upgrade.plugins.action import apexone_facts, apexone_hotfix_block, apexone_report
 from ansible_collections.apexone.upgrade.plugins.module_utils import preflight, probe_plan
 from ansible_collections.apexone.upgrade.tests.unit.helpers_action import recorded, run_action
 
@@ -69,3 +69,10 @@ def test_hotfix_block_in_check_mode_reports_the_change_it_would_make():
     assert result["changed"] and result["type_corrected"]  # REG_SZ "1" is not the block: it becomes a REG_DWORD
     assert result["diff"]["before"] == "NoProgramUpgrade = 1 (REG_SZ)\n"
     assert result["diff"]["after"] == "NoProgramUpgrade = 1 (REG_DWORD)\n"
+
+
+def test_the_report_refuses_a_required_directory_that_is_empty(tmp_path):
+    result, calls = run_action(apexone_report, {"report_dir": str(tmp_path), "directory_required": True},
+                               task_vars={"groups": {"apexone_server": [], "apexone_agents": []}, "hostvars": {}})
+    assert result["failed"] and "no computer came from Active Directory" in result["msg"]
+    assert calls == [] and list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ import codecs
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import agent_list
+from ansible_collections.apexone.upgrade.plugins.module_utils import agent_list, errors
 
 EN = ("Endpoint,IP Address,Operating System,Agent Version,Domain\r\n"
       "PC-XP01,10.0.0.1,Windows XP Professional,12.0.5427,Workgroup\\Sales\r\n"
@@ -67,6 +67,6 @@ def test_user_mapping_wins_and_full_width_headers_match():
     (b"Endpoint\nPC1\n", {"columns": {"hostname": "x"}}, "'hostname' is not a field"),
 ])
 def test_bad_files_get_errors_that_say_what_to_do(data, kwargs, message):
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(errors.InputError) as caught:
         agent_list.parse(data, **kwargs)
     assert message in str(caught.value)

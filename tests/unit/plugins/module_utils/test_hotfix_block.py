@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import fleet_summary, hotfix_block
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors, fleet_summary, hotfix_block
 
 UTC = datetime.timezone.utc
 
@@ -23,7 +23,7 @@ def test_plan_names_both_keys_and_the_record():
 
 
 def test_plan_refuses_an_unknown_state():
-    with pytest.raises(ValueError, match="present"):
+    with pytest.raises(errors.InputError, match="present"):
         hotfix_block.plan("blocked", "ops")
 
 
@@ -70,7 +70,7 @@ def test_two_week_rule_when_not_blocked():
 
 @pytest.mark.parametrize("text", ["10/12/2026", "2026-13-01", "next week", ""])
 def test_bad_date_says_the_format(text):
-    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+    with pytest.raises(errors.InputError, match="YYYY-MM-DD"):
         hotfix_block.parse_date(text)
 
 

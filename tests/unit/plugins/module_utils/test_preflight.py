@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    certificates, preflight, probe_plan, report)
+    certificates, errors, preflight, probe_plan, report)
 from ansible_collections.apexone.upgrade.tests.lab.simulator import state, twins
 
 REQUIRED = certificates.required_certificates()
@@ -106,5 +106,5 @@ def test_report_counts_unreachable_as_unknown_and_refuses_unknown_language():
     assert model["summary"] == {"hosts": 2, "ready": 1, "blocked": 0, "unknown": 1, "not_contacted": 0, "blocker_checks": 1,
                                 "fleet_blocked": True}
     assert model["checks"][0]["check"] == "unreachable"
-    with pytest.raises(ValueError, match="apexone_report_lang"):
+    with pytest.raises(errors.InputError, match="apexone_report_lang"):
         report.build([], {}, {}, [], "fr", "now")
