@@ -9,7 +9,7 @@ import datetime
 import json
 import os
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import selftest
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors, selftest
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
@@ -21,16 +21,16 @@ def _validators(folder):
     try:
         import jsonschema  # pylint: disable=import-outside-toplevel
     except ImportError:
-        raise ValueError("the self-test checks answers with the Python package 'jsonschema' on the controller: "
-                         "pip install jsonschema")
+        raise errors.InputError("the self-test checks answers with the Python package 'jsonschema' on the controller: "
+                                "pip install jsonschema")
     found = {}
     for name in os.listdir(folder) if os.path.isdir(folder) else []:
         if name.endswith(".schema.json"):
             with open(os.path.join(folder, name), encoding="utf-8") as handle:
                 found[name[:-len(".schema.json")]] = jsonschema.Draft7Validator(json.load(handle))
     if not found:
-        raise ValueError("no answer contracts in %s: install the collection with its tests/ folder, or give "
-                         "contracts_dir" % folder)
+        raise errors.InputError("no answer contracts in %s: install the collection with its tests/ folder, or give "
+                                "contracts_dir" % folder)
     return found
 
 

@@ -10,7 +10,7 @@ read WinHTTP back.
 
 from __future__ import annotations
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import winhttp
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors, winhttp
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -23,8 +23,8 @@ class ActionModule(ApexOneAction):
     def act(self, args, task_vars):
         proxy, bypass = (winhttp.check_explicit(args["proxy"], args["bypass"]) if args["proxy"] else (None, None))
         if args["bypass"] and not args["proxy"]:
-            raise ValueError("bypass is only used with proxy: give proxy as well, or leave bypass out to import the IE "
-                             "proxy")
+            raise errors.InputError("bypass is only used with proxy: give proxy as well, or leave bypass out to import the IE "
+                                    "proxy")
         read = self.run_script("winhttp_import", winhttp.script_params("read"), read_only=True)
         before, user = winhttp.parse(read.get("before")), winhttp.parse(read.get("user"))
         decision = winhttp.decide(before, user, read.get("account"), proxy, bypass)

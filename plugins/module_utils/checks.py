@@ -35,12 +35,13 @@ def _cert(part=None, number=None):
     return (catalog.CERT_ARTICLE, part, number)
 
 
-def _check(severity, source, params=()):
-    return {"severity": severity, "source": source, "params": tuple(params)}
+def _check(severity, source, params=(), reads=None):
+    return {"severity": severity, "source": source, "params": tuple(params), "reads": reads}
 
 
 # code -> severity (the usual one: a finder may raise or lower it for one finding), source
-# (article, part, number), params.
+# (article, part, number), params, and reads: the part of the probe it is judged from (when that part
+# could not be read, the check is not judged: the finding "unreadable" says so).
 CHECKS = {
     "unreachable": _check(BLOCKER, (), ["error"]),
     "unreadable": _check(BLOCKER, (), ["subset", "error"]),
@@ -48,20 +49,20 @@ CHECKS = {
     "activation_code_unchecked": _check(MANUAL, [_item(1)]),
     "sql_password": _check(BLOCKER, [_item(3)], ["characters"]),
     "sql_password_unchecked": _check(MANUAL, [_item(3)]),
-    "unsupported_os": _check(BLOCKER, [_item(2)], ["os", "version", "from_ad", "from_export"]),
+    "unsupported_os": _check(BLOCKER, [_item(2)], ["os", "version", "from_ad", "from_export"], reads="os"),
     "os_unknown": _check(BLOCKER, [_item(2)], ["why"]),
     "directory_mismatch": _check(WARNING, [_item(2)], ["probe", "ad", "ad_name"]),
-    "sha2_updates": _check(BLOCKER, [_item(9)], ["os", "any_of"]),
-    "certificates": _check(BLOCKER, [_cert(), _item(8)], ["missing", "files", "wrong_store"]),
-    "winhttp_direct": _check(WARNING, [_cert("method", 1)]),
-    "no_agent": _check(WARNING, [_item(6)], ["registry_path"]),
-    "hotfix_block": _check(BLOCKER, [_item(6)], ["value", "kind"]),
-    "hotfix_block_age": _check(BLOCKER, [_item(6)], ["days", "earliest", "counted_from_today", "first_seen"]),
-    "server_not_found": _check(BLOCKER, [_item(10)], ["registry_path"]),
-    "auth_backup_on_server": _check(WARNING, [_item(10)], ["path", "build", "limit"]),
+    "sha2_updates": _check(BLOCKER, [_item(9)], ["os", "any_of"], reads="hotfixes"),
+    "certificates": _check(BLOCKER, [_cert(), _item(8)], ["missing", "files", "wrong_store"], reads="certificates"),
+    "winhttp_direct": _check(WARNING, [_cert("method", 1)], reads="registry"),
+    "no_agent": _check(WARNING, [_item(6)], ["registry_path"], reads="registry"),
+    "hotfix_block": _check(BLOCKER, [_item(6)], ["value", "kind"], reads="registry"),
+    "hotfix_block_age": _check(BLOCKER, [_item(6)], ["days", "earliest", "counted_from_today", "first_seen"], reads="registry"),
+    "server_not_found": _check(BLOCKER, [_item(10)], ["registry_path"], reads="registry"),
+    "auth_backup_on_server": _check(WARNING, [_item(10)], ["path", "build", "limit"], reads="files"),
     "auth_backup_on_controller": _check(BLOCKER, [_item(10)], ["server"]),
-    "invalid_files": _check(WARNING, [_cert("rename")], ["count", "sample", "self_renames"]),
-    "network": _check(WARNING, [_item(5)], ["host", "port", "dns", "tcp", "detail"]),
+    "invalid_files": _check(WARNING, [_cert("rename")], ["count", "sample", "self_renames"], reads="invalid_files"),
+    "network": _check(WARNING, [_item(5)], ["host", "port", "dns", "tcp", "detail"], reads="network"),
     "network_not_tested": _check(INFO, [_item(5)], ["host", "port", "detail"]),
     "version_mix": _check(WARNING, [_item(4)], ["agents", "servers"]),
     "service_names": _check(INFO, [_item(7)], ["count"]),
@@ -76,7 +77,7 @@ CHECKS = {
 # After the server upgrade (post_upgrade.py): kind -> the parameters its detail and fix may use.
 POST_UPGRADE = {
     "server_version": ("version", "build"),
-    "service": ("display_name", "feature", "state", "how", "name", "found_display_name"),
+    "service": ("display_name", "feature", "state", "how", "service_name", "found_display_name"),
     "service_missing": ("display_name", "feature", "names"),
     "folder": ("feature", "path", "other_spelling"),
     "folder_missing": ("feature", "path", "other_spelling"),

@@ -14,16 +14,19 @@ from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, ch
 
 
 def _check(name, kind, ok, severity="action", **params):
-    return {"check": name, "kind": kind, "ok": bool(ok), "severity": "ok" if ok else severity, "params": params}
+    """One check, worded in English; worded() words it again in another language from kind and params."""
+    return _worded({"check": name, "kind": kind, "ok": bool(ok), "severity": "ok" if ok else severity,
+                    "params": params}, "en")
+
+
+def _worded(item, lang):
+    detail, fix = checks.post_upgrade_text(item["kind"], item["params"], lang)
+    return dict(item, detail=detail, fix="" if item["ok"] or fix == "-" else fix)  # "-": nothing to do
 
 
 def worded(items, lang="en"):
     """The checks with their detail and fix in `lang` (fix empty when the check passed)."""
-    out = []
-    for item in items:
-        detail, fix = checks.post_upgrade_text(item["kind"], item["params"], lang)
-        out.append(dict(item, detail=detail, fix="" if item["ok"] else fix))
-    return out
+    return [_worded(item, lang) for item in items]
 
 
 def find_service(services, expected):
@@ -50,7 +53,7 @@ def server_checks(facts, expected_services=catalog.SERVER_SERVICES):
         if found:
             found_checks.append(_check("service %s" % expected["feature"], "service", running,
                                        display_name=expected["display_name"], feature=expected["feature"],
-                                       state=found["state"], how=how, name=found["name"],
+                                       state=found["state"], how=how, service_name=found["name"],
                                        found_display_name=found["display_name"]))
         else:
             found_checks.append(_check("service %s" % expected["feature"], "service_missing", False,

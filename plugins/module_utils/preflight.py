@@ -153,7 +153,7 @@ def host_findings(facts, is_server, is_agent, upgrade_date=None):
     unreadable = facts.get("unreadable") or {}
     if "os" in unreadable:  # nothing can be judged without the OS and its bitness
         return [f for f in found if f["check"] == "unreadable"]
-    return [f for f in found if probe_plan.SUBSET_OF_CHECK.get(f["check"]) not in unreadable]
+    return [f for f in found if checks.CHECKS[f["check"]]["reads"] not in unreadable]
 
 
 def fleet_findings(hosts, servers, agents, activation_code=None, sql_password=None, controller_backups=None):

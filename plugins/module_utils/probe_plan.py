@@ -23,11 +23,6 @@ WINHTTP_KEY = {"view": "Registry64",
 # Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
 LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "invalid_files", "network", "folders",
               "invalid_files.entries", "invalid_files.errors")
-# Which subset each part of the facts comes from: a failed subset makes its checks "could not be read".
-SUBSET_OF_CHECK = {"certificates": "certificates", "winhttp_direct": "registry", "sha2_updates": "hotfixes",
-                   "unsupported_os": "os", "no_agent": "registry", "hotfix_block": "registry",
-                   "hotfix_block_age": "registry", "server_not_found": "registry", "auth_backup_on_server": "files",
-                   "invalid_files": "invalid_files", "network": "network"}
 
 
 BITNESSES = (64, 32)
@@ -96,7 +91,7 @@ def parse_proxy(text):
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c in host for c in " /\\\"'"):
         raise errors.InputError("network proxy %r is not host:port (for example proxy.corp.example:8080): give the proxy "
-                         "the server uses, without http://" % (text,))
+                                "the server uses, without http://" % (text,))
     return host.strip("[]"), int(port)
 
 

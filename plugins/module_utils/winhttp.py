@@ -19,6 +19,8 @@ import base64
 import re
 import struct
 
+from ansible_collections.apexone.upgrade.plugins.module_utils import errors
+
 # Flags of WinHttpSettings / DefaultConnectionSettings (the INTERNET_PER_CONN_FLAGS values).
 FLAG_DIRECT, FLAG_PROXY, FLAG_AUTO_URL, FLAG_AUTO_DETECT = 0x1, 0x2, 0x4, 0x8
 WINHTTP_KEY = {"view": "Registry64",
@@ -99,11 +101,11 @@ def check_explicit(proxy, bypass):
         bypass = ";".join(str(b).strip() for b in bypass if str(b).strip())
     bypass = (bypass or "").strip()
     if not _PROXY.match(proxy):
-        raise ValueError("proxy %r is not a netsh proxy-server value: write host:port (for example "
-                         "proxy.corp.example:8080), without spaces, quotes or http://" % (proxy,))
+        raise errors.InputError("proxy %r is not a netsh proxy-server value: write host:port (for example "
+                                "proxy.corp.example:8080), without spaces, quotes or http://" % (proxy,))
     if bypass and not _BYPASS.match(bypass):
-        raise ValueError("bypass %r is not a netsh bypass-list value: names separated by ';' (for example "
-                         "<local>;*.corp.example), without spaces or quotes" % (bypass,))
+        raise errors.InputError("bypass %r is not a netsh bypass-list value: names separated by ';' (for example "
+                                "<local>;*.corp.example), without spaces or quotes" % (bypass,))
     return proxy, bypass
 
 

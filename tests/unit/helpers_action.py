@@ -18,7 +18,12 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.template import Templar
 
+from ansible_collections.apexone.upgrade.plugins.action import (
+    apexone_auth_backup, apexone_cert_facts, apexone_cert_install, apexone_facts, apexone_hotfix_block,
+    apexone_invalid_rename, apexone_winhttp_proxy)
+from ansible_collections.apexone.upgrade.plugins.module_utils import preflight, winhttp
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
+from ansible_collections.apexone.upgrade.tests.unit import helpers_bundle
 
 TEST_DATA = os.path.join(os.path.dirname(__file__), "plugins", "action", "test_data")
 
@@ -54,3 +59,44 @@ def run_action(module, args, answers=None, task_vars=None, check_mode=False, dif
             return action.run(task_vars=task_vars or {}), calls
         except NotAnswered:
             return None, calls
+
+
+def _sent(module, args, answers=None, **kwargs):
+    """The parameters the action of `module` sends for `args`, taken from the action itself."""
+    dummy, calls = run_action(module, args, answers, **kwargs)
+    assert calls, "%s called no script" % module.__name__
+    return calls
+
+
+def script_calls(tmp_dir):
+    """script name -> every parameter set the actions send in these cases."""
+    bundle = helpers_bundle.make_bundle(os.path.join(tmp_dir, "bundle"))
+    server = preflight.host_facts(recorded("probe_apexone-srv.json"), [])["server"]
+    agent = {"group_names": ["apexone_agents"]}
+    runs = [
+        _sent(apexone_facts, {}, task_vars=agent),
+        _sent(apexone_facts, {"role": "server", "post_upgrade": True}),
+        _sent(apexone_facts, {"role": "both", "network": True, "extra_endpoints": [{"host": "x.example", "ports": [443]}]}),
+        _sent(apexone_facts, {"role": "server", "network_proxy": "proxy.corp.example:8080"}),
+        _sent(apexone_cert_facts, {}),
+        _sent(apexone_cert_facts, {"stores": ["Root"]}),
+        _sent(apexone_invalid_rename, {}),
+        _sent(apexone_invalid_rename, {"path": "D:\\OfficeScan"}),
+        _sent(apexone_invalid_rename, {"facts": {"server": server}}),
+        _sent(apexone_auth_backup, {"dest": os.path.join(tmp_dir, "backup")}),
+        _sent(apexone_winhttp_proxy, {}),
+        _sent(apexone_winhttp_proxy, {}, check_mode=True),
+    ]
+    in_bundle = sorted(helpers_bundle.REAL_NAMES)
+    runs += [_sent(apexone_cert_install, {"bundle": bundle, "names": in_bundle}, check_mode=check) for check in (False, True)]
+    runs += [_sent(apexone_hotfix_block, {"state": state, "create_missing": create}, check_mode=check)
+             for state in ("present", "absent") for create in (False, True) for check in (False, True)]
+    calls = {}
+    for run in runs:
+        for call in run:
+            calls.setdefault(call["script"], []).append(call["params"])
+    # apexone_winhttp_proxy's second execution depends on what the first read: its parameters come from
+    # the builder the action calls for it.
+    calls["winhttp_import"] += [winhttp.script_params("import"), winhttp.script_params("set", "proxy.corp.example:8080"),
+                                winhttp.script_params("set", "proxy.corp.example:8080", "<local>")]
+    return calls

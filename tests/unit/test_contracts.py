@@ -11,10 +11,17 @@ import pytest
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import winhttp
 from ansible_collections.apexone.upgrade.tests.lab.simulator import contracts, state, twins
-from ansible_collections.apexone.upgrade.tests.unit import helpers
-from ansible_collections.apexone.upgrade.tests.unit.test_powershell_scripts import CALLS
+from ansible_collections.apexone.upgrade.tests.unit import helpers, helpers_action
 
 SEEDS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(state.HOSTS_DIR, "*.yml")))
+SCRIPT_DIR = os.path.join(helpers.ROOT, "plugins", "plugin_utils", "scripts")
+SCRIPTS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(SCRIPT_DIR, "*.ps1")))
+
+
+@pytest.fixture(scope="module")
+def calls(tmp_path_factory):
+    """The parameters the actions send, script by script (taken from the actions themselves)."""
+    return helpers_action.script_calls(str(tmp_path_factory.mktemp("calls")))
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +40,9 @@ def test_every_script_has_a_contract():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("name", sorted(CALLS))
-def test_every_twin_answer_keeps_to_its_contract(seed, name):
-    for params in CALLS[name]:
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_twin_answer_keeps_to_its_contract(seed, name, calls):
+    for params in calls[name]:
         host = state.load_seed(seed)
         host["ie_proxy"] = {"proxy": "proxy.corp.example:8080"}
         answer = twins.TWINS[name](host, copy.deepcopy(params))  # raises ContractBroken otherwise
@@ -53,10 +60,10 @@ def test_every_twin_answer_keeps_to_its_contract(seed, name):
     ("certificates_install", lambda a: a["results"].append({"thumbprint": "x", "store": "Root", "status": "failed"}),
      "results/"),
 ])
-def test_contracts_refuse_a_broken_answer(name, change, where):
+def test_contracts_refuse_a_broken_answer(name, change, where, calls):
     host = state.load_seed("apexone-srv")
-    params = {"probe": CALLS["probe"][0], "registry_block": dict(CALLS["registry_block"][0], CreateMissing=True),
-              "winhttp_import": winhttp.script_params("read"), "certificates_install": CALLS["certificates_install"][1]}[name]
+    params = {"probe": calls["probe"][0], "registry_block": dict(calls["registry_block"][0], CreateMissing=True),
+              "winhttp_import": winhttp.script_params("read"), "certificates_install": calls["certificates_install"][1]}[name]
     answer = twins.TWINS[name](host, copy.deepcopy(params))
     change(answer)
     found = contracts.problems(name, answer)

@@ -8,13 +8,9 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.action import (
-    apexone_auth_backup, apexone_cert_facts, apexone_cert_install, apexone_facts, apexone_hotfix_block,
-    apexone_invalid_rename, apexone_winhttp_proxy)
-from ansible_collections.apexone.upgrade.plugins.module_utils import preflight, winhttp
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
-from ansible_collections.apexone.upgrade.tests.unit import helpers, helpers_action, helpers_bundle
+from ansible_collections.apexone.upgrade.tests.unit import helpers, helpers_action
 
 SCRIPTS = sorted(glob.glob(os.path.join(helpers.ROOT, "**", "*.ps1"), recursive=True))
 SCRIPTS = [s for s in SCRIPTS if "/build/" not in s and "/.venv/" not in s and "/tests/output/" not in s]
@@ -38,50 +34,9 @@ def test_bootstrap_is_powershell_51():
     assert pwsh.check(_runner.BOOTSTRAP).ok
 
 
-def _sent(module, args, answers=None, **kwargs):
-    """The parameters the action of `module` sends for `args`, taken from the action itself."""
-    dummy, calls = helpers_action.run_action(module, args, answers, **kwargs)
-    assert calls, "%s called no script" % module.__name__
-    return calls
-
-
-def _calls(tmp_dir):
-    """script name -> every parameter set the actions send in these cases."""
-    bundle = helpers_bundle.make_bundle(os.path.join(tmp_dir, "bundle"))
-    server = preflight.host_facts(helpers_action.recorded("probe_apexone-srv.json"), [])["server"]
-    agent = {"group_names": ["apexone_agents"]}
-    runs = [
-        _sent(apexone_facts, {}, task_vars=agent),
-        _sent(apexone_facts, {"role": "server", "post_upgrade": True}),
-        _sent(apexone_facts, {"role": "both", "network": True, "extra_endpoints": [{"host": "x.example", "ports": [443]}]}),
-        _sent(apexone_facts, {"role": "server", "network_proxy": "proxy.corp.example:8080"}),
-        _sent(apexone_cert_facts, {}),
-        _sent(apexone_cert_facts, {"stores": ["Root"]}),
-        _sent(apexone_invalid_rename, {}),
-        _sent(apexone_invalid_rename, {"path": "D:\\OfficeScan"}),
-        _sent(apexone_invalid_rename, {"facts": {"server": server}}),
-        _sent(apexone_auth_backup, {"dest": os.path.join(tmp_dir, "backup")}),
-        _sent(apexone_winhttp_proxy, {}),
-        _sent(apexone_winhttp_proxy, {}, check_mode=True),
-    ]
-    in_bundle = sorted(helpers_bundle.REAL_NAMES)
-    runs += [_sent(apexone_cert_install, {"bundle": bundle, "names": in_bundle}, check_mode=check) for check in (False, True)]
-    runs += [_sent(apexone_hotfix_block, {"state": state, "create_missing": create}, check_mode=check)
-             for state in ("present", "absent") for create in (False, True) for check in (False, True)]
-    calls = {}
-    for run in runs:
-        for call in run:
-            calls.setdefault(call["script"], []).append(call["params"])
-    # apexone_winhttp_proxy's second execution depends on what the first read: its parameters come from
-    # the builder the action calls for it.
-    calls["winhttp_import"] += [winhttp.script_params("import"), winhttp.script_params("set", "proxy.corp.example:8080"),
-                                winhttp.script_params("set", "proxy.corp.example:8080", "<local>")]
-    return calls
-
-
 @pytest.fixture(scope="module")
 def calls(tmp_path_factory):
-    return _calls(str(tmp_path_factory.mktemp("calls")))
+    return helpers_action.script_calls(str(tmp_path_factory.mktemp("calls")))
 
 
 SHIPPED = sorted(os.path.basename(p)[:-4] for p in SCRIPTS if "/plugins/plugin_utils/scripts/" in p)
