@@ -66,7 +66,8 @@ def test_hotfix_block_in_check_mode_reports_the_change_it_would_make():
     assert [(c["script"], c["read_only"]) for c in calls] == [("registry_block", False)]
     params = calls[0]["params"]
     assert params["CheckMode"] is True and params["Value"] == 1 and params["Record"]["write"]["BlockedBy"] == "ops@ctl"
-    assert result["changed"] and result["type_corrected"]  # REG_SZ "1" is not the block: it becomes a REG_DWORD
+    # REG_SZ "1" is not the block: it would become a REG_DWORD; in check mode nothing is reported as corrected yet
+    assert result["changed"] and result["value_changed"] and not result["type_corrected"]
     assert result["diff"]["before"] == "NoProgramUpgrade = 1 (REG_SZ)\n"
     assert result["diff"]["after"] == "NoProgramUpgrade = 1 (REG_DWORD)\n"
 
