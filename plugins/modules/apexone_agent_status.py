@@ -33,7 +33,7 @@ attributes:
 notes:
   - Read-only. A dropped connection is retried once.
 seealso:
-  - module: apexone.upgrade.apexone_registry_block
+  - module: apexone.upgrade.apexone_hotfix_block
   - module: apexone.upgrade.apexone_rollout
 author:
   - apexone.upgrade contributors (@apexone-upgrade)

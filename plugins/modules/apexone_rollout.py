@@ -113,7 +113,7 @@ notes:
     it as a manual check with the console path in both languages.
 seealso:
   - module: apexone.upgrade.apexone_agent_status
-  - module: apexone.upgrade.apexone_registry_block
+  - module: apexone.upgrade.apexone_hotfix_block
   - name: Upgrading agents in stages (Trend Micro, Japanese)
     description: KA-0009550, the staged upgrade the Hotfix block serves.
     link: https://success.trendmicro.com/ja-JP/solution/KA-0009550
