@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.apexone.upgrade.tests.playbook import lab_hosts, labrun
