@@ -11,7 +11,7 @@ TASK = "Gather certificate facts"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, lab_transport):
     return labrun.run_playbook("tests/playbook/plays/cert_facts.yml", tmp_path_factory.mktemp("lab"))
 
 

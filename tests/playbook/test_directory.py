@@ -75,7 +75,7 @@ def _preflight(directory, tmp_path, extra=None, password=None):
 
 
 @pytest.fixture(scope="module")
-def ad_run(directory, tmp_path_factory):
+def ad_run(directory, tmp_path_factory, lab_transport):
     path = tmp_path_factory.mktemp("preflight-ad")
     return path, _preflight(directory, path)
 
@@ -148,7 +148,7 @@ def _export(path):
 
 
 @pytest.fixture(scope="module")
-def full_run(directory, tmp_path_factory):
+def full_run(directory, tmp_path_factory, lab_transport):
     from ansible_collections.apexone.upgrade.tests.directory.apex_central import ApexCentral
     path = tmp_path_factory.mktemp("preflight-full")
     key = "central-" + directory.password[::-1]

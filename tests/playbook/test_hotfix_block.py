@@ -26,7 +26,7 @@ def _registry(lab_dir, host):
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, lab_transport):
     path = tmp_path_factory.mktemp("lab")
     _seed_lab(path)
     return path

@@ -34,7 +34,7 @@ def _by_host(model):
 
 
 @pytest.fixture(scope="module")
-def lab_run(tmp_path_factory):
+def lab_run(tmp_path_factory, lab_transport):
     path = tmp_path_factory.mktemp("preflight")
     return path, _run(path)
 

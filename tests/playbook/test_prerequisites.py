@@ -21,7 +21,7 @@ def _vars(path):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, lab_transport):
     path = tmp_path_factory.mktemp("prereq")
     helpers_bundle.make_bundle(str(path / "bundle"))
     first = labrun.run_playbook(PLAYBOOK, path / "lab", extra_vars=_vars(path), diff=True)

@@ -68,7 +68,7 @@ def _scripts(run, host):
 
 
 @pytest.fixture(scope="module")
-def rolled(tmp_path_factory):
+def rolled(tmp_path_factory, lab_transport):
     lab = _seed_lab(tmp_path_factory.mktemp("rollout"))
     first = _run("playbooks/release_hotfix_block.yml", lab)
     assert first.rc == 0, first.stdout[-3000:]
@@ -201,7 +201,7 @@ def _try(call):
 
 
 @pytest.fixture(scope="module")
-def stuck(tmp_path_factory):
+def stuck(tmp_path_factory, lab_transport):
     """Wave 2 has an agent that never upgrades: the rollout stops there."""
     changes = {"floor-1": {"upgrade": {"outcome": "never"}}, "floor-2": {"upgrade": {"after_polls": 1}}}
     lab = _seed_lab(tmp_path_factory.mktemp("stuck"), **changes)

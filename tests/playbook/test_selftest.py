@@ -14,7 +14,7 @@ PLAYBOOK = "playbooks/selftest.yml"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, lab_transport):
     path = tmp_path_factory.mktemp("selftest")
     result = labrun.run_playbook(PLAYBOOK, path / "lab", extra_vars={
         "apexone_selftest_hosts": "apexone-srv,agent-win7-sp1-nokb,host-no-agent",

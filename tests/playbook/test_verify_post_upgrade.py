@@ -28,7 +28,7 @@ def _server_files(path):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, lab_transport):
     path = tmp_path_factory.mktemp("verify")
     (path / "reports").mkdir()
     first = _run(path, diff=True)
