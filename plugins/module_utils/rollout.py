@@ -358,7 +358,19 @@ def _value(read, name):
 
 
 def read_status(answer):
-    """What a poll answer (probe.ps1 with poll_params) says: version, block, services, status."""
+    """What a poll answer (probe.ps1 with poll_params) says: version, block, services, status.
+
+    probe.ps1 answers each subset on its own: a subset that failed (WMI broken, access denied) is
+    under errors.<subset>. Then nothing is known for this poll: status unreachable with the error,
+    never "services lost" from a service list that could not be read.
+    """
+    failed = dict((name, error) for name, error in ((answer or {}).get("errors") or {}).items()
+                  if name in ("registry", "services"))
+    if failed:
+        return {"status": UNREACHABLE, "version": None, "product": None, "blocked": None, "services": {},
+                "identity": {}, "display_says_apexone": False, "server_version": None, "server_product": None,
+                "error": "; ".join("%s: %s" % (name, (error or {}).get("message", error))
+                                   for name, error in sorted(failed.items()))}
     registry = (answer or {}).get("registry") or {}
     server_version = None
     for candidate in (64, 32):
@@ -426,8 +438,9 @@ def record_poll(state, polled, now):
             continue
         seen = polled[host]
         entry["last_poll"] = now
-        if seen is None:
+        if seen is None or seen["status"] == UNREACHABLE:
             entry["last_status"] = UNREACHABLE
+            entry["last_error"] = (seen or {}).get("error")
             continue
         previous_status = entry.get("last_status")
         status = seen["status"]

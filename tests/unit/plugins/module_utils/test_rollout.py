@@ -116,6 +116,17 @@ def test_32bit_agent_is_read_from_the_second_view_and_missing_agent_is_no_agent(
     assert rollout.read_status(_answer(present=False))["status"] == rollout.NO_AGENT
 
 
+def test_a_subset_that_failed_is_unknown_not_services_lost():
+    answer = _answer(version="14.0.12011", block=0)
+    del answer["services"]
+    answer["errors"] = {"services": {"message": "Invalid class \"Win32_Service\"", "type": "Lab.ScriptFailure"}}
+    seen = rollout.read_status(answer)
+    assert seen["status"] == rollout.UNREACHABLE and "Win32_Service" in seen["error"]
+    state = _state(["1", "100%"])
+    rollout.record_poll(state, {"a01": seen}, T0)
+    assert state["hosts"]["a01"]["last_status"] == rollout.UNREACHABLE and "Win32_Service" in state["hosts"]["a01"]["last_error"]
+
+
 def test_poll_reads_two_keys_two_services_and_the_server_key():
     params = rollout.poll_params()
     assert params["Subset"] == ["registry", "services"]
