@@ -81,8 +81,6 @@ FRAGMENT_BYTES = 32768            # RULE P8: small enough that a large answer ta
 # RULE P9: [MS-PSRP] spells the stop signal powershell/signal/crtl_c; pypsrp (and so the psrp plugin,
 # which stops the last pipeline before each new one) sends powershell/signal/ctrl_c. Both stop.
 SIGNALS_PS_CTRL_C = ("powershell/signal/crtl_c", "powershell/signal/ctrl_c")
-SIGNAL_TERMINATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate"  # any case
-STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
 SET_SHOULD_EXIT = 6               # RULE P6: HostMethodIdentifier SetShouldExit
 VOID_CALL_ID = -100               # a host call with no answer expected
 
@@ -362,7 +360,7 @@ class RunspacePool:
     def signal(self, pid: str, code: str) -> None:
         """RULE P9."""
         pipeline = self.pipeline(pid)
-        if code.lower() == SIGNAL_TERMINATE:
+        if code.lower() == soap.SIGNAL_TERMINATE:  # any case
             with self.lock:
                 self.pipelines.pop(pipeline.pid, None)
         elif code in SIGNALS_PS_CTRL_C:
@@ -395,14 +393,12 @@ class Shell(resources.Shell):
     """One runspace pool as a WS-Man shell."""
 
     resource_uri = resources.PSRP_URI
+    refusal = "PSRP: "
 
     def __init__(self, host, pool: RunspacePool) -> None:
         self.host = host
         self.pool = pool
         self.shell_id = pool.rpid
-
-    def _refused(self, exc: Exception):
-        return self.host.fault("lab_refused", detail="PSRP: %s" % exc)
 
     def _pipeline(self, command_id: str | None) -> Pipeline:
         try:
@@ -413,24 +409,20 @@ class Shell(resources.Shell):
     def command(self, request, body):
         line = request.body_child("rsp:CommandLine")
         if line is None:
-            raise self._refused("Command without rsp:CommandLine")
+            raise self.refused("Command without rsp:CommandLine")
         command_id = line.get("CommandId") or str(uuid.uuid4()).upper()
         arguments = [node.text or "" for node in line.findall(soap.q("rsp:Arguments"))]
         if len(arguments) != 1 or (line.findtext(soap.q("rsp:Command")) or "").strip():
-            raise self._refused("a PSRP Command carries one rsp:Arguments (CREATE_PIPELINE) and an empty rsp:Command")
+            raise self.refused("a PSRP Command carries one rsp:Arguments (CREATE_PIPELINE) and an empty rsp:Command")
         try:
             pipeline = self.pool.command(command_id, _b64(arguments[0], "rsp:Arguments"))
         except Refused as exc:
-            raise self._refused(exc)
+            raise self.refused(exc)
         pipeline.visible_at = time.monotonic() + self.host.latency
         soap.sub(soap.sub(body, "rsp:CommandResponse"), "rsp:CommandId", pipeline.pid)
 
     def send(self, request, body):
-        send = request.body_child("rsp:Send")
-        streams = send.findall(soap.q("rsp:Stream")) if send is not None else []
-        if not streams:
-            raise self._refused("Send without rsp:Stream")
-        for stream in streams:
+        for stream in self.send_streams(request):
             data = _b64(stream.text, "a Send stream")
             try:
                 if stream.get("CommandId"):
@@ -440,16 +432,14 @@ class Shell(resources.Shell):
                 else:
                     self.pool.send_pool(stream.get("Name") or "", data)
             except Refused as exc:
-                raise self._refused(exc)
+                raise self.refused(exc)
         soap.sub(body, "rsp:SendResponse")
 
     def receive(self, request, body):
-        receive = request.body_child("rsp:Receive")
-        desired = receive.find(soap.q("rsp:DesiredStream")) if receive is not None else None
-        if desired is None or (desired.text or "").split() != ["stdout"]:
-            raise self._refused("a PSRP Receive asks for the stdout stream only")
+        desired = self.desired_stream(request)
+        if (desired.text or "").split() != ["stdout"]:
+            raise self.refused("a PSRP Receive asks for the stdout stream only")
         command_id = desired.get("CommandId")
-        deadline = time.monotonic() + request.operation_timeout
         if not command_id:
             data = self.pool.receive_pool()
             if data is None:  # RULE P2: nothing more on the pool; wait as Windows does, then time out
@@ -458,15 +448,9 @@ class Shell(resources.Shell):
             self._answer(body, data, None, False)
             return
         pipeline = self._pipeline(command_id)
-        with pipeline.changed:  # RULE P8: wait for the script's end to be visible
-            while pipeline.ran is None or time.monotonic() < pipeline.visible_at:
-                wait = min(deadline, pipeline.visible_at if pipeline.ran is not None else deadline) - time.monotonic()
-                if wait <= 0:
-                    break
-                pipeline.changed.wait(wait)
-            ready = pipeline.ran is not None and time.monotonic() >= pipeline.visible_at
-        if not ready:
-            raise self.host.fault("operation_timeout")
+        # RULE P8: wait for the script's end to be visible
+        self.wait_until_visible(pipeline.changed, lambda: None if pipeline.ran is None else pipeline.visible_at,
+                                request.operation_timeout)
         data, done = self.pool.receive(pipeline.pid)
         self._answer(body, data, pipeline.pid, done)
 
@@ -479,18 +463,15 @@ class Shell(resources.Shell):
         if data:
             soap.sub(response, "rsp:Stream", base64.b64encode(data).decode("ascii"), **attrib)
         if command_id and done:
-            soap.sub(response, "rsp:CommandState", CommandId=command_id, State=STATE_DONE)
+            soap.sub(response, "rsp:CommandState", CommandId=command_id, State=soap.STATE_DONE)
 
     def signal(self, request, body):
-        signal = request.body_child("rsp:Signal")
-        code = signal.find(soap.q("rsp:Code")) if signal is not None else None
-        if code is None:
-            raise self._refused("Signal without rsp:Code")
-        pipeline = self._pipeline(signal.get("CommandId"))
+        command_id, code = self.signal_code(request)
+        pipeline = self._pipeline(command_id)
         try:
-            self.pool.signal(pipeline.pid, (code.text or "").strip())
+            self.pool.signal(pipeline.pid, code)
         except Refused as exc:
-            raise self._refused(exc)
+            raise self.refused(exc)
         soap.sub(body, "rsp:SignalResponse")
 
     def close(self):
@@ -502,6 +483,9 @@ class Resource(resources.Resource):
 
     resource_uri = resources.PSRP_URI
     counter = "runspace"
+    refusal = "PSRP: "
+    kind = "a runspace pool"
+    streams = ("stdin pr", "stdout")
 
     def _run(self, script: str, items: list) -> Ran:
         """RULE P5 / P6 / P7: the twins answer the script; the bootstrap's rule says where it writes."""
@@ -519,14 +503,7 @@ class Resource(resources.Resource):
         return Ran(output, outcome.rc or None, errors=errors)  # RULE P6: exit only with a non-zero code
 
     def create(self, request, body):
-        shell = request.body_child("rsp:Shell")
-        if shell is None:
-            raise self.host.fault("lab_refused", detail="PSRP: Create without rsp:Shell")
-        streams_in = (shell.findtext(soap.q("rsp:InputStreams")) or "").split()
-        streams_out = (shell.findtext(soap.q("rsp:OutputStreams")) or "").split()
-        if sorted(streams_in) != ["pr", "stdin"] or streams_out != ["stdout"]:
-            raise self.host.fault("lab_refused", detail="PSRP: a runspace pool has input streams stdin pr and output "
-                                  "stream stdout, not %r / %r" % (streams_in, streams_out))
+        shell = self.shell_request(request)
         creation = shell.find("{http://schemas.microsoft.com/powershell}creationXml")
         rpid = shell.get("ShellId") or ""
         try:
@@ -536,17 +513,7 @@ class Resource(resources.Resource):
             pool = RunspacePool(rpid, self._run)
             pool.open(_b64(creation.text, "creationXml"))
         except ValueError:
-            raise self.host.fault("lab_refused", detail="PSRP: the ShellId %r is not the pool's GUID" % rpid)
+            raise self.refused("the ShellId %r is not the pool's GUID" % rpid)
         except Refused as exc:
-            raise self.host.fault("lab_refused", detail="PSRP: %s" % exc)
-        new = Shell(self.host, pool)
-        soap.resource_created(body, self.host.address, self.resource_uri, new.shell_id)
-        answer = soap.sub(body, "rsp:Shell")
-        soap.sub(answer, "rsp:ShellId", new.shell_id)
-        soap.sub(answer, "rsp:ResourceUri", self.resource_uri)
-        soap.sub(answer, "rsp:Owner", self.host.user)
-        soap.sub(answer, "rsp:ClientIP", "127.0.0.1")
-        soap.sub(answer, "rsp:IdleTimeOut", "PT7200.000S")
-        soap.sub(answer, "rsp:InputStreams", "stdin pr")
-        soap.sub(answer, "rsp:OutputStreams", "stdout")
-        return new
+            raise self.refused(exc)
+        return self.created(body, Shell(self.host, pool))

@@ -40,6 +40,8 @@ ACTION_RECEIVE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receiv
 ACTION_SIGNAL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal"
 ACTION_FAULT = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
 ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+SIGNAL_TERMINATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate"
+STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
 
 # The lab's name for each WS-Man step (used by fault injection and counters).
 STEP_OF_ACTION = {ACTION_CREATE: "create", ACTION_COMMAND: "command", ACTION_SEND: "send",

@@ -29,10 +29,7 @@ import uuid
 
 from . import resources, soap
 
-SIGNAL_TERMINATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate"
 SIGNAL_CTRL_C = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_c"
-STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
-STATE_RUNNING = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"
 STATUS_CONTROL_C_EXIT = -1073741510  # 0xC000013A as a signed exit code
 
 
@@ -65,7 +62,7 @@ class Shell(resources.Shell):
         self.operations = 0
         self.lock = threading.Lock()
 
-    def _command(self, request: soap.Request, command_id: str | None) -> Command:
+    def _command(self, command_id: str | None) -> Command:
         with self.lock:
             found = self.commands.get(command_id or "")
         if found is None:
@@ -75,7 +72,7 @@ class Shell(resources.Shell):
     def command(self, request, body):
         line = request.body_child("rsp:CommandLine")
         if line is None or line.find(soap.q("rsp:Command")) is None:
-            raise self.host.fault("lab_refused", detail="Command without rsp:CommandLine/rsp:Command")
+            raise self.refused("Command without rsp:CommandLine/rsp:Command")
         words = [(line.find(soap.q("rsp:Command")).text or "").strip()]
         words += [(node.text or "").strip() for node in line.findall(soap.q("rsp:Arguments"))]
         limit = self.host.limits["max_concurrent_operations_per_user"]
@@ -100,18 +97,13 @@ class Shell(resources.Shell):
             command.changed.notify_all()
 
     def send(self, request, body):
-        send = request.body_child("rsp:Send")
-        streams = send.findall(soap.q("rsp:Stream")) if send is not None else []
-        if not streams:
-            raise self.host.fault("lab_refused", detail="Send without rsp:Stream")
-        for stream in streams:
+        for stream in self.send_streams(request):
             if stream.get("Name") != "stdin":
-                raise self.host.fault("lab_refused", detail="Send to stream %r: a cmd shell has only stdin"
-                                      % stream.get("Name"))
-            command = self._command(request, stream.get("CommandId"))
+                raise self.refused("Send to stream %r: a cmd shell has only stdin" % stream.get("Name"))
+            command = self._command(stream.get("CommandId"))
             if command.stdin_closed or command.console_mode_stdin:
-                raise self.host.fault("lab_refused", detail="Send after the command's stdin ended (or with "
-                                      "console-mode stdin): Windows would fail the pipe write")
+                raise self.refused("Send after the command's stdin ended (or with console-mode stdin): Windows "
+                                   "would fail the pipe write")
             command.stdin.extend(base64.b64decode(stream.text or ""))
             if (stream.get("End") or "").lower() == "true":
                 command.stdin_closed = True
@@ -119,46 +111,29 @@ class Shell(resources.Shell):
         soap.sub(body, "rsp:SendResponse")
 
     def receive(self, request, body):
-        receive = request.body_child("rsp:Receive")
-        desired = receive.find(soap.q("rsp:DesiredStream")) if receive is not None else None
-        if desired is None:
-            raise self.host.fault("lab_refused", detail="Receive without rsp:DesiredStream")
-        command = self._command(request, desired.get("CommandId"))
+        desired = self.desired_stream(request)
+        command = self._command(desired.get("CommandId"))
         names = (desired.text or "stdout stderr").split()
-        deadline = time.monotonic() + request.operation_timeout
-        with command.changed:
-            while command.process is None or time.monotonic() < command.ends_at:
-                wait = (command.ends_at if command.process is not None else deadline) - time.monotonic()
-                wait = min(wait, deadline - time.monotonic())
-                if wait <= 0:
-                    break
-                command.changed.wait(wait)
-            ready = command.process is not None and time.monotonic() >= command.ends_at
-        if not ready:
-            raise self.host.fault("operation_timeout")
+        self.wait_until_visible(command.changed, lambda: None if command.process is None else command.ends_at,
+                                request.operation_timeout)
         response = soap.sub(body, "rsp:ReceiveResponse")
         process = command.process
         for name in names:
             data = {"stdout": process.stdout, "stderr": process.stderr}.get(name)
             if data is None:
-                raise self.host.fault("lab_refused", detail="Receive of stream %r: a cmd shell has stdout and stderr"
-                                      % name)
+                raise self.refused("Receive of stream %r: a cmd shell has stdout and stderr" % name)
             if data and not command.delivered:
                 soap.sub(response, "rsp:Stream", base64.b64encode(data).decode("ascii"), Name=name,
                          CommandId=command.command_id)
             soap.sub(response, "rsp:Stream", Name=name, CommandId=command.command_id, End="true")
         command.delivered = True
-        state = soap.sub(response, "rsp:CommandState", CommandId=command.command_id, State=STATE_DONE)
+        state = soap.sub(response, "rsp:CommandState", CommandId=command.command_id, State=soap.STATE_DONE)
         soap.sub(state, "rsp:ExitCode", str(process.rc))
 
     def signal(self, request, body):
-        signal = request.body_child("rsp:Signal")
-        code = signal.find(soap.q("rsp:Code")) if signal is not None else None
-        if code is None:
-            raise self.host.fault("lab_refused", detail="Signal without rsp:Code")
-        command = self._command(request, signal.get("CommandId"))
-        kind = (code.text or "").strip()
-        if kind == SIGNAL_TERMINATE:
+        command_id, kind = self.signal_code(request)
+        command = self._command(command_id)
+        if kind == soap.SIGNAL_TERMINATE:
             with self.lock:
                 self.commands.pop(command.command_id, None)
         elif kind == SIGNAL_CTRL_C:
@@ -169,7 +144,7 @@ class Shell(resources.Shell):
                     command.ends_at = time.monotonic()
                     command.changed.notify_all()
         else:
-            raise self.host.fault("lab_refused", detail="signal code %r is not modelled" % kind)
+            raise self.refused("signal code %r is not modelled" % kind)
         soap.sub(body, "rsp:SignalResponse")
 
     def close(self):
@@ -180,29 +155,14 @@ class Shell(resources.Shell):
 class Resource(resources.Resource):
     resource_uri = resources.WINRS_URI
     counter = "shell"
+    kind = "a cmd shell"
+    streams = ("stdin", "stdout stderr")
 
     def create(self, request, body):
-        shell = request.body_child("rsp:Shell")
-        if shell is None:
-            raise self.host.fault("lab_refused", detail="Create without rsp:Shell")
-        streams_in = (shell.findtext(soap.q("rsp:InputStreams")) or "").split()
-        streams_out = (shell.findtext(soap.q("rsp:OutputStreams")) or "").split()
-        if streams_in != ["stdin"] or sorted(streams_out) != ["stderr", "stdout"]:
-            raise self.host.fault("lab_refused", detail="a cmd shell has stdin and stdout stderr, not %r / %r"
-                                  % (streams_in, streams_out))
+        self.shell_request(request)
         codepage_text = request.options.get("WINRS_CODEPAGE") or str(self.host.oem_codepage)
         try:
             codepage = int(codepage_text)
         except ValueError:
-            raise self.host.fault("lab_refused", detail="WINRS_CODEPAGE %r is not a number" % codepage_text)
-        new = Shell(self.host, codepage)
-        soap.resource_created(body, self.host.address, self.resource_uri, new.shell_id)
-        answer = soap.sub(body, "rsp:Shell")
-        soap.sub(answer, "rsp:ShellId", new.shell_id)
-        soap.sub(answer, "rsp:ResourceUri", self.resource_uri)
-        soap.sub(answer, "rsp:Owner", self.host.user)
-        soap.sub(answer, "rsp:ClientIP", "127.0.0.1")
-        soap.sub(answer, "rsp:IdleTimeOut", "PT7200.000S")
-        soap.sub(answer, "rsp:InputStreams", "stdin")
-        soap.sub(answer, "rsp:OutputStreams", "stdout stderr")
-        return new
+            raise self.refused("WINRS_CODEPAGE %r is not a number" % codepage_text)
+        return self.created(body, Shell(self.host, codepage))
