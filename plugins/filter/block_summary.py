@@ -13,16 +13,9 @@ description:
   - Takes C(hostvars) and the hosts of a play and sorts them by outcome of the Hotfix block.
   - A host without the registered result (it failed or was unreachable) is counted as such, never as blocked.
 positional: hosts, result_var, upgrade_date
+extends_documentation_fragment:
+  - apexone.upgrade.fleet_filter
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
-  hosts:
-    description: The host names to summarise, for example C(groups['apexone_agents']).
-    type: list
-    elements: str
-    required: true
   result_var:
     description: The variable each host registered the module's result in.
     type: str
@@ -49,22 +42,13 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.apexone.upgrade.plugins.module_utils import errors, fleet_summary
+from ansible_collections.apexone.upgrade.plugins.module_utils import fleet_summary
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _fleet_filter
 
 
 def block_summary(hostvars, hosts, result_var="hotfix_block_result", upgrade_date=None):
-    results = {}
-    for host in hosts or []:
-        try:
-            results[host] = hostvars[host].get(result_var)
-        except KeyError:
-            results[host] = None
-    try:
-        return fleet_summary.block_summary(results, upgrade_date=upgrade_date or None)
-    except errors.InputError as exc:
-        raise AnsibleFilterError(str(exc))
+    return _fleet_filter.summarise(hostvars, hosts, lambda values: values.get(result_var),
+                                   fleet_summary.block_summary, upgrade_date=upgrade_date or None)
 
 
 class FilterModule:

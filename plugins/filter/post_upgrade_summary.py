@@ -14,16 +14,9 @@ description:
     M(apexone.upgrade.apexone_facts) with C(post_upgrade=true)) and the M(apexone.upgrade.apexone_invalid_rename)
     result registered in O(rename_var). A host without checks was not read and is listed as unknown.
 positional: hosts, rename_var, lang
+extends_documentation_fragment:
+  - apexone.upgrade.fleet_filter
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
-  hosts:
-    description: The host names.
-    type: list
-    elements: str
-    required: true
   rename_var:
     description: The variable each server registered M(apexone.upgrade.apexone_invalid_rename)'s result in.
     type: str
@@ -49,26 +42,16 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors, post_upgrade
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, post_upgrade
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _fleet_filter
 
 
 def post_upgrade_summary(hostvars, hosts, rename_var="verify_post_upgrade_renames", lang=catalog.DEFAULT_LANG):
-    results = {}
-    for host in hosts or []:
-        try:
-            values = hostvars[host]
-        except KeyError:
-            results[host] = None
-            continue
+    def read(values):
         checks = values.get("apexone_post_upgrade")
-        results[host] = None if checks is None else list(checks) + post_upgrade.rename_checks(
-            values.get(rename_var))
-    try:
-        return post_upgrade.summary(results, lang)
-    except errors.InputError as exc:
-        raise AnsibleFilterError(str(exc))
+        return None if checks is None else list(checks) + post_upgrade.rename_checks(values.get(rename_var))
+
+    return _fleet_filter.summarise(hostvars, hosts, read, post_upgrade.summary, lang=lang)
 
 
 class FilterModule:
