@@ -9,31 +9,23 @@ param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $script = Join-Path $root 'plugins\plugin_utils\scripts\auth_backup.ps1'
-    $base = 'SOFTWARE\apexone.upgrade.pester'
-    $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')
-    $leaf = 'apexone-pester-' + [guid]::NewGuid().ToString('N')
-    $folder = Join-Path $env:TEMP $leaf
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'auth_backup'
+    $folder = New-TestFolder
+    $leaf = Split-Path -Leaf $folder
     New-Item -ItemType Directory -Path (Join-Path $folder 'PCCSRV') | Out-Null
     New-Item -ItemType Directory -Path (Join-Path $folder 'AuthCertBackup') | Out-Null
     [IO.File]::WriteAllBytes((Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'), [byte[]](1, 2, 3))
-    function Set-LocalPath([string]$Value, [string]$Kind) {
-        $key = $hive.CreateSubKey($base + '\Server')
-        $key.SetValue('Local_Path', $Value, $Kind)
-        $key.Close()
-    }
-    $keys = @(@{ view = 'Registry64'; path = $base + '\Server' } | ConvertTo-Json | ConvertFrom-Json)
+    $keys = @(ConvertTo-Wire @{ view = 'Registry64'; path = $base + '\Server' })
 }
 
 AfterAll {
     Remove-Item -LiteralPath $folder -Recurse -Force
-    if ($null -ne $hive.OpenSubKey($base)) { $hive.DeleteSubKeyTree($base) }
+    Remove-TestKey
 }
 
 Describe 'auth_backup.ps1' {
     It 'expands a REG_EXPAND_SZ Local_Path and reads a file the server holds open for writing' {
-        Set-LocalPath ('%TEMP%\' + $leaf + '\PCCSRV\') 'ExpandString'
+        Set-ServerValue 'Local_Path' ('%TEMP%\' + $leaf + '\PCCSRV\') 'ExpandString'
         $held = [IO.File]::Open((Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'), 'Open', 'ReadWrite', 'ReadWrite')
         try { $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024 }
         finally { $held.Close() }
@@ -43,7 +35,7 @@ Describe 'auth_backup.ps1' {
     }
 
     It 'skips an empty Local_Path instead of resolving it under the working folder' {
-        Set-LocalPath '' 'String'
+        Set-ServerValue 'Local_Path' '' 'String'
         $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024
         $answer.local_path_empty | Should -BeTrue
         @($answer.candidates) | Should -Be @('C:\nowhere.dat')

@@ -9,15 +9,14 @@ param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $script = Join-Path $root 'plugins\plugin_utils\scripts\certificates_install.ps1'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'certificates_install'
     $storeName = 'apexone.upgrade.pester'
     # Any root this host trusts serves as a real certificate to add to the throwaway store.
     $known = @(Get-ChildItem -LiteralPath 'Cert:\LocalMachine\Root')[0]
     $good = @{ store = $storeName; thumbprint = $known.Thumbprint; der_b64 = [Convert]::ToBase64String($known.RawData) }
     $bad = @{ store = $storeName; thumbprint = ('00' * 20); der_b64 = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes('not a certificate')) }
     function Invoke-Install($Items, [switch]$Check) {
-        $certificates = @($Items | ConvertTo-Json -Depth 5 | ConvertFrom-Json)
+        $certificates = @(ConvertTo-Wire $Items)
         & $script -Certificates $certificates -Stores @($storeName) -CheckMode:$Check
     }
 }

@@ -8,10 +8,8 @@ param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $script = Join-Path $root 'plugins\plugin_utils\scripts\invalid_rename.ps1'
-    $folder = Join-Path $env:TEMP ('apexone-pester-' + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $folder | Out-Null
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'invalid_rename'
+    $folder = New-TestFolder
     foreach ($name in 'a.dll_Invalid', 'b.dll_Invalid', 'b.dll', 'c.dll_Invalid') { Set-Content -LiteralPath (Join-Path $folder $name) -Value $name }
 }
 
@@ -21,9 +19,9 @@ Describe 'invalid_rename.ps1' {
     It 'renames, never overwrites, and one locked file does not stop the others' {
         $held = [IO.File]::Open((Join-Path $folder 'c.dll_Invalid'), 'Open', 'Read', 'None')
         try {
-            $renames = @(foreach ($name in 'a.dll', 'b.dll', 'c.dll') {
+            $renames = ConvertTo-Wire @(foreach ($name in 'a.dll', 'b.dll', 'c.dll') {
                     @{ from = (Join-Path $folder ($name + '_Invalid')); to = (Join-Path $folder $name) }
-                }) | ConvertTo-Json | ConvertFrom-Json
+                })
             $answer = & $script -Renames @($renames)
         }
         finally { $held.Close() }

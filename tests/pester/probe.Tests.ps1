@@ -10,29 +10,20 @@ param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeDiscovery {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\invalid_strip.json') -Raw -Encoding UTF8 | ConvertFrom-Json
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
+    $table = Read-CaseTable 'invalid_strip'
     $cases = @(foreach ($case in $table.cases) { @{ Case = $case } })
 }
 
 BeforeAll {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $script = Join-Path $root 'plugins\plugin_utils\scripts\probe.ps1'
-    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\invalid_strip.json') -Raw -Encoding UTF8 | ConvertFrom-Json
-    $folder = Join-Path $env:TEMP ('apexone-pester-' + [guid]::NewGuid().ToString('N'))
-    $base = 'SOFTWARE\apexone.upgrade.pester'
-    $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')
-    New-Item -ItemType Directory -Path $folder | Out-Null
-    function Invoke-Probe([hashtable]$Params) {
-        $splat = @{}
-        foreach ($property in ($Params | ConvertTo-Json -Depth 10 | ConvertFrom-Json).PSObject.Properties) { $splat[$property.Name] = $property.Value }
-        & $script @splat
-    }
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
+    $table = Read-CaseTable 'invalid_strip'
+    $folder = New-TestFolder
 }
 
 AfterAll {
     Remove-Item -LiteralPath $folder -Recurse -Force
-    if ($null -ne $hive.OpenSubKey($base)) { $hive.DeleteSubKeyTree($base) }
+    Remove-TestKey
 }
 
 Describe 'probe.ps1: _Invalid names, with the controller''s pattern' {
@@ -40,7 +31,7 @@ Describe 'probe.ps1: _Invalid names, with the controller''s pattern' {
         $path = Join-Path $folder $Case.file
         Set-Content -LiteralPath $path -Value 'x'
         foreach ($other in @($Case.also)) { if ($other) { Set-Content -LiteralPath (Join-Path $folder $other) -Value 'y' } }
-        $answer = Invoke-Probe @{ Subset = @('invalid_files'); InvalidRoots = @(@{ name = 'path'; path = $folder }); InvalidStrip = $table.pattern }
+        $answer = Invoke-TestedScript @{ Subset = @('invalid_files'); InvalidRoots = @(@{ name = 'path'; path = $folder }); InvalidStrip = $table.pattern }
         $entry = @($answer.invalid_files[0].entries | Where-Object { $_.path -eq $path })[0]
         if ($null -eq $Case.target) { $entry.ContainsKey('target') | Should -BeFalse }
         else {
@@ -53,10 +44,8 @@ Describe 'probe.ps1: _Invalid names, with the controller''s pattern' {
 
 Describe 'probe.ps1: each subset fails on its own' {
     It 'an empty Local_Path fails files, not certificates' {
-        $key = $hive.CreateSubKey($base + '\Server')
-        $key.SetValue('Local_Path', '', 'String')
-        $key.Close()
-        $answer = Invoke-Probe @{
+        Set-ServerValue 'Local_Path' '' 'String'
+        $answer = Invoke-TestedScript @{
             Subset = @('registry', 'files', 'certificates')
             CertificateStores = @('Root')
             RegistryReads = @(@{ name = 'server'; view = 'Registry64'; path = $base + '\Server'; values = @('Local_Path') })
@@ -68,11 +57,9 @@ Describe 'probe.ps1: each subset fails on its own' {
     }
 
     It 'a REG_EXPAND_SZ Local_Path is expanded before it is used' {
-        $key = $hive.CreateSubKey($base + '\Server')
-        $key.SetValue('Local_Path', '%TEMP%\' + (Split-Path -Leaf $folder), 'ExpandString')
-        $key.Close()
+        Set-ServerValue 'Local_Path' ('%TEMP%\' + (Split-Path -Leaf $folder)) 'ExpandString'
         Set-Content -LiteralPath (Join-Path $folder 'known.dat') -Value 'apexone' -NoNewline -Encoding Ascii
-        $answer = Invoke-Probe @{
+        $answer = Invoke-TestedScript @{
             Subset = @('registry', 'files')
             RegistryReads = @(@{ name = 'server'; view = 'Registry64'; path = $base + '\Server'; values = @('Local_Path') })
             Files = @(@{ name = 'f'; registry = 'server'; value = 'Local_Path'; relative = 'known.dat' })
@@ -88,7 +75,7 @@ Describe 'probe.ps1: each subset fails on its own' {
         Set-Content -LiteralPath $path -Value 'x'
         $held = [IO.File]::Open($path, 'Open', 'ReadWrite', 'None')
         try {
-            $answer = Invoke-Probe @{ Subset = @('files'); Files = @(@{ name = 'f'; path = $path }) }
+            $answer = Invoke-TestedScript @{ Subset = @('files'); Files = @(@{ name = 'f'; path = $path }) }
             $answer.files[0].exists | Should -BeTrue
             $answer.files[0].error | Should -Not -BeNullOrEmpty
         }
@@ -96,7 +83,7 @@ Describe 'probe.ps1: each subset fails on its own' {
     }
 
     It 'answers os, hotfixes and services from CIM' {
-        $answer = Invoke-Probe @{ Subset = @('os', 'hotfixes', 'services'); HotfixOsVersions = @('*'); ServicePatterns = @('wuauserv') }
+        $answer = Invoke-TestedScript @{ Subset = @('os', 'hotfixes', 'services'); HotfixOsVersions = @('*'); ServicePatterns = @('wuauserv') }
         $answer.errors.Count | Should -Be 0
         $answer.os.version | Should -Match '^\d+\.\d+\.\d+'
         @($answer.services | Where-Object { $_.name -eq 'wuauserv' }).Count | Should -Be 1
@@ -109,13 +96,13 @@ Describe 'probe.ps1: network' {
         $listener.Start()
         $port = $listener.LocalEndpoint.Port
         $listener.Stop()  # nothing listens there now: 10061
-        $answer = Invoke-Probe @{ Subset = @('network'); Endpoints = @(@{ host = '127.0.0.1'; port = $port }); TimeoutMs = 3000 }
+        $answer = Invoke-TestedScript @{ Subset = @('network'); Endpoints = @(@{ host = '127.0.0.1'; port = $port }); TimeoutMs = 3000 }
         $answer.network[0].tcp | Should -Be 'error'
         $answer.network[0].error.code | Should -Be 10061
     }
 
     It 'a name .NET cannot look up fails alone; the other endpoints answer' {
-        $answer = Invoke-Probe @{ Subset = @('network'); TimeoutMs = 3000
+        $answer = Invoke-TestedScript @{ Subset = @('network'); TimeoutMs = 3000
             Endpoints = @(@{ host = ('a' * 300); port = 443 }, @{ host = '127.0.0.1'; port = 9 }) }
         $answer.errors.Count | Should -Be 0
         $answer.network[0].dns | Should -Be 'failed'
@@ -128,7 +115,7 @@ Describe 'probe.ps1: network' {
         $listener = New-Object -TypeName System.Net.Sockets.TcpListener -ArgumentList ([Net.IPAddress]::IPv6Loopback), 0
         $listener.Start()
         try {
-            $answer = Invoke-Probe @{ Subset = @('network'); Endpoints = @(@{ host = 'example.com'; port = 443 })
+            $answer = Invoke-TestedScript @{ Subset = @('network'); Endpoints = @(@{ host = 'example.com'; port = 443 })
                 ProxyHost = '::1'; ProxyPort = $listener.LocalEndpoint.Port; TimeoutMs = 1500 }
         }
         finally { $listener.Stop() }

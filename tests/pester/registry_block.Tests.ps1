@@ -10,36 +10,26 @@ param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeDiscovery {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\registry_block.json') -Raw -Encoding UTF8 | ConvertFrom-Json
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'registry_block'
+    $table = Read-CaseTable 'registry_block'
     $cases = @(foreach ($case in $table.cases) { @{ Case = $case } })
 }
 
 BeforeAll {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $script = Join-Path $root 'plugins\plugin_utils\scripts\registry_block.ps1'
-    $table = Get-Content -LiteralPath (Join-Path $root 'tests\cases\registry_block.json') -Raw -Encoding UTF8 | ConvertFrom-Json
-    $base = 'SOFTWARE\apexone.upgrade.pester'
-    $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')
-
-    function Reset-TestKey {
-        if ($null -ne $hive.OpenSubKey($base)) { $hive.DeleteSubKeyTree($base) }
-    }
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'registry_block'
+    $table = Read-CaseTable 'registry_block'
 
     function Invoke-Case($Case) {
-        # The parameters travel as JSON and arrive as PSCustomObject, as the runner's bootstrap sends them.
-        $params = $table.params.($Case.state) | ConvertTo-Json -Depth 10 | ConvertFrom-Json
-        $splat = @{}
-        foreach ($property in $params.PSObject.Properties) { $splat[$property.Name] = $property.Value }
-        $splat.CheckMode = [bool]$Case.check_mode
-        & $script @splat
+        $params = @{ CheckMode = [bool]$Case.check_mode }
+        foreach ($property in $table.params.($Case.state).PSObject.Properties) { $params[$property.Name] = $property.Value }
+        Invoke-TestedScript $params
     }
 }
 
-AfterAll { Reset-TestKey }
+AfterAll { Remove-TestKey }
 
 Describe 'registry_block.ps1 against the shared case table' {
-    BeforeEach { Reset-TestKey }
+    BeforeEach { Remove-TestKey }
 
     It '<Case.name>' -ForEach $cases {
         $agent = $hive.CreateSubKey($table.agent_path)

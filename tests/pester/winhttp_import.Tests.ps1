@@ -9,8 +9,7 @@ param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
-    $script = Join-Path $root 'plugins\plugin_utils\scripts\winhttp_import.ps1'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'winhttp_import'
     $connections = 'SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections'
 }
 
