@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
     catalog, certificates, hotfix_block, post_upgrade, preflight, probe_plan)
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -46,7 +47,19 @@ class ActionModule(ApexOneAction):
         params = probe_plan.probe_params(subsets, region=args["region"], extra_endpoints=args["extra_endpoints"],
                                          timeout_ms=args["network_timeout_ms"], network_proxy=args["network_proxy"],
                                          server_services=args["server_services"])
-        answer = self.run_script("probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
+        try:
+            answer = self.run_script("probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
+        except _runner.ShortAnswer as exc:
+            if exc.decided is None or args["post_upgrade"]:
+                raise
+            # PowerShell 2.0 or Constrained Language Mode: the host is classified from its short answer,
+            # never reported unreachable; its other checks need WMF 5.1 / FullLanguage.
+            facts = preflight.host_facts({"os": exc.decided["os"]}, required, sha2_updates=args["sha2_updates"])
+            facts["shell"] = exc.decided
+            facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
+            found = preflight.shell_findings(facts, is_agent)
+            return {"changed": False, "ansible_facts": {"apexone_host": facts, "apexone_findings": found},
+                    "msg": exc.msg}
         facts = preflight.host_facts(answer, required, sha2_updates=args["sha2_updates"])
         facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
         found = preflight.host_findings(facts, is_server, is_agent, upgrade_date=args["server_upgrade_date"])

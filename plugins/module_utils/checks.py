@@ -52,6 +52,8 @@ CHECKS = {
     "unsupported_os": _check(BLOCKER, [_item(2)], ["os", "version", "from_ad", "from_export"], reads="os"),
     "os_unknown": _check(BLOCKER, [_item(2)], ["why"]),
     "directory_mismatch": _check(WARNING, [_item(2)], ["probe", "ad", "ad_name"]),
+    "wmf51_required": _check(BLOCKER, (), ["powershell"]),
+    "powershell_restricted": _check(BLOCKER, (), ["language_mode", "powershell"]),
     "sha2_updates": _check(BLOCKER, [_item(9)], ["os", "any_of"], reads="hotfixes"),
     "certificates": _check(BLOCKER, [_cert(), _item(8)], ["missing", "files", "wrong_store"], reads="certificates"),
     "winhttp_direct": _check(WARNING, [_cert("method", 1)], reads="registry"),

@@ -24,6 +24,9 @@ SEVERITY_ORDER = checks.SEVERITY_ORDER
 # Which facts a finder reads: any host's, an agent's, a server's, the whole fleet's, or none (unreachable).
 HOST, AGENT, SERVER, FLEET, UNREACHABLE = "host", "agent", "server", "fleet", "unreachable"
 COVERAGE = "coverage"  # every agent the server knows, with where its OS came from (coverage.evaluate)
+# A host that answered with the bootstrap's short form (PowerShell 2.0, Constrained Language Mode): its
+# facts hold the OS only, its `shell` what host_shell.classify said; SHELL_AGENT when it is an agent.
+SHELL, SHELL_AGENT = "shell", "shell_agent"
 FINDERS = {}  # check code -> (scope, function), in the order findings are listed
 
 
@@ -165,6 +168,11 @@ def fleet_findings(hosts, servers, agents, activation_code=None, sql_password=No
                           "sql_password": sql_password, "controller_backups": controller_backups or {}})
 
 
+def shell_findings(facts, is_agent):
+    """What the report says about a host that answered short: its OS (by name) and why nothing else ran."""
+    return _run([SHELL] + ([SHELL_AGENT] if is_agent else []), {"facts": facts, "shell": facts["shell"]})
+
+
 def coverage_findings(cov):
     """What the coverage says about agents the probe did not read (coverage.evaluate's result)."""
     return _run([COVERAGE], {"coverage": cov})
@@ -215,7 +223,7 @@ def _sha2_updates(ctx):
         yield {"os": sha2["os"], "any_of": sha2["any_of"]}
 
 
-@finds("unsupported_os", (AGENT, COVERAGE))
+@finds("unsupported_os", (AGENT, COVERAGE, SHELL_AGENT))
 def _unsupported_os(ctx):
     if "coverage" in ctx:  # agents known from Active Directory or the server's list, not contacted
         for agent in ctx["coverage"]["agents"]:
@@ -226,6 +234,19 @@ def _unsupported_os(ctx):
     facts = ctx["facts"]
     if facts.get("unsupported_os"):
         yield {"os": facts["unsupported_os"], "version": facts["os"]["version"]}
+
+
+@finds("powershell_restricted", SHELL)
+def _powershell_restricted(ctx):
+    if ctx["shell"]["restricted"]:
+        yield {"language_mode": ctx["shell"]["language_mode"], "powershell": ctx["shell"]["powershell"]}
+
+
+@finds("wmf51_required", SHELL)
+def _wmf51_required(ctx):
+    shell = ctx["shell"]
+    if shell["needs_wmf"] and not shell["restricted"] and not shell["unsupported_os"]:
+        yield {"powershell": shell["powershell"]}
 
 
 @finds("os_unknown", COVERAGE)

@@ -24,10 +24,14 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.utils.display import Display
 
+from ansible_collections.apexone.upgrade.plugins.module_utils import host_shell
+
 display = Display()
 
 RESULT_MARKER = "APEXONE-RESULT:"
 ERROR_MARKER = "APEXONE-ERROR:"
+SHORT_MARKER = "APEXONE-SHORT:"  # the prelude's hand-built answer: plain JSON, not base64
+SHORT_FIELDS = ("ps_version", "language_mode", "version", "build", "product_type", "service_pack")
 SCRIPT_DIR = os.path.join(os.path.dirname(__file__), "scripts")
 POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand"
 
@@ -48,10 +52,21 @@ POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricte
 # - `exit 1` is the process exit code in powershell.exe, and in a runspace the engine calls the
 #   host's SetShouldExit(1), which ansible's psrp plugin reports as rc.
 # - The payload is gzip: System.IO.Compression.GZipStream is in System.dll of .NET 2.0 and later.
-# - Its variables are named $__x: the script runs in a child scope and would read any of them it
-#   uses unset (dynamic scoping) instead of $null.
+#
+# Before anything newer (the prelude, lines 2-3): on PowerShell below 3.0 (no ConvertFrom-Json /
+# ConvertTo-Json) or outside FullLanguage (Constrained Language Mode under AppLocker / WDAC: no .NET
+# method call, no New-Object of a non-core type) it writes one hand-built JSON line instead, a JSON
+# array of strings in SHORT_FIELDS order, with only what those hosts allow: $PSVersionTable, the
+# language mode, Get-WmiObject (gwmi: PowerShell 2.0 has no CIM cmdlets), -join and string
+# concatenation. No value can hold a quote (versions, numbers, a language mode's name). It reads its
+# stdin to the end first (`$null=@($input)`): the winrm plugin sends stdin after starting the command,
+# and a process that exited before the Send makes that Send fail. `exit 0`: the short answer is an
+# answer, not an error. The controller classifies the host (host_shell.py). Its variables start with
+# $__ so that no script reads them by accident (dynamic scoping).
 BOOTSTRAP = r"""
 $ErrorActionPreference='Stop'
+$__v=$PSVersionTable.PSVersion;$__l="$($ExecutionContext.SessionState.LanguageMode)"
+if($__v.Major -lt 3 -or $__l -ne 'FullLanguage'){$null=@($input);$__w=gwmi Win32_OperatingSystem;'APEXONE-SHORT:["'+(($__v,$__l,$__w.Version,$__w.BuildNumber,$__w.ProductType,$__w.ServicePackMajorVersion)-join'","')+'"]';exit 0}
 function M($k,$v){$k+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress)))}
 try{
 $__z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
@@ -91,6 +106,27 @@ class RemoteScriptError(Exception):
                                     "script": self.script}
         if self.error:
             result["exception_remote"] = self.error
+        return result
+
+
+class ShortAnswer(RemoteScriptError):
+    """The host answered with the bootstrap's short form (PowerShell 2.0, Constrained Language Mode):
+    no script ran. `answer` holds what it said; `decided` the controller's reading of it."""
+
+    def __init__(self, name: str, answer: dict, rc: int | None, stdout: str, stderr: str) -> None:
+        try:
+            decided = host_shell.classify(answer)
+            msg = "script %s did not run: %s" % (name, host_shell.summary(decided))
+        except ValueError as exc:
+            decided = None
+            msg = "script %s did not run, and the host's short answer cannot be read: %s" % (name, exc)
+        super().__init__(msg, rc=rc, stdout=stdout, stderr=stderr, script=name)
+        self.answer = answer
+        self.decided = decided
+
+    def to_result(self) -> dict:
+        result = super().to_result()
+        result["host_shell"] = self.answer
         return result
 
 
@@ -167,6 +203,14 @@ def parse_output(name: str, rc: int | None, stdout: bytes | str, stderr: bytes |
     # Under code page 65001 powershell.exe may start stdout with a UTF-8 byte order mark.
     out = to_text(stdout, errors="surrogate_or_replace").lstrip("\ufeff")
     err = decode_stderr(stderr)
+    for line in out.splitlines():
+        if line.strip().startswith(SHORT_MARKER):
+            try:
+                values = json.loads(line.strip()[len(SHORT_MARKER):])
+            except ValueError:
+                values = []
+            answer = dict(zip(SHORT_FIELDS, values)) if isinstance(values, list) else {}
+            raise ShortAnswer(name, answer, rc, out, err)
     try:
         error = _marked(out, ERROR_MARKER)
         result = _marked(out, RESULT_MARKER)

@@ -70,7 +70,8 @@ def _preflight(directory, tmp_path, extra=None, password=None):
     extra_vars = {"apexone_report_dir": str(tmp_path / "reports"), "apexone_backup_dir": str(tmp_path / "backups"),
                   "apexone_fail_on_blockers": False, "apexone_report_lang": "en"}
     extra_vars.update(extra or {})
-    sources = [os.path.join(labrun.LAB, "inventory.yml"), _inventory(directory, tmp_path, password=password)]
+    sources = [os.path.join(labrun.LAB, "inventory.yml"), os.path.join(labrun.LAB, "inventory_old_powershell.yml"),
+               _inventory(directory, tmp_path, password=password)]
     return labrun.run_playbook(PLAYBOOK, tmp_path / "lab", extra_vars=extra_vars, inventory=sources)
 
 
@@ -100,8 +101,8 @@ def test_without_a_server_list_every_directory_computer_is_judged_without_contac
     cov = model["coverage"]
     assert cov["server_agents"] is None
     assert cov["counts"]["ad"] == len(computers.EXPECTED) - 2 and cov["counts"]["unknown"] == 0
-    assert sorted(a["host"] for a in cov["remove_from_server"]) == sorted(
-        ["agent-win7-rtm"] + [n for n, e in computers.EXPECTED.items() if e and not n.startswith("AGENT-")])
+    assert sorted(a["host"] for a in cov["remove_from_server"]) == sorted(  # WinRM-reached PowerShell 2.0 hosts too
+        ["agent-win7-rtm", "agent-xp-ps2"] + [n for n, e in computers.EXPECTED.items() if e and not n.startswith("AGENT-")])
 
 
 def test_directory_and_probe_are_cross_checked(ad_run):
@@ -172,7 +173,10 @@ def test_end_to_end_agents_no_winrm_reaches_are_blockers_by_name(full_run):
     flagged = dict((h["host"], h["detail"]) for h in checks["unsupported_os"]["hosts"])
     for host, name in NO_WINRM_BLOCKERS.items():
         assert flagged[host].startswith(name + " (") and "Active Directory" in flagged[host], (host, flagged[host])
-    assert flagged["agent-win7-rtm"].startswith("Windows 7 without SP1")  # read over WinRM
+    assert flagged["agent-win7-rtm"].startswith("Windows 7 without SP1")  # read over WinRM (PowerShell 2.0)
+    rows = dict((h["host"], h) for h in model["hosts"])
+    # a PowerShell 2.0 host on a supported OS that WinRM reaches: classified, not unreachable
+    assert rows["agent-win7-ps2"]["findings"] == {"wmf51_required": "blocker"}
     assert flagged["PC-EXPORT-XP"].startswith("Windows XP (") and "agent list export" in flagged["PC-EXPORT-XP"]
     unknown = dict((h["host"], h["detail"]) for h in checks["os_unknown"]["hosts"])
     assert sorted(unknown) == ["PC-GHOST", "PC-NOWHERE"]  # in neither AD nor the inventory: OS unknown, blocks
@@ -196,7 +200,7 @@ def test_end_to_end_coverage_section(full_run):
     assert cov["counts"]["probe"] == len(cov["agents"]) - 12
     assert sorted(cov["os_unknown"]) == ["PC-GHOST", "PC-NOWHERE"]
     remove = dict((a["host"], a) for a in cov["remove_from_server"])
-    assert sorted(remove) == sorted(list(NO_WINRM_BLOCKERS) + ["agent-win7-rtm", "PC-EXPORT-XP"])
+    assert sorted(remove) == sorted(list(NO_WINRM_BLOCKERS) + ["agent-win7-rtm", "agent-xp-ps2", "PC-EXPORT-XP"])
     assert remove["AD-XP"]["ip"] == "10.0.1.1" and remove["AD-XP"]["os_source"] == "ad"
     assert "AD-WIN81" in cov["directory_not_on_server_list"]
     html = glob.glob(str(path / "reports" / "*.html"))[0]
@@ -213,3 +217,31 @@ def test_end_to_end_no_secret_in_output_or_report(full_run, directory):
             everything += handle.read()
     assert key not in everything
     assert directory.password not in everything
+
+
+def test_at_vvv_neither_the_bind_password_nor_the_api_key_is_printed(directory, tmp_path):
+    from ansible_collections.apexone.upgrade.tests.directory.apex_central import ApexCentral
+    key = "vvv-key-" + directory.password[::-1]
+    agents = [{"host_name": "AD-XP", "ip_address_list": "10.0.1.1", "product": "SLF_PRODUCT_OFFICESCAN_CE"}]
+    extra = {"apexone_report_dir": str(tmp_path / "reports"), "apexone_backup_dir": str(tmp_path / "backups"),
+             "apexone_fail_on_blockers": False, "apexone_directory_required": True,
+             "apexone_central_application_id": "app-1", "apexone_central_api_key": key}
+    from ansible_collections.apexone.upgrade.tests.lab.endpoint import server
+    with ApexCentral("app-1", key, agents) as central, server.Endpoint(str(tmp_path / "lab")):
+        extra["apexone_central_url"] = central.url
+        proc = subprocess.run(
+            [os.path.join(BIN, "ansible-playbook"), os.path.join(labrun.LAB, "..", "..", PLAYBOOK), "-vvv",
+             "-i", os.path.join(labrun.LAB, "inventory.yml"), "-i", _inventory(directory, tmp_path),
+             "-e", json.dumps(extra)],
+            env=dict(ENV, ANSIBLE_STDOUT_CALLBACK="default", APEXONE_LAB_DIR=str(tmp_path / "lab"),
+                     APEXONE_LAB_TRANSPORT="winrm"),
+            capture_output=True, text=True, check=False, timeout=600)
+        assert central.log and central.log[-1][1] == 200  # the key was used...
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "AD-XP" in proc.stdout  # ...and -vvv shows the hosts and results...
+    everything = proc.stdout + proc.stderr
+    for name in glob.glob(str(tmp_path / "reports" / "*")):
+        with open(name, encoding="utf-8") as handle:
+            everything += handle.read()
+    assert key not in everything  # ...never the key
+    assert directory.password not in everything  # nor the bind password

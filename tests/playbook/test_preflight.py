@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.apexone.upgrade.tests.playbook import labrun
 
 PLAYBOOK = "playbooks/preflight.yml"
-HOSTS = ["apexone-srv", "agent-win10-64", "agent-win10-32", "agent-win7-sp1-nokb", "agent-win7-rtm", "agent-2008r2",
+HOSTS = ["apexone-srv", "agent-win10-64", "agent-win10-32", "agent-win7-sp1-nokb", "agent-2008r2",
          "host-no-agent", "agent-missing-certs"]
 
 
@@ -54,7 +54,6 @@ def test_fails_at_the_end_after_writing_the_report(lab_run):
     ("agent-win10-64", {"hotfix_block": "blocker"}),
     ("agent-win10-32", {"hotfix_block": "blocker"}),
     ("agent-win7-sp1-nokb", {"hotfix_block": "blocker", "sha2_updates": "blocker"}),
-    ("agent-win7-rtm", {"hotfix_block": "blocker", "unsupported_os": "blocker"}),
     ("agent-2008r2", {}),
     ("host-no-agent", {"no_agent": "warning"}),
     ("agent-missing-certs", {"certificates": "blocker", "hotfix_block": "blocker", "winhttp_direct": "warning"}),
@@ -67,7 +66,7 @@ def test_each_lab_host_has_exactly_the_findings_its_state_implies(lab_run, host,
 def test_summary_and_fleet_checks(lab_run):
     path, dummy = lab_run
     model = _report(path)
-    assert model["summary"] == {"hosts": 8, "ready": 2, "blocked": 6, "unknown": 0, "not_contacted": 0, "blocker_checks": 5,
+    assert model["summary"] == {"hosts": 7, "ready": 2, "blocked": 5, "unknown": 0, "not_contacted": 0, "blocker_checks": 4,
                                 "fleet_blocked": True}
     severities = [c["severity"] for c in model["checks"]]
     assert severities == sorted(severities, key=["blocker", "warning", "manual", "info"].index)  # blockers first
@@ -75,8 +74,8 @@ def test_summary_and_fleet_checks(lab_run):
     for check in ("activation_code_unchecked", "sql_password_unchecked", "behaviour_monitoring", "service_names",
                   "post_upgrade_checks"):
         assert fleet[check]["hosts"][0]["host"] == "(fleet)"
-    assert fleet["unsupported_os"]["source"] == "KA-0012615 事項 2"  # the article a user can look up
-    assert "セットアップが進みません" in fleet["unsupported_os"]["fix"]  # Japanese by default
+    assert fleet["hotfix_block"]["source"] == "KA-0012615 事項 6"  # the article a user can look up
+    assert "2 週間前まで" in fleet["hotfix_block"]["fix"]  # Japanese by default
 
 
 def test_one_remote_execution_per_host(lab_run):

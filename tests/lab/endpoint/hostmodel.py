@@ -104,6 +104,8 @@ class PowerShellHost:
         if outcome.refusal_record:  # RULE 4 / 6 / 7
             self.host.note_refusal(outcome.refusal_record)
             return Process(1, outcome.console.encode(codec), clixml_error("lab: " + outcome.refusal_record))
+        if outcome.error_record:  # RULE 6: an error record PowerShell itself writes (an old host, oldhosts.py)
+            return Process(outcome.rc, outcome.console.encode(codec), clixml_error(outcome.error_record))
         stdout = outcome.console.encode(codec)  # RULE 5
         if stdout and codepage == 65001 and self.host.utf8_bom:
             stdout = b"\xef\xbb\xbf" + stdout

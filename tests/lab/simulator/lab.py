@@ -16,7 +16,7 @@ import fcntl
 import json
 import os
 
-from . import pwsh, twins, wire
+from . import oldhosts, pwsh, twins, wire
 from . import state as lab_state
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(lab_state.LAB_ROOT))
@@ -93,6 +93,8 @@ class Outcome:
     rc: int
     console: str
     refusal_record: str | None = None
+    # an error record PowerShell itself writes on such a host (oldhosts.py RULE P4): stderr, not a lab refusal
+    error_record: str | None = None
 
 
 def _error_line(message: str, kind: str = "Lab.Refused") -> str:
@@ -125,7 +127,8 @@ def execute(host: str, seed: str, cmd: str, in_data: bytes | None,
         return 1, b"", str(exc).encode("utf-8")
     items = (in_data or b"").decode("ascii", "replace").splitlines()
     outcome = run_bootstrap(host, seed, bootstrap, items, len(cmd) + len(in_data or b""), lab_dir)
-    return outcome.rc, outcome.console.encode("utf-8"), (outcome.refusal_record or "").encode("utf-8")
+    return (outcome.rc, outcome.console.encode("utf-8"),
+            (outcome.refusal_record or outcome.error_record or "").encode("utf-8"))
 
 
 def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, str, str | None]:
@@ -136,6 +139,16 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
                   "against the runner's BOOTSTRAP and add its rule to BOOTSTRAPS. %s"
                   % (wire.bootstrap_digest(bootstrap), "; ".join(checked_bootstrap.errors)))
         return Outcome(1, "", reason), "(bootstrap)", reason
+    with host_state.open() as data:  # which PowerShell the host has (oldhosts.py, RULE P1-P5)
+        try:
+            old = oldhosts.needs_short_answer(data)
+            short = oldhosts.short_line(data) if old and rule.prelude else None
+        except oldhosts.ModelRefusal as exc:
+            return Outcome(1, "", str(exc)), "(bootstrap)", str(exc)
+    if short is not None:  # RULE P3
+        return Outcome(0, short), "(short answer)", None
+    if old:  # RULE P4: an error record PowerShell itself writes, no marked line
+        return Outcome(1, "", error_record=oldhosts.old_bootstrap_failure(data)), "(bootstrap)", None
     try:
         script, params = rule.decode(input_items)
     except wire.WireError as exc:
@@ -153,6 +166,9 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
         reason = "the lab has no twin for script %s: add one in tests/lab/simulator/twins.py" % name
         return Outcome(1, _error_line(reason)), name, reason
     with host_state.open() as data:
+        missing = oldhosts.missing_command(script, data)  # RULE P1: the script stops; the bootstrap's catch reports it
+        if missing:
+            return Outcome(1, _error_line(missing, "System.Management.Automation.CommandNotFoundException")), name, None
         try:
             result = twins.TWINS[name](data, params)
         except twins.ScriptFailure as exc:

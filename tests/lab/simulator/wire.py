@@ -21,7 +21,7 @@ POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unre
 
 # The bootstrap the lab emulates, pinned: a change to the runner's bootstrap must be reviewed
 # against this emulation (and this hash updated) or the lab refuses it.
-BOOTSTRAP_SHA256 = "4a4cbeb70fd8e7c1c2d59302efcb844868c049cff202fa4ccc2702781bbc0730"
+BOOTSTRAP_SHA256 = "0147e9065ad2a6f9a05794e802594c441f388b7c1e1cf3ecf8bc0b663e368309"
 
 
 class WireError(Exception):
@@ -106,13 +106,20 @@ class BootstrapRule:
     decode: object
     # where the answer line goes: "console" ([Console]::Out, lost in a PSRP runspace) or "pipeline"
     writes: str
+    # True when it checks $PSVersionTable and the language mode before anything newer and answers short
+    # on PowerShell 2.0 / Constrained Language Mode (oldhosts.py RULE P3); False: RULE P4 applies
+    prelude: bool = False
 
 
 FIRST_BOOTSTRAP_SHA256 = "cd6b578f41ed2d2ec0341c5dd383dd6b1434055915104ba01152afa3bf62085f"
+GZIP_BOOTSTRAP_SHA256 = "4a4cbeb70fd8e7c1c2d59302efcb844868c049cff202fa4ccc2702781bbc0730"
 BOOTSTRAPS = {
+    # the gzip / pipeline bootstrap below, behind the prelude: on PowerShell 2.0 or outside FullLanguage it
+    # writes the hand-built short line (pipeline output) and exits 0
+    BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline", prelude=True),
     # gzip payload; the marked line is pipeline output (stdout through Out-Default in powershell.exe,
     # PIPELINE_OUTPUT in a runspace)
-    BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline"),
+    GZIP_BOOTSTRAP_SHA256: BootstrapRule(GZIP_BOOTSTRAP_SHA256, decode_input, "pipeline"),
     # the first bootstrap: plain payload; the line went to [Console]::Out (lost in a PSRP runspace)
     FIRST_BOOTSTRAP_SHA256: BootstrapRule(FIRST_BOOTSTRAP_SHA256, decode_input_plain, "console"),
 }

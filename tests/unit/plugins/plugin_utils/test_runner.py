@@ -215,13 +215,16 @@ def test_non_windows_host_gets_a_clear_error():
     assert not conn.calls
 
 
-def test_probe_payload_is_compressed_under_12_kb():
+def test_probe_payload_is_compressed_under_12_5_kb():
     from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
     plain = len(_runner.script_text("probe").encode("utf-8")) * 4 // 3
     sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.script_text("probe"), params))
-    # probe.ps1 grew with per-subset error handling, the proxy check and its comments (about 10 kB sent)
-    assert sent < 12000 < plain
+    # probe.ps1 grew with per-subset error handling, the proxy check and its comments (about 10 kB sent);
+    # the bootstrap's prelude for PowerShell 2.0 / Constrained Language Mode hosts adds about 800 bytes.
+    # cmd.exe's limit (8,191 characters) applies to the command line alone (~3,600).
+    assert sent < 12500 < plain
+    assert len(_runner.build_command()) < 4000
 
 
 def test_bootstrap_writes_to_the_pipeline_not_the_console():
@@ -252,5 +255,56 @@ def test_bootstrap_variables_cannot_leak_into_the_script():
     # bootstrap's (dynamic scoping). Only $__x names, $input, $_ and function M's own parameters.
     import re
     names = set(re.findall(r"[$@](\w+)", _runner.BOOTSTRAP))
-    assert {n for n in names if not n.startswith("__")} <= {"ErrorActionPreference", "input", "_", "k", "v"}
+    assert {n for n in names if not n.startswith("__")} <= {"ErrorActionPreference", "input", "_", "k", "v", "PSVersionTable", "ExecutionContext", "null"}
     assert "@__a" in _runner.BOOTSTRAP  # the splat is the bootstrap's own parameter table
+
+
+# --- The prelude: hosts on PowerShell 2.0 or in Constrained Language Mode answer short (issue 11, 12 item 8) ---
+
+def _short(**values):
+    answer = {"ps_version": "2.0", "language_mode": "FullLanguage", "version": "6.1.7601", "build": "7601",
+              "product_type": "1", "service_pack": "1"}
+    answer.update(values)
+    line = '["' + '","'.join(answer[k] for k in _runner.SHORT_FIELDS) + '"]'  # as the prelude builds it
+    return ("APEXONE-SHORT:" + line + "\r\n").encode("ascii")
+
+
+def test_prelude_checks_version_and_language_mode_before_anything_newer():
+    prelude, rest = _runner.BOOTSTRAP.split("function M", 1)
+    assert "$PSVersionTable.PSVersion" in prelude and "$ExecutionContext.SessionState.LanguageMode" in prelude
+    assert "gwmi Win32_OperatingSystem" in prelude  # Get-WmiObject: PowerShell 2.0 has no Get-CimInstance
+    # stdin is read to its end before the short line and exit: winrm sends stdin after the command started
+    assert prelude.index("$null=@($input)") < prelude.index("APEXONE-SHORT:") < prelude.index("exit 0")
+    for newer in ("ConvertTo-Json", "ConvertFrom-Json", "New-Object", "[Convert]", "::", "Add-Type", "CimInstance",
+                  ".Get", ".To"):
+        assert newer not in prelude, newer  # none of these exist on 2.0 / run under Constrained Language Mode
+    assert "ConvertFrom-Json" in rest
+
+
+def test_powershell_2_on_a_supported_os_says_install_wmf_never_unreachable():
+    with pytest.raises(_runner.ShortAnswer) as caught:
+        _runner.parse_output("probe", 0, _short(), b"")
+    assert "install WMF 5.1 to run the remaining checks" in caught.value.msg
+    assert "unreachable" not in caught.value.msg
+    assert caught.value.decided["needs_wmf"] and not caught.value.decided["restricted"]
+    assert caught.value.to_result()["failed"] is True
+
+
+def test_constrained_language_mode_says_restricted_not_administrator():
+    with pytest.raises(_runner.ShortAnswer) as caught:
+        _runner.parse_output("cert_facts", 0, _short(ps_version="5.1.17763.1", language_mode="ConstrainedLanguage",
+                                                      version="10.0.17763", build="17763", product_type="3"), b"")
+    assert "PowerShell is restricted on this host" in caught.value.msg
+    assert "administrator" not in caught.value.msg
+
+
+def test_an_unsupported_os_answering_short_is_named():
+    with pytest.raises(_runner.ShortAnswer) as caught:
+        _runner.parse_output("probe", 0, _short(version="5.1.2600", build="2600", service_pack="3"), b"")
+    assert "Windows XP" in caught.value.msg and caught.value.decided["unsupported_os"] == "Windows XP"
+
+
+def test_an_unreadable_short_answer_is_an_error_that_says_so():
+    with pytest.raises(_runner.ShortAnswer) as caught:
+        _runner.parse_output("probe", 0, b'APEXONE-SHORT:["2.0"]\r\n', b"")
+    assert caught.value.decided is None and "cannot be read" in caught.value.msg

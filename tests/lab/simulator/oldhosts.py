@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: apexone.upgrade contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A written model of the PowerShell hosts the runbook's old Windows run: PowerShell 2.0 / 3.0 / 4.0
+and Constrained Language Mode. A host seed says `powershell: {version: "2.0", language_mode: ...}`
+(absent: 5.1, FullLanguage). Each rule is stated where it is applied; what the model does not know,
+it refuses.
+
+RULE P1  A command a script (or the bootstrap) calls that is newer than the host's PowerShell is not
+         there: the call stops with CommandNotFoundException, "The term 'X' is not recognized as the
+         name of a cmdlet, function, script file, or operable program." (in Japanese on a host whose
+         seed says `os: {ui_language: ja-JP}`). NEWER_COMMANDS lists each such command with the
+         version that brought it (Microsoft's cmdlet documentation); a command not in the list is
+         taken to exist in 2.0.
+RULE P2  In Constrained Language Mode a method call on a type that is not a core type (e.g.
+         [Convert]::FromBase64String, [Text.Encoding]::UTF8.GetBytes) and New-Object of a non-core
+         type stop with "Cannot invoke method. Method invocation is supported only on core types in
+         this language mode." / "Cannot create type. Only core types are supported in this language
+         mode." Cmdlets, property reads, string concatenation and -join work.
+RULE P3  A bootstrap whose rule says it checks the version and language mode first (wire rule
+         `prelude=True`) reads its stdin to the end, then answers, on a host below 3.0 or outside
+         FullLanguage, with the hand-built short line only: `APEXONE-SHORT:["<PSVersion>","<LanguageMode>","<Version>","<BuildNumber>",
+         "<ProductType>","<ServicePackMajorVersion>"]` from $PSVersionTable and Win32_OperatingSystem
+         (the seed's `os`), exit code 0. It runs no script.
+RULE P4  A bootstrap without that check meets RULE P1 / P2 at its first newer step; its own catch block
+         then calls ConvertTo-Json (P1 on 2.0) or [Convert] (P2), which stops again: the error escapes
+         as an error record on stderr, exit code 1, no marked line.
+RULE P5  The version a seed gives must be one the model knows (KNOWN_VERSIONS); anything else is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+KNOWN_VERSIONS = ("2.0", "3.0", "4.0", "5.0", "5.1")
+FULL_LANGUAGE = "FullLanguage"
+LANGUAGE_MODES = ("FullLanguage", "ConstrainedLanguage")
+
+# RULE P1: command -> the PowerShell version that brought it (learn.microsoft.com cmdlet pages).
+NEWER_COMMANDS = {
+    "ConvertFrom-Json": "3.0", "ConvertTo-Json": "3.0", "Get-CimInstance": "3.0", "Invoke-RestMethod": "3.0",
+    "Invoke-WebRequest": "3.0", "Get-FileHash": "4.0", "Get-ItemPropertyValue": "5.0",
+    "New-TemporaryFile": "5.0", "Get-TlsCipherSuite": "5.0",
+}
+
+NOT_RECOGNIZED = {
+    "en": "The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable program.",
+    "ja": "用語 '%s' は、コマンドレット、関数、スクリプト ファイル、または操作可能なプログラムの名前として認識されません。",
+}
+METHOD_REFUSED = {  # RULE P2
+    "en": "Cannot invoke method. Method invocation is supported only on core types in this language mode.",
+    "ja": "メソッドを呼び出せません。メソッドの呼び出しは、この言語モードのコア型でのみサポートされています。",
+}
+
+
+class ModelRefusal(Exception):
+    """The seed asks for something the model does not know (RULE P5)."""
+
+
+def powershell_of(seed: dict) -> dict:
+    given = seed.get("powershell") or {}
+    version = str(given.get("version", "5.1"))
+    mode = str(given.get("language_mode", FULL_LANGUAGE))
+    if version not in KNOWN_VERSIONS:
+        raise ModelRefusal("powershell.version %r is not one the lab models (%s)" % (version, ", ".join(KNOWN_VERSIONS)))
+    if mode not in LANGUAGE_MODES:
+        raise ModelRefusal("powershell.language_mode %r is not one the lab models (%s)" % (mode, ", ".join(LANGUAGE_MODES)))
+    return {"version": version, "language_mode": mode}
+
+
+def _older(version: str, than: str) -> bool:
+    return tuple(int(p) for p in version.split(".")) < tuple(int(p) for p in than.split("."))
+
+
+def _language(seed: dict) -> str:
+    return "ja" if str((seed.get("os") or {}).get("ui_language", "")).lower().startswith("ja") else "en"
+
+
+def missing_command(text: str, seed: dict) -> str | None:
+    """RULE P1: the error of the first command in `text` the host's PowerShell does not have, or None."""
+    version = powershell_of(seed)["version"]
+    found = []
+    for command, since in NEWER_COMMANDS.items():
+        if _older(version, since):
+            match = re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(command), text, re.IGNORECASE)
+            if match:
+                found.append((match.start(), command))
+    if not found:
+        return None
+    return NOT_RECOGNIZED[_language(seed)] % min(found)[1]
+
+
+def needs_short_answer(seed: dict) -> bool:
+    shell = powershell_of(seed)
+    return _older(shell["version"], "3.0") or shell["language_mode"] != FULL_LANGUAGE
+
+
+def short_line(seed: dict) -> str:
+    """RULE P3: the line the prelude writes, from $PSVersionTable and the seed's Win32_OperatingSystem."""
+    shell = powershell_of(seed)
+    os_info = seed.get("os") or {}
+    version = str(os_info.get("version") or "")
+    build = version.split(".")[2] if version.count(".") >= 2 else ""
+    values = [shell["version"], shell["language_mode"], version, build, str(os_info.get("product_type", "")),
+              str(os_info.get("service_pack", 0))]
+    if any('"' in value or "\\" in value for value in values):
+        raise ModelRefusal("a seed value holds a quote or backslash, which the prelude's hand-built JSON does not escape")
+    return "APEXONE-SHORT:" + json.dumps(values, separators=(",", ":")) + "\r\n"
+
+
+def old_bootstrap_failure(seed: dict) -> str:
+    """RULE P4: the error record a bootstrap without the check leaves on such a host."""
+    shell = powershell_of(seed)
+    if shell["language_mode"] != FULL_LANGUAGE:
+        return METHOD_REFUSED[_language(seed)]
+    return NOT_RECOGNIZED[_language(seed)] % "ConvertFrom-Json"
