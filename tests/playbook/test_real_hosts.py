@@ -273,10 +273,10 @@ def test_block_hotfix_check_mode_says_would_block(tmp_path):
                               extra_vars={"apexone_server_upgrade_date": "2099-12-10"})
     assert run.rc == 0, run.stdout[-2000:]
     lines = run.result("Show the summary", "localhost")["msg"]
-    assert lines[0] == "check mode, nothing changed: would block 5, already blocked 1"
+    assert lines[0] == "check mode, nothing changed: would block 4, already blocked 1"
     assert "value type corrected to REG_DWORD: -" in lines  # nothing was corrected in check mode
     assert run.result("Fail when agents are not blocked", "localhost")["msg"] == \
-        "Check mode: would block 5 agent(s); nothing was changed."
+        "Check mode: would block 4 agent(s); nothing was changed."
 
 
 def test_preflight_console_lists_warnings_too(tmp_path):
