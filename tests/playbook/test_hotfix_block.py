@@ -153,7 +153,7 @@ def test_release_in_waves_reports_agents_still_on_xg(tmp_path):
     with open(report["report"]["json"], encoding="utf-8") as handle:
         data = json.load(handle)
     still_xg = [h["host"] for h in data["still_xg"]]
-    assert "agent-win7-rtm" in still_xg and "agent-win10-64" not in still_xg
+    assert "agent-win7-sp1-nokb" in still_xg and "agent-win10-64" not in still_xg
     assert "host-no-agent" not in still_xg
 
 
