@@ -72,4 +72,3 @@ def summary(decided):
     elif decided["needs_wmf"] and not decided["unsupported_os"]:
         parts.append("the host has PowerShell %s: install WMF 5.1 to run the remaining checks" % decided["powershell"])
     return "; ".join(parts) or "the host answered with its short form"
-

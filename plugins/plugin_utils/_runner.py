@@ -63,11 +63,16 @@ POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricte
 # and a process that exited before the Send makes that Send fail. `exit 0`: the short answer is an
 # answer, not an error. The controller classifies the host (host_shell.py). Its variables start with
 # $__ so that no script reads them by accident (dynamic scoping).
-BOOTSTRAP = r"""
-$ErrorActionPreference='Stop'
-$__v=$PSVersionTable.PSVersion;$__l="$($ExecutionContext.SessionState.LanguageMode)"
-if($__v.Major -lt 3 -or $__l -ne 'FullLanguage'){$null=@($input);$__w=gwmi Win32_OperatingSystem;'APEXONE-SHORT:["'+(($__v,$__l,$__w.Version,$__w.BuildNumber,$__w.ProductType,$__w.ServicePackMajorVersion)-join'","')+'"]';exit 0}
-function M($k,$v){$k+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress)))}
+_PRELUDE = (
+    r"""$__v=$PSVersionTable.PSVersion;$__l="$($ExecutionContext.SessionState.LanguageMode)"
+"""
+    r"""if($__v.Major -lt 3 -or $__l -ne 'FullLanguage'){$null=@($input);$__w=gwmi Win32_OperatingSystem;"""
+    r"""'APEXONE-SHORT:["'+(($__v,$__l,$__w.Version,$__w.BuildNumber,$__w.ProductType,$__w.ServicePackMajorVersion)"""
+    r"""-join'","')+'"]';exit 0}
+"""
+)
+BOOTSTRAP = r"""$ErrorActionPreference='Stop'
+""" + _PRELUDE + r"""function M($k,$v){$k+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress)))}
 try{
 $__z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
 $__z=New-Object IO.Compression.GZipStream($__z,[IO.Compression.CompressionMode]::Decompress)

@@ -293,7 +293,7 @@ def test_powershell_2_on_a_supported_os_says_install_wmf_never_unreachable():
 def test_constrained_language_mode_says_restricted_not_administrator():
     with pytest.raises(_runner.ShortAnswer) as caught:
         _runner.parse_output("cert_facts", 0, _short(ps_version="5.1.17763.1", language_mode="ConstrainedLanguage",
-                                                      version="10.0.17763", build="17763", product_type="3"), b"")
+                                                     version="10.0.17763", build="17763", product_type="3"), b"")
     assert "PowerShell is restricted on this host" in caught.value.msg
     assert "administrator" not in caught.value.msg
 
