@@ -40,6 +40,10 @@ class ActionModule(ApexOneAction):
         build = int(server["build"]) if str(server.get("build") or "").isdigit() else None
         result = {"changed": False, "server_version": server.get("version"), "server_build": build, "export_limit": limit,
                   "searched": answer["candidates"]}
+        problem = auth_backup.local_path_problem(answer)
+        if problem:
+            result["local_path_problem"] = problem
+            display.warning("%s: %s" % (host, problem))
         if not answer["found"]:
             past = build is not None and build >= limit
             message = ("no %s on %s (searched %s). %s" % (

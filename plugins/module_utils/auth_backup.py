@@ -27,3 +27,19 @@ def export_limit(server_version):
     """The build from which this product can no longer export the certificate (XG 5684, Apex One 8378)."""
     product = hotfix_block.product_of(server_version)
     return catalog.BUILDS["apexone_auth_export_blocked" if product == "apexone" else "xg_auth_export_blocked"]
+
+
+def local_path_problem(answer):
+    """What was wrong with the server's Local_Path value, in words ops can act on; None when nothing was.
+
+    auth_backup.ps1 skips an empty value (it would resolve under the session's working folder) and one
+    .NET refuses as a path (a quote or '|' from a hand edit); the default folders are searched either way.
+    """
+    if answer.get("local_path_empty"):
+        return ("the server's Local_Path registry value is empty, so the folder beside PCCSRV was not searched: "
+                "only the default install folders were")
+    if answer.get("local_path_invalid"):
+        return ("the server's Local_Path registry value %r is not a usable path (%s), so the folder beside PCCSRV was "
+                "not searched: only the default install folders were. Correct the value in the registry if the "
+                "server is installed elsewhere" % ((answer.get("server") or {}).get("local_path"), answer["local_path_invalid"]))
+    return None

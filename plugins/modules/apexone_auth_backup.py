@@ -81,4 +81,15 @@ server_build:
   description: The server's build, from its registry.
   returned: success
   type: int
+searched:
+  description: The paths searched on the server, in order.
+  returned: success
+  type: list
+  elements: str
+local_path_problem:
+  description:
+    - Why the folder beside C(PCCSRV) was not searched, when the server's C(Local_Path) registry value is empty or not
+      a usable path (for example a quote or C(|) left by a hand edit). The default install folders are searched anyway.
+  returned: when Local_Path is empty or not a usable path
+  type: str
 """

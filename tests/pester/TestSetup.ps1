@@ -8,6 +8,7 @@
 # $script (plugins\plugin_utils\scripts\<ScriptName>.ps1), $base and $hive (the throwaway key
 # HKLM\SOFTWARE\apexone.upgrade.pester, 64-bit view), and defines the functions below.
 param([string]$CollectionRoot, [string]$ScriptName)
+$ErrorActionPreference = 'Stop'
 
 $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
 $script = Join-Path $root ('plugins\plugin_utils\scripts\' + $ScriptName + '.ps1')

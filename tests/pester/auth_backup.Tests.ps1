@@ -40,4 +40,12 @@ Describe 'auth_backup.ps1' {
         $answer.local_path_empty | Should -BeTrue
         @($answer.candidates) | Should -Be @('C:\nowhere.dat')
     }
+
+    It 'skips a Local_Path .NET refuses as a path, says why, and still searches the default folders' {
+        Set-ServerValue 'Local_Path' 'C:\Trend|Micro\PCCSRV\' 'String'
+        $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024
+        $answer.local_path_invalid | Should -Match 'GetFullPath|Combine'
+        @($answer.candidates) | Should -Be @('C:\nowhere.dat')
+        $answer.found | Should -BeFalse
+    }
 }

@@ -26,8 +26,11 @@ foreach ($spec in $ServerKeys) {
             build = [string]$key.GetValue('ServicePack_Build')
         }
         # An empty value would resolve under the session's working folder: it is skipped and reported.
+        # A value .NET refuses as a path (a quote or '|' from a hand edit: ArgumentException; a stray
+        # ':': NotSupportedException) is skipped and reported too; the default folders are still tried.
         if ($result.server.local_path.Trim() -ne '') {
-            $result.candidates += [IO.Path]::GetFullPath([IO.Path]::Combine($result.server.local_path, $Relative))
+            try { $result.candidates += [IO.Path]::GetFullPath([IO.Path]::Combine($result.server.local_path, $Relative)) }
+            catch { $result.local_path_invalid = $_.Exception.Message }
         }
         else { $result.local_path_empty = $true }
     }

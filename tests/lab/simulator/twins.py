@@ -508,7 +508,10 @@ def auth_backup(host: dict, params: dict) -> dict:
         result["server"] = {"local_path": _text(key, "Local_Path", host), "version": _text(key, "Server_Version", host),
                             "build": _text(key, "ServicePack_Build", host)}
         if result["server"]["local_path"].strip():
-            result["candidates"].append(get_full_path(ntpath.join(result["server"]["local_path"], params["Relative"])))
+            try:
+                result["candidates"].append(get_full_path(ntpath.join(result["server"]["local_path"], params["Relative"])))
+            except ScriptFailure as exc:  # the script's try/catch around Combine/GetFullPath
+                result["local_path_invalid"] = str(exc)
         else:
             result["local_path_empty"] = True
     result["candidates"].extend(params["DefaultPaths"])

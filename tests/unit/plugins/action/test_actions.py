@@ -77,3 +77,24 @@ def test_the_report_refuses_a_required_directory_that_is_empty(tmp_path):
                                task_vars={"groups": {"apexone_server": [], "apexone_agents": []}, "hostvars": {}})
     assert result["failed"] and "no computer came from Active Directory" in result["msg"]
     assert calls == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("local_path, problem", [
+    ("C:\\Trend|Micro\\PCCSRV\\", "is not a usable path (Exception calling \"GetFullPath\""),
+    ('"C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\PCCSRV\\"', "Illegal characters in path"),
+    ("", "is empty"),
+])
+def test_a_local_path_dotnet_refuses_still_searches_the_default_folders(tmp_path, monkeypatch, local_path, problem):
+    # KA-0012615 item 10: a hand-edited Local_Path must not cost the backup (PowerShell review finding 13)
+    from ansible_collections.apexone.upgrade.plugins.action import apexone_auth_backup
+    from ansible_collections.apexone.upgrade.tests.lab.simulator import state, twins
+    monkeypatch.setenv("APEXONE_LAB_DIR", str(tmp_path))
+    host = state.load_seed("apexone-srv")
+    host["registry"]["SOFTWARE\\WOW6432Node\\TrendMicro\\OfficeScan\\service\\Information"]["Local_Path"]["value"] = local_path
+    result, calls = run_action(apexone_auth_backup, {"dest": str(tmp_path / "keep")},
+                               {"auth_backup": lambda params: twins.TWINS["auth_backup"](host, params)}, check_mode=True)
+    assert [c["script"] for c in calls] == ["auth_backup"]
+    assert result["found"] is True and result["source"].endswith("OfficeScan\\AuthCertBackup\\OfficeScanAuth.dat")
+    assert problem in result["local_path_problem"]
+    assert result["searched"] == calls[0]["params"]["DefaultPaths"]  # nothing resolved from the bad value
+    assert not result.get("failed")
