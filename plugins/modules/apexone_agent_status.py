@@ -23,15 +23,8 @@ options: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
-attributes:
-  check_mode:
-    support: full
-    details: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-notes:
-  - Read-only. A dropped connection is retried once.
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_read
 seealso:
   - module: apexone.upgrade.apexone_hotfix_block
   - module: apexone.upgrade.apexone_rollout

@@ -32,13 +32,11 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_read
 attributes:
   check_mode:
-    support: full
     details: Reads the file and says where it would be kept; writes nothing.
-  diff_mode:
-    support: none
 notes:
   - The file is useless without its password. Keep the password with the backup, not in Ansible variables.
   - The file's content never appears in the task result or logs.

@@ -54,10 +54,8 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.controller_action
-attributes:
-  check_mode:
-    support: full
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.controller
 seealso:
   - module: apexone.upgrade.apexone_agent_list
 author:

@@ -33,10 +33,8 @@ extends_documentation_fragment:
   - apexone.upgrade.certificate_list
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.controller_action
-attributes:
-  check_mode:
-    support: full
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.controller
 seealso:
   - module: apexone.upgrade.apexone_cert_install
   - module: apexone.upgrade.apexone_cert_facts

@@ -37,15 +37,9 @@ extends_documentation_fragment:
   - apexone.upgrade.certificate_list
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
-attributes:
-  check_mode:
-    support: full
-    details: Read-only; check mode runs the same read.
-  diff_mode:
-    support: none
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_read
 notes:
-  - One remote execution per host; a dropped WinRM connection during the read is retried once.
   - The host must run Windows PowerShell 5.1 (WMF 5.1 on Windows 7 SP1 and Server 2008 R2 SP1).
   - On hosts that reach Windows Update, Windows fetches missing roots on demand; the article's list matters
     most on offline hosts.

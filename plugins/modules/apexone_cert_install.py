@@ -32,13 +32,11 @@ extends_documentation_fragment:
   - apexone.upgrade.certificate_list
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_change
 attributes:
   check_mode:
-    support: full
     details: Says which certificates would be added and whether the host would then be ready.
-  diff_mode:
-    support: full
 notes:
   - Chosen over M(ansible.windows.win_certificate_store), which needs one module run and one file copy per
     certificate; here all of them travel in one execution.

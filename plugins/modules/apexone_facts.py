@@ -115,15 +115,9 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
-attributes:
-  check_mode:
-    support: full
-    details: Read-only; check mode runs the same read.
-  diff_mode:
-    support: none
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_read
 notes:
-  - One remote execution per host, retried once if the WinRM connection drops.
   - Windows 7 hosts without SP1, Vista, XP and Server 2008 cannot run Windows PowerShell 5.1, which Ansible
     needs; such hosts show as unreachable in the report, never as ready.
 seealso:

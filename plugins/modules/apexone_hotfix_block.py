@@ -49,19 +49,16 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_change
 attributes:
   check_mode:
-    support: full
     details: Reads the value and says what would change; writes nothing.
-  diff_mode:
-    support: full
 notes:
   - Make the console setting of KA-0012615 item 6 as well (update settings, components agents update = pattern
     files only). This module covers the agent side, which the article asks to check on agents that matter.
   - After the server upgrade even blocked XG agents show Apex One service display names (KA-0012615 item 7);
     judge an agent by C(agent_version), never by a service name.
-  - One remote execution per host. It is not retried if the connection drops; re-run the task, it is idempotent.
 seealso:
   - name: Upgrade cautions, Virus Buster Corp. XG to Apex One (Trend Micro, Japanese)
     description: Item 6 (Hotfix delivery block) and item 7 (service names after the server upgrade).

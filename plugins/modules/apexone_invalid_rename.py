@@ -49,13 +49,11 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_change
 attributes:
   check_mode:
-    support: full
     details: Lists and plans; renames nothing.
-  diff_mode:
-    support: full
 notes:
   - A file that cannot be renamed (locked by a service, access denied) is reported in C(failed_files) and the task fails
     after the other renames are done. Stop the service that holds it (KA-0012615 item 11, KA-0000580) and run again.

@@ -63,10 +63,10 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.controller_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.controller
 attributes:
   check_mode:
-    support: full
     details: The report is written in check mode too; it changes no managed host.
 notes:
   - C(changed) is always false. The report is output, like a registered result, not managed state.

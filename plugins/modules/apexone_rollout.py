@@ -103,10 +103,10 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.controller_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.controller
 attributes:
   check_mode:
-    support: full
     details: V(plan) says what would be released; nothing is written (no state file, no report).
 notes:
   - Where the server stores the console's update setting (KA-0012615 item 6) is not documented; the report keeps

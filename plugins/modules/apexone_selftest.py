@@ -29,13 +29,11 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_read
 attributes:
   check_mode:
-    support: full
     details: Runs the same read-only scripts.
-  diff_mode:
-    support: none
 requirements:
   - The Python package C(jsonschema) on the controller.
 seealso:

@@ -34,13 +34,11 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - apexone.upgrade.windows_action
+  - apexone.upgrade.action_common
+  - apexone.upgrade.action_common.windows_change
 attributes:
   check_mode:
-    support: full
     details: Reads the settings and reports what would be done; runs no netsh command.
-  diff_mode:
-    support: full
 notes:
   - The IE proxy is a per-user setting. The import takes the proxy of the account Ansible connects as. A proxy set
     only by group policy for other users is not seen; give it with O(proxy).
