@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 
 # pylint: disable=wrong-import-position
 from ansible_collections.apexone.upgrade.tests.directory import samba_dc  # noqa: E402
+from ansible_collections.apexone.upgrade.tests.lab.endpoint import server as lab_endpoint  # noqa: E402
 
 MIX = [  # operatingSystem, operatingSystemVersion, operatingSystemServicePack, blocks
     ("Windows XP Professional", "5.1 (2600)", "Service Pack 3", True),
@@ -74,15 +75,21 @@ def main():
             reports = os.path.join(tmp, "reports")
             began = time.monotonic()
             playbook = os.path.join(ROOT, "playbooks", "preflight.yml")
-            proc = subprocess.run([os.path.join(bin_dir, "ansible-playbook"), playbook,
-                                   "-i", os.path.join(ROOT, "tests", "lab", "inventory.yml"), "-i", source,
-                                   "-e", json.dumps({"apexone_report_dir": reports, "apexone_fail_on_blockers": False,
-                                                     "apexone_backup_dir": os.path.join(tmp, "backups")})],
-                                  env=dict(env, APEXONE_LAB_DIR=os.path.join(tmp, "lab")), capture_output=True,
-                                  text=True, check=False)
+            lab_dir = os.path.join(tmp, "lab")
+            # the lab's hosts answer on the loopback WS-Management endpoint, which serves lab_dir
+            with lab_endpoint.Endpoint(lab_dir):
+                proc = subprocess.run([os.path.join(bin_dir, "ansible-playbook"), playbook,
+                                       "-i", os.path.join(ROOT, "tests", "lab", "inventory.yml"), "-i", source,
+                                       "-e", json.dumps({"apexone_report_dir": reports, "apexone_fail_on_blockers": False,
+                                                         "apexone_backup_dir": os.path.join(tmp, "backups")})],
+                                      env=dict(env, APEXONE_LAB_DIR=lab_dir), capture_output=True, text=True, check=False)
             out["preflight_s"] = round(time.monotonic() - began, 2)
             out["preflight_rc"] = proc.returncode
-            with open(glob.glob(os.path.join(reports, "*.json"))[0], encoding="utf-8") as handle:
+            written = glob.glob(os.path.join(reports, "*.json"))
+            if not written:
+                sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-2000:])
+                raise SystemExit("the preflight wrote no report (rc=%d): its output is above" % proc.returncode)
+            with open(written[0], encoding="utf-8") as handle:
                 model = json.load(handle)
             cov = model["coverage"]
             out["classified_from_ad"] = cov["counts"]["ad"]
