@@ -33,14 +33,14 @@ class ActionModule(ApexOneAction):
 
     def act(self, args, task_vars):
         host = task_vars.get("inventory_hostname", "server")
-        answer = self.run_script("auth_backup", auth_backup.plan(args["max_bytes"]), read_only=True,
-                                 list_paths=("candidates",))
+        params = auth_backup.plan(args["max_bytes"])
+        answer = self.run_script("auth_backup", params, read_only=True, list_paths=("candidates",))
         server = answer.get("server") or {}
         limit = auth_backup.export_limit(server.get("version"))
         build = int(server["build"]) if str(server.get("build") or "").isdigit() else None
         result = {"changed": False, "server_version": server.get("version"), "server_build": build, "export_limit": limit,
                   "searched": answer["candidates"]}
-        problem = auth_backup.local_path_problem(answer)
+        problem = auth_backup.local_path_problem(answer, params)
         if problem:
             result["local_path_problem"] = problem
             display.warning("%s: %s" % (host, problem))

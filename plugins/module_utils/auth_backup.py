@@ -29,12 +29,16 @@ def export_limit(server_version):
     return catalog.BUILDS["apexone_auth_export_blocked" if product == "apexone" else "xg_auth_export_blocked"]
 
 
-def local_path_problem(answer):
+def local_path_problem(answer, params):
     """What was wrong with the server's Local_Path value, in words ops can act on; None when nothing was.
 
     auth_backup.ps1 skips an empty value (it would resolve under the session's working folder) and one
     .NET refuses as a path (a quote or '|' from a hand edit); the default folders are searched either way.
+    The script reads both registry views: when one of them gave a folder (more candidates than the
+    defaults), the folder beside PCCSRV was searched, and nothing is said.
     """
+    if len(answer.get("candidates") or []) > len(params["DefaultPaths"]):
+        return None
     if answer.get("local_path_empty"):
         return ("the server's Local_Path registry value is empty, so the folder beside PCCSRV was not searched: "
                 "only the default install folders were")

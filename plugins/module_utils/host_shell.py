@@ -33,28 +33,36 @@ def parse_powershell_version(text):
 
 
 def classify(answer):
-    """The bootstrap's short answer -> {'os': ..., 'unsupported_os', 'powershell', 'restricted', 'needs_wmf'}.
+    """The bootstrap's short answer -> {'os': ..., 'unsupported_os', 'os_unknown', 'powershell', 'restricted',
+    'needs_wmf'}.
 
-    Raises ValueError for an answer without an OS version (the host said something we cannot read).
+    When WMI failed on the host, the OS values are empty: the OS is unknown (an agent then blocks, as every
+    agent of unknown OS does), and the PowerShell version and language mode still classify the shell.
+    Raises ValueError for an answer that tells neither an OS version nor a PowerShell version.
     """
-    version, build = answer.get("version"), answer.get("build")
-    if not version:
-        raise ValueError("the host's short answer has no OS version: %r" % (answer,))
+    version, build = answer.get("version") or None, answer.get("build")
+    powershell = parse_powershell_version(answer.get("ps_version"))
+    if not version and powershell is None:
+        raise ValueError("the host's short answer has neither an OS version nor a PowerShell version: %r" % (answer,))
     try:
         product_type = int(answer.get("product_type"))
     except (TypeError, ValueError):
-        raise ValueError("the host's short answer has no product type: %r" % (answer,))
+        if version:
+            raise ValueError("the host's short answer has no product type: %r" % (answer,))
+        product_type = None
     build = int(build) if str(build or "").isdigit() else None
-    powershell = parse_powershell_version(answer.get("ps_version"))
     mode = str(answer.get("language_mode") or "unknown")
     return {
         "os": {"version": version, "build": build, "product_type": product_type,
-               "service_pack": answer.get("service_pack"), "caption": None, "powershell": answer.get("ps_version"),
-               "language_mode": mode},
-        "unsupported_os": os_rules.unsupported_os(version, product_type, build),
+               "service_pack": answer.get("service_pack") or None, "caption": None,
+               "powershell": answer.get("ps_version"), "language_mode": mode},
+        "unsupported_os": os_rules.unsupported_os(version, product_type, build) if version else None,
+        "os_unknown": not version,
         "powershell": answer.get("ps_version"),
         "language_mode": mode,
-        "restricted": mode != FULL_LANGUAGE,
+        # Constrained Language Mode exists from PowerShell 3.0 (about_Language_Modes); a 2.0 host is never
+        # "restricted", even when its language mode reads empty: what it needs is WMF 5.1.
+        "restricted": powershell is not None and powershell >= (3, 0) and mode != FULL_LANGUAGE,
         "needs_wmf": powershell is None or powershell < REQUIRED_POWERSHELL,
     }
 
@@ -62,6 +70,10 @@ def classify(answer):
 def summary(decided):
     """One line for a module's failure message on such a host: what it is and what to do."""
     parts = []
+    if decided.get("os_unknown"):
+        parts.append("the host answered with PowerShell %s, but WMI (Win32_OperatingSystem) did not tell its OS: "
+                     "repair WMI on the host (winmgmt /verifyrepository), or find its OS in Active Directory"
+                     % decided["powershell"])
     if decided["unsupported_os"]:
         parts.append("the host runs %s, which Apex One does not support (KA-0012615 item 2): upgrade its OS or remove "
                      "its agent from the server's management" % decided["unsupported_os"])
@@ -69,6 +81,6 @@ def summary(decided):
         parts.append("PowerShell is restricted on this host (%s: AppLocker or WDAC policy). The collection's scripts "
                      "need FullLanguage: allow them for the connecting account, or check this host by hand"
                      % decided["language_mode"])
-    elif decided["needs_wmf"] and not decided["unsupported_os"]:
+    elif decided["needs_wmf"] and not decided["unsupported_os"] and not decided.get("os_unknown"):
         parts.append("the host has PowerShell %s: install WMF 5.1 to run the remaining checks" % decided["powershell"])
     return "; ".join(parts) or "the host answered with its short form"

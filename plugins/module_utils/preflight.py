@@ -245,12 +245,17 @@ def _powershell_restricted(ctx):
 @finds("wmf51_required", SHELL)
 def _wmf51_required(ctx):
     shell = ctx["shell"]
-    if shell["needs_wmf"] and not shell["restricted"] and not shell["unsupported_os"]:
+    if shell["needs_wmf"] and not shell["restricted"] and not shell["unsupported_os"] and not shell.get("os_unknown"):
         yield {"powershell": shell["powershell"]}
 
 
-@finds("os_unknown", COVERAGE)
+@finds("os_unknown", (COVERAGE, SHELL_AGENT))
 def _os_unknown(ctx):
+    if "coverage" not in ctx:  # an agent whose old PowerShell answered, but whose WMI did not
+        if ctx["shell"].get("os_unknown"):
+            yield {"why": "PowerShell %s answered, WMI (Win32_OperatingSystem) did not: repair WMI "
+                          "(winmgmt /verifyrepository) or find the OS in Active Directory" % ctx["shell"]["powershell"]}
+        return
     for agent in ctx["coverage"]["agents"]:
         if agent["os_unknown"] and agent["inventory_name"] is None:  # an inventory host has its "unreachable"
             yield {"why": agent["why_unknown"], "on_host": agent["host"]}

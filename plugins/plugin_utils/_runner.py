@@ -58,7 +58,10 @@ POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricte
 # method call, no New-Object of a non-core type) it writes one hand-built JSON line instead, a JSON
 # array of strings in SHORT_FIELDS order, with only what those hosts allow: $PSVersionTable, the
 # language mode, Get-WmiObject (gwmi: PowerShell 2.0 has no CIM cmdlets), -join and string
-# concatenation. No value can hold a quote (versions, numbers, a language mode's name). It reads its
+# concatenation. No value can hold a quote (versions, numbers, a language mode's name). A WMI that fails
+# (a broken repository, common on the old hosts this is for) is caught: the OS values are then empty and
+# the PowerShell version and language mode still reach the controller (try/catch exists in 2.0 and is
+# allowed in Constrained Language Mode). It reads its
 # stdin to the end first (`$null=@($input)`): the winrm plugin sends stdin after starting the command,
 # and a process that exited before the Send makes that Send fail. `exit 0`: the short answer is an
 # answer, not an error. The controller classifies the host (host_shell.py). Its variables start with
@@ -66,9 +69,10 @@ POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricte
 _PRELUDE = (
     r"""$__v=$PSVersionTable.PSVersion;$__l="$($ExecutionContext.SessionState.LanguageMode)"
 """
-    r"""if($__v.Major -lt 3 -or $__l -ne 'FullLanguage'){$null=@($input);$__w=gwmi Win32_OperatingSystem;"""
+    r"""if($__v.Major -lt 3 -or $__l -ne 'FullLanguage'){$null=@($input);"""
+    r"""try{$__w=gwmi Win32_OperatingSystem}catch{$__w=$null};"""
     r"""'APEXONE-SHORT:["'+(($__v,$__l,$__w.Version,$__w.BuildNumber,$__w.ProductType,$__w.ServicePackMajorVersion)"""
-    r"""-join'","')+'"]';exit 0}
+    r""" -join '","')+'"]';exit 0}
 """
 )
 BOOTSTRAP = r"""$ErrorActionPreference='Stop'
@@ -214,7 +218,8 @@ def parse_output(name: str, rc: int | None, stdout: bytes | str, stderr: bytes |
                 values = json.loads(line.strip()[len(SHORT_MARKER):])
             except ValueError:
                 values = []
-            answer = dict(zip(SHORT_FIELDS, values)) if isinstance(values, list) else {}
+            # every field or none: a line cut short is not an answer to guess from
+            answer = dict(zip(SHORT_FIELDS, values)) if isinstance(values, list) and len(values) == len(SHORT_FIELDS) else {}
             raise ShortAnswer(name, answer, rc, out, err)
     try:
         error = _marked(out, ERROR_MARKER)

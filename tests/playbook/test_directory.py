@@ -100,7 +100,9 @@ def test_without_a_server_list_every_directory_computer_is_judged_without_contac
         assert rows[name]["os_source"] == "ad"
     cov = model["coverage"]
     assert cov["server_agents"] is None
-    assert cov["counts"]["ad"] == len(computers.EXPECTED) - 2 and cov["counts"]["unknown"] == 0
+    assert cov["counts"]["ad"] == len(computers.EXPECTED) - 2
+    assert cov["os_unknown"] == ["agent-vista-nowmi"]  # PowerShell 2.0 answered, WMI did not, not in AD
+    assert rows["agent-vista-nowmi"]["findings"] == {"os_unknown": "blocker"}
     assert sorted(a["host"] for a in cov["remove_from_server"]) == sorted(  # WinRM-reached PowerShell 2.0 hosts too
         ["agent-win7-rtm", "agent-xp-ps2"] + [n for n, e in computers.EXPECTED.items() if e and not n.startswith("AGENT-")])
 
@@ -179,7 +181,8 @@ def test_end_to_end_agents_no_winrm_reaches_are_blockers_by_name(full_run):
     assert rows["agent-win7-ps2"]["findings"] == {"wmf51_required": "blocker"}
     assert flagged["PC-EXPORT-XP"].startswith("Windows XP (") and "agent list export" in flagged["PC-EXPORT-XP"]
     unknown = dict((h["host"], h["detail"]) for h in checks["os_unknown"]["hosts"])
-    assert sorted(unknown) == ["PC-GHOST", "PC-NOWHERE"]  # in neither AD nor the inventory: OS unknown, blocks
+    # in neither AD nor the inventory: OS unknown, blocks; and an inventory host whose WMI did not answer
+    assert sorted(unknown) == ["PC-GHOST", "PC-NOWHERE", "agent-vista-nowmi"]
     assert checks["os_unknown"]["severity"] == "blocker"
     assert "not in Active Directory" in unknown["PC-GHOST"]
     rows = dict((h["host"], h) for h in model["hosts"])
@@ -196,9 +199,9 @@ def test_end_to_end_coverage_section(full_run):
     on_list = [a for a in cov["agents"] if a["on_server_list"]]
     assert len(on_list) == cov["server_agents"]
     # inventory agents not on the server's list are counted too (probed)
-    assert cov["counts"]["ad"] == 9 and cov["counts"]["export"] == 1 and cov["counts"]["unknown"] == 2
-    assert cov["counts"]["probe"] == len(cov["agents"]) - 12
-    assert sorted(cov["os_unknown"]) == ["PC-GHOST", "PC-NOWHERE"]
+    assert cov["counts"]["ad"] == 9 and cov["counts"]["export"] == 1 and cov["counts"]["unknown"] == 3
+    assert cov["counts"]["probe"] == len(cov["agents"]) - 13
+    assert sorted(cov["os_unknown"]) == ["PC-GHOST", "PC-NOWHERE", "agent-vista-nowmi"]
     remove = dict((a["host"], a) for a in cov["remove_from_server"])
     assert sorted(remove) == sorted(list(NO_WINRM_BLOCKERS) + ["agent-win7-rtm", "agent-xp-ps2", "PC-EXPORT-XP"])
     assert remove["AD-XP"]["ip"] == "10.0.1.1" and remove["AD-XP"]["os_source"] == "ad"

@@ -30,6 +30,7 @@ def old_run(tmp_path_factory):
     ("agent-xp-ps2", {"unsupported_os": "blocker"}, "Windows XP (5.1.2600)"),
     ("agent-win7-ps2", {"wmf51_required": "blocker"}, "install WMF 5.1 to run the remaining checks"),
     ("agent-win10-clm", {"powershell_restricted": "blocker"}, "ConstrainedLanguage"),
+    ("agent-vista-nowmi", {"os_unknown": "blocker"}, "PowerShell 2.0 answered, WMI (Win32_OperatingSystem) did not"),
 ])
 def test_old_powershell_hosts_are_classified_not_unreachable(old_run, host, findings, words):
     run, model = old_run
@@ -51,7 +52,7 @@ def test_restricted_host_gets_the_restricted_message(old_run):
 
 def test_one_execution_each_and_no_script_ran(old_run):
     run, dummy = old_run
-    for host in ("agent-win7-rtm", "agent-xp-ps2", "agent-win7-ps2", "agent-win10-clm"):
+    for host in ("agent-win7-rtm", "agent-xp-ps2", "agent-win7-ps2", "agent-win10-clm", "agent-vista-nowmi"):
         counts = run.counts(host)
         assert counts["executions"] == 1, (host, counts)
         assert counts["scripts"] == {"(short answer)": 1}, (host, counts)

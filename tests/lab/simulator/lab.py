@@ -142,9 +142,11 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
     with host_state.open() as data:  # which PowerShell the host has (oldhosts.py, RULE P1-P5)
         try:
             old = oldhosts.needs_short_answer(data)
-            short = oldhosts.short_line(data) if old and rule.prelude else None
+            short = oldhosts.short_line(data, rule.wmi_guard) if old and rule.prelude else None
         except oldhosts.ModelRefusal as exc:
             return Outcome(1, "", str(exc)), "(bootstrap)", str(exc)
+        except oldhosts.PreludeStopped as exc:  # RULE P3, a prelude without the WMI guard
+            return Outcome(1, "", error_record=str(exc)), "(bootstrap)", None
     if short is not None:  # RULE P3
         return Outcome(0, short), "(short answer)", None
     if old:  # RULE P4: an error record PowerShell itself writes, no marked line

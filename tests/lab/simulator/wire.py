@@ -21,7 +21,7 @@ POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unre
 
 # The bootstrap the lab emulates, pinned: a change to the runner's bootstrap must be reviewed
 # against this emulation (and this hash updated) or the lab refuses it.
-BOOTSTRAP_SHA256 = "0147e9065ad2a6f9a05794e802594c441f388b7c1e1cf3ecf8bc0b663e368309"
+BOOTSTRAP_SHA256 = "1d22aa488ddddc2f6ab699c3db36bb3667d807612f8757c64b9e6e04857dd55b"
 
 
 class WireError(Exception):
@@ -109,14 +109,20 @@ class BootstrapRule:
     # True when it checks $PSVersionTable and the language mode before anything newer and answers short
     # on PowerShell 2.0 / Constrained Language Mode (oldhosts.py RULE P3); False: RULE P4 applies
     prelude: bool = False
+    # True when the prelude reads Win32_OperatingSystem inside try/catch (a failing WMI leaves the OS values
+    # empty); False: under $ErrorActionPreference='Stop' the failing gwmi stops the prelude (RULE P3)
+    wmi_guard: bool = False
 
 
+UNGUARDED_PRELUDE_SHA256 = "0147e9065ad2a6f9a05794e802594c441f388b7c1e1cf3ecf8bc0b663e368309"
 FIRST_BOOTSTRAP_SHA256 = "cd6b578f41ed2d2ec0341c5dd383dd6b1434055915104ba01152afa3bf62085f"
 GZIP_BOOTSTRAP_SHA256 = "4a4cbeb70fd8e7c1c2d59302efcb844868c049cff202fa4ccc2702781bbc0730"
 BOOTSTRAPS = {
     # the gzip / pipeline bootstrap below, behind the prelude: on PowerShell 2.0 or outside FullLanguage it
     # writes the hand-built short line (pipeline output) and exits 0
-    BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline", prelude=True),
+    BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline", prelude=True, wmi_guard=True),
+    # the first prelude: gwmi outside try/catch
+    UNGUARDED_PRELUDE_SHA256: BootstrapRule(UNGUARDED_PRELUDE_SHA256, decode_input, "pipeline", prelude=True),
     # gzip payload; the marked line is pipeline output (stdout through Out-Default in powershell.exe,
     # PIPELINE_OUTPUT in a runspace)
     GZIP_BOOTSTRAP_SHA256: BootstrapRule(GZIP_BOOTSTRAP_SHA256, decode_input, "pipeline"),

@@ -41,6 +41,31 @@ def test_p3_short_line_as_the_prelude_builds_it():
     assert not oldhosts.needs_short_answer(_seed())
 
 
+def test_p3_a_failing_wmi_leaves_the_os_values_empty_and_the_line_written():
+    seed = dict(_seed("2.0", os_version="6.1.7601", sp=1), faults={"wmi_broken": True})
+    assert json.loads(oldhosts.short_line(seed)[len("APEXONE-SHORT:"):]) == ["2.0", "FullLanguage", "", "", "", ""]
+
+
+@pytest.mark.parametrize("guarded", [True, False])
+def test_p3_through_the_lab_a_failing_wmi_with_and_without_the_guard(guarded):
+    from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+    import base64
+    bootstrap = _runner.BOOTSTRAP
+    if not guarded:  # the first prelude, gwmi outside try/catch
+        bootstrap = bootstrap.replace("try{$__w=gwmi Win32_OperatingSystem}catch{$__w=$null};",
+                                      "$__w=gwmi Win32_OperatingSystem;").replace(" -join '\",\"')", "-join'\",\"')")
+        assert bootstrap != _runner.BOOTSTRAP
+    command = "%s %s" % (_runner.POWERSHELL, base64.b64encode(bootstrap.encode("utf-16-le")).decode("ascii"))
+    rc, stdout, stderr = _execute("agent-vista-nowmi", command=command)
+    if guarded:
+        assert rc == 0 and stderr == b""
+        with pytest.raises(_runner.ShortAnswer) as caught:
+            _runner.parse_output("probe", rc, stdout, stderr)
+        assert caught.value.decided["os_unknown"] and "repair WMI" in caught.value.msg
+    else:
+        assert rc == 1 and stdout == b"" and b"Invalid class" in stderr
+
+
 def test_p4_a_bootstrap_without_the_check_fails_as_powershell_would():
     assert "'ConvertFrom-Json' is not recognized" in oldhosts.old_bootstrap_failure(_seed("2.0"))
     assert "Method invocation is supported only on core types" in oldhosts.old_bootstrap_failure(

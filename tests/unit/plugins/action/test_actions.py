@@ -98,3 +98,16 @@ def test_a_local_path_dotnet_refuses_still_searches_the_default_folders(tmp_path
     assert problem in result["local_path_problem"]
     assert result["searched"] == calls[0]["params"]["DefaultPaths"]  # nothing resolved from the bad value
     assert not result.get("failed")
+
+
+
+def test_a_bad_local_path_is_not_reported_when_a_registry_view_gave_the_folder():
+    # auth_backup.ps1 reads the server key through both registry views; one good Local_Path is enough
+    from ansible_collections.apexone.upgrade.plugins.module_utils import auth_backup
+    params = auth_backup.plan(1024)
+    beside = "C:\\OfficeScan\\AuthCertBackup\\OfficeScanAuth.dat"
+    answer = {"found": False, "server": {"local_path": "C:\\x|y"}, "local_path_invalid": "Illegal characters in path.",
+              "candidates": [beside] + params["DefaultPaths"]}
+    assert auth_backup.local_path_problem(answer, params) is None
+    answer["candidates"] = params["DefaultPaths"]
+    assert "Illegal characters in path." in auth_backup.local_path_problem(answer, params)
