@@ -100,7 +100,6 @@ def test_a_local_path_dotnet_refuses_still_searches_the_default_folders(tmp_path
     assert not result.get("failed")
 
 
-
 def test_a_bad_local_path_is_not_reported_when_a_registry_view_gave_the_folder():
     # auth_backup.ps1 reads the server key through both registry views; one good Local_Path is enough
     from ansible_collections.apexone.upgrade.plugins.module_utils import auth_backup
