@@ -25,6 +25,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.utils.display import Display
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import host_shell
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify
 
 display = Display()
 
@@ -94,6 +95,7 @@ exit 1
 """.strip()
 
 _SCRIPT_CACHE: dict[str, str] = {}
+_SENT_CACHE: dict[str, str] = {}
 
 
 class RemoteScriptError(Exception):
@@ -146,6 +148,19 @@ def script_text(name: str) -> str:
         with open(path, encoding="utf-8-sig") as handle:
             _SCRIPT_CACHE[name] = handle.read()
     return _SCRIPT_CACHE[name]
+
+
+def sent_text(name: str) -> str:
+    """What is sent of scripts/<name>.ps1: its text without comments and indentation (_minify), or
+    the text as it is when the minifier cannot read it with certainty."""
+    if name not in _SENT_CACHE:
+        text = script_text(name)
+        try:
+            _SENT_CACHE[name] = _minify.minify(text)
+        except _minify.MinifyError as exc:
+            display.warning("apexone: %s.ps1 is sent as it is (%s)" % (name, exc))
+            _SENT_CACHE[name] = text
+    return _SENT_CACHE[name]
 
 
 def build_command() -> str:
@@ -425,7 +440,7 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
     """
     require_windows(connection)
     command = build_command()
-    payload = build_payload(script_text(name), params)
+    payload = build_payload(sent_text(name), params)
     attempts = 2 if read_only else 1
     drops: list[Drop] = []
     for attempt in range(1, attempts + 1):

@@ -13,8 +13,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import json
 import os
+
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify
 
 from . import oldhosts, pwsh, twins, wire
 from . import state as lab_state
@@ -25,15 +28,30 @@ SCRIPT_DIR = os.path.join(COLLECTION_ROOT, "plugins", "plugin_utils", "scripts")
 _KNOWN: dict[str, str] | None = None
 
 
+def script_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def known_scripts() -> dict[str, str]:
-    """Script text -> name, for every .ps1 the collection ships."""
+    """sha256 of a script text -> name, for every .ps1 the collection ships: the file as it is, and
+    the file minified as the runner sends it. The minified text is known only when tree-sitter-pwsh
+    reads it as the same tokens as the file (comments and blanks aside): a minifier that changed a
+    string, a here-string or a token would make the lab refuse the script it sends."""
     global _KNOWN  # pylint: disable=global-statement
     if _KNOWN is None:
-        _KNOWN = {}
+        known = {}
         for entry in sorted(os.listdir(SCRIPT_DIR)):
             if entry.endswith(".ps1"):
                 with open(os.path.join(SCRIPT_DIR, entry), encoding="utf-8-sig") as handle:
-                    _KNOWN[handle.read()] = entry[:-4]
+                    text = handle.read()
+                known[script_digest(text)] = entry[:-4]
+                try:
+                    small = _minify.minify(text)
+                except _minify.MinifyError:
+                    continue  # the runner sends this one as it is
+                if pwsh.tokens(small) == pwsh.tokens(text):
+                    known[script_digest(small)] = entry[:-4]
+        _KNOWN = known
     return _KNOWN
 
 
@@ -155,7 +173,7 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
         script, params = rule.decode(input_items)
     except wire.WireError as exc:
         return Outcome(1, _error_line(str(exc))), "(undecodable)", str(exc)
-    name = known_scripts().get(script, "(unknown script)")
+    name = known_scripts().get(script_digest(script), "(unknown script)")
     checked = pwsh.check(script)
     if not checked.ok:
         reason = "script %s does not parse as Windows PowerShell 5.1: %s" % (name, "; ".join(checked.errors))

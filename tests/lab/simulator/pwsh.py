@@ -219,3 +219,29 @@ def _type_problem(declared: Parameter, value) -> str | None:
     if kind == "hashtable":
         return "JSON objects arrive as PSCustomObject, not hashtable: declare [object] or [psobject]"
     return None
+
+
+_STRING_TYPES = {"string_literal"}
+
+
+def tokens(text: str) -> list[tuple[str, str | None]]:
+    """The script as tree-sitter-pwsh reads it, without comments and without the blanks between tokens:
+    (node type, text) of every leaf, a string literal whole (its text as written, sub-expressions
+    included), a blank-only leaf (a command argument separator) as (type, None). Two texts with equal
+    tokens differ only in comments and in blanks where PowerShell needs none or one."""
+    root = _parser().parse(text.encode("utf-8")).root_node
+    found: list[tuple[str, str | None]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "comment":
+            continue
+        if node.type == "command_argument_sep":  # blanks and line continuations between arguments
+            found.append((node.type, None))
+            continue
+        if node.type in _STRING_TYPES or not node.children:
+            value = _text(node)
+            found.append((node.type, value if value.strip() else None))
+            continue
+        stack.extend(reversed(node.children))
+    return found

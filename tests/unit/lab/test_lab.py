@@ -108,3 +108,14 @@ def test_missing_lab_dir_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("APEXONE_LAB_DIR")
     with pytest.raises(state.LabError, match="APEXONE_LAB_DIR is not set"):
         state.lab_dir()
+
+
+def test_knows_the_minified_script_the_runner_sends_and_no_other_change():
+    params = {"Subset": ["os"]}
+    rc, stdout, stderr = _send("h1", "agent-win10-64", _runner.sent_text("probe"), params)
+    assert rc == 0 and lab.read_counts("h1")["scripts"] == {"probe": 1}
+    # one string changed in the minified text: the lab does not know it (its digest is neither the
+    # file's nor the file's minified form) and has no twin to answer it
+    changed = _runner.sent_text("probe").replace("'os'", "'0s'", 1)
+    rc, stdout, stderr = _send("h2", "agent-win10-64", changed, params)
+    assert rc == 1 and "no twin for script (unknown script)" in _error(stdout)

@@ -12,7 +12,7 @@ import requests.exceptions
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.loader import shell_loader
 
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify, _runner
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
 
 
@@ -53,7 +53,7 @@ def test_command_and_payload_carry_script_and_parameters():
     assert set(in_data.strip()) <= set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
     assert in_data.endswith(b"\r\n") and in_data.count(b"\n") == 1  # one line: one input object over psrp
     script, sep, params = gzip.decompress(base64.b64decode(in_data)).decode("utf-8").partition("\0")
-    assert sep == "\0" and script == _runner.script_text("probe")
+    assert sep == "\0" and script == _runner.sent_text("probe") == _minify.minify(_runner.script_text("probe"))
     assert json.loads(params) == {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}
 
 
