@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run one of the collection's PowerShell scripts on a Windows host: one remote execution.
 
-The command line carries only a short, constant bootstrap (-EncodedCommand); the script and
-its parameters travel on stdin as base64 of gzip of UTF-8 text, so neither the command-line
-length limit nor the console code page (932 on Japanese Windows) can touch them. The script's
+The command line carries only a short, constant bootstrap (-EncodedCommand); the common script
+(scripts/common.ps1), the script and its parameters travel on stdin as base64 of gzip of UTF-8 text,
+so neither the command-line length limit nor the console code page (932 on Japanese Windows) can
+touch them. The script's
 result comes back the same way: one line of pipeline output, a marker and base64 of UTF-8 JSON
 (stdout of powershell.exe over winrm; pipeline output of the runspace over psrp).
 
@@ -34,11 +35,13 @@ ERROR_MARKER = "APEXONE-ERROR:"
 SHORT_MARKER = "APEXONE-SHORT:"  # the prelude's hand-built answer: plain JSON, not base64
 SHORT_FIELDS = ("ps_version", "language_mode", "version", "build", "product_type", "service_pack")
 SCRIPT_DIR = os.path.join(os.path.dirname(__file__), "scripts")
+COMMON = "common"  # scripts/common.ps1: functions every script may call, sent with each one
 POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand"
 
-# The bootstrap: reads stdin, gunzips it, splits script from JSON parameters at the first NUL,
-# splats the parameters, and writes the script's hashtable as one marked line of base64 JSON.
-# Errors come back the same way, then `exit 1`.
+# The bootstrap: reads stdin, gunzips it, splits it at NUL into the common script, the script and the
+# JSON parameters, dot-sources the common script (its functions are defined in the bootstrap's scope,
+# so the script, a child scope, sees them), splats the parameters onto the script, and writes the
+# script's hashtable as one marked line of base64 JSON. Errors come back the same way, then `exit 1`.
 #
 # Kept short: it travels UTF-16LE base64 on every command line (the probe's whole payload is
 # under 8 KB). M writes the marked line.
@@ -81,11 +84,11 @@ BOOTSTRAP = r"""$ErrorActionPreference='Stop'
 try{
 $__z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
 $__z=New-Object IO.Compression.GZipStream($__z,[IO.Compression.CompressionMode]::Decompress)
-$__r=(New-Object IO.StreamReader($__z,[Text.Encoding]::UTF8)).ReadToEnd()
-$__c=$__r.IndexOf([char]0)
+$__r=(New-Object IO.StreamReader($__z,[Text.Encoding]::UTF8)).ReadToEnd().Split([char]0)
 $__a=@{}
-foreach($__p in (ConvertFrom-Json -InputObject $__r.Substring($__c+1)).PSObject.Properties){$__a[$__p.Name]=$__p.Value}
-$__o=@(& ([ScriptBlock]::Create($__r.Substring(0,$__c))) @__a)
+foreach($__p in (ConvertFrom-Json -InputObject $__r[2]).PSObject.Properties){$__a[$__p.Name]=$__p.Value}
+. ([ScriptBlock]::Create($__r[0]))
+$__o=@(& ([ScriptBlock]::Create($__r[1])) @__a)
 if($__o.Count -ne 1){throw "the script wrote $($__o.Count) objects to the pipeline instead of one result"}
 M 'APEXONE-RESULT:' $__o[0]
 }catch{
@@ -168,13 +171,18 @@ def build_command() -> str:
     return "%s %s" % (POWERSHELL, base64.b64encode(BOOTSTRAP.encode("utf-16-le")).decode("ascii"))
 
 
-def build_payload(script: str, params: dict) -> bytes:
-    """stdin for the bootstrap: base64 of gzip of '<script>\\0<json params>' in UTF-8, then a newline.
+def build_payload(script: str, params: dict, common: str | None = None) -> bytes:
+    """stdin for the bootstrap: base64 of gzip of '<common>\\0<script>\\0<json params>' in UTF-8, then a
+    newline. `common` defaults to what is sent of scripts/common.ps1.
 
     One line, so both hosts hand it to `$input` whole: powershell.exe enumerates stdin lines, the
-    psrp plugin sends each line as one input object. mtime=0 keeps the bytes reproducible.
+    psrp plugin sends each line as one input object. mtime=0 keeps the bytes reproducible. JSON
+    writes a NUL as \\u0000, so only the two separators are NULs.
     """
-    body = script + "\0" + json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+    common = sent_text(COMMON) if common is None else common
+    if "\0" in script or "\0" in common:
+        raise RuntimeError("a script holds a NUL character, which separates the payload's parts")
+    body = common + "\0" + script + "\0" + json.dumps(params, ensure_ascii=False, separators=(",", ":"))
     return base64.b64encode(gzip.compress(body.encode("utf-8"), compresslevel=9, mtime=0)) + b"\r\n"
 
 

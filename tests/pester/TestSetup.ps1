@@ -6,12 +6,14 @@
 #   . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
 # It sets $root (the collection root: -CollectionRoot, else two folders above this file),
 # $script (plugins\plugin_utils\scripts\<ScriptName>.ps1), $base and $hive (the throwaway key
-# HKLM\SOFTWARE\apexone.upgrade.pester, 64-bit view), and defines the functions below.
+# HKLM\SOFTWARE\apexone.upgrade.pester, 64-bit view), loads common.ps1 and defines the functions below.
 param([string]$CollectionRoot, [string]$ScriptName)
 $ErrorActionPreference = 'Stop'
 
 $root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
 $script = Join-Path $root ('plugins\plugin_utils\scripts\' + $ScriptName + '.ps1')
+# The functions every script calls (the runner's bootstrap loads them the same way, before the script).
+. (Join-Path $root 'plugins\plugin_utils\scripts\common.ps1')
 $base = 'SOFTWARE\apexone.upgrade.pester'
 $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')
 

@@ -9,11 +9,12 @@ import os
 import pytest
 
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
-from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
+from ansible_collections.apexone.upgrade.tests.lab.simulator import oldhosts, pwsh
 from ansible_collections.apexone.upgrade.tests.unit import helpers, helpers_action
 
 SCRIPTS = sorted(glob.glob(os.path.join(helpers.ROOT, "**", "*.ps1"), recursive=True))
 SCRIPTS = [s for s in SCRIPTS if "/build/" not in s and "/.venv/" not in s and "/tests/output/" not in s]
+COMMON = os.path.join(helpers.ROOT, "plugins", "plugin_utils", "scripts", "common.ps1")
 
 
 def test_scripts_exist():
@@ -27,11 +28,52 @@ def test_script_is_powershell_51(path):
     checked = pwsh.check(text)
     assert checked.ok, checked.errors
     assert "$ErrorActionPreference = 'Stop'" in text
-    assert checked.parameters, "every script reads its input through a param() block"
+    if path == COMMON:  # dot-sourced by the bootstrap before every script: functions only
+        assert not checked.parameters
+    else:
+        assert checked.parameters, "every script reads its input through a param() block"
+
+
+# Syntax and .NET calls PowerShell 3.0 lacks (5.0 brought classes, enums, `using`, and `[T]::new()`).
+PS5_NODE_TYPES = {"class_statement", "enum_statement", "using_statement"}
+
+
+def _not_in_powershell_3(text: str) -> list[str]:
+    root = pwsh._parser().parse(text.encode("utf-8")).root_node  # pylint: disable=protected-access
+    found = ["%s at line %d" % (node.type, node.start_point[0] + 1) for node in pwsh._walk(root)  # pylint: disable=protected-access
+             if node.type in PS5_NODE_TYPES or (node.type == "member_name" and pwsh._text(node).lower() == "new")]  # pylint: disable=protected-access
+    found += ["%s (PowerShell %s)" % (command, since) for command, since in oldhosts.NEWER_COMMANDS.items()
+              if since > "3.0" and command.lower() in pwsh.commands(text)]
+    return found
+
+
+@pytest.mark.parametrize("name", ["common", "probe"])
+def test_what_powershell_3_hosts_run_is_powershell_3(name):
+    # The probe's agent subsets run on PowerShell 3.0 (Windows 8 / Server 2012); common.ps1 runs before
+    # every script.
+    assert _not_in_powershell_3(_runner.script_text(name)) == []
+    assert _not_in_powershell_3(_runner.sent_text(name)) == []
+
+
+@pytest.mark.parametrize("text", ["class A { }", "$x = [Text.StringBuilder]::new()", "Get-FileHash -LiteralPath $p",
+                                  "using namespace System.IO"])
+def test_the_powershell_3_check_can_fail(text):
+    assert _not_in_powershell_3(text)
+
+
+def test_common_defines_what_the_scripts_call_and_they_define_none_of_it():
+    common = pwsh.functions(_runner.script_text("common"))
+    assert common == {"format-utc", "open-registrykey", "read-registryvalue", "read-certificatestore"}
+    used = set()
+    for name in SHIPPED:
+        assert not pwsh.functions(_runner.script_text(name)) & common, name  # one definition, in common.ps1
+        used |= pwsh.commands(_runner.script_text(name)) & common
+    assert used == common  # nothing in common.ps1 that no script calls
 
 
 def test_bootstrap_is_powershell_51():
     assert pwsh.check(_runner.BOOTSTRAP).ok
+    assert _not_in_powershell_3(_runner.BOOTSTRAP) == []
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +81,7 @@ def calls(tmp_path_factory):
     return helpers_action.script_calls(str(tmp_path_factory.mktemp("calls")))
 
 
-SHIPPED = sorted(os.path.basename(p)[:-4] for p in SCRIPTS if "/plugins/plugin_utils/scripts/" in p)
+SHIPPED = sorted(os.path.basename(p)[:-4] for p in SCRIPTS if "/plugins/plugin_utils/scripts/" in p and p != COMMON)
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -16,7 +16,7 @@ $ErrorActionPreference = 'Stop'
 
 $result = @{ found = $false; candidates = @(); server = $null }
 foreach ($spec in $ServerKeys) {
-    $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$spec.view).OpenSubKey([string]$spec.path)
+    $key = Open-RegistryKey 'LocalMachine' $spec.view $spec.path
     if ($null -eq $key) { continue }
     try {
         # GetValue without options expands a REG_EXPAND_SZ value (%ProgramFiles%\...).
@@ -44,7 +44,7 @@ foreach ($path in $result.candidates) {
     $result.found = $true
     $result.path = $path
     $result.size = $item.Length
-    $result.modified = $item.LastWriteTimeUtc.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+    $result.modified = Format-Utc $item.LastWriteTimeUtc
     if ($item.Length -le $MaxBytes) {
         # FileShare.ReadWrite: the server may hold the file open; ReadAllBytes would refuse it.
         $stream = New-Object -TypeName System.IO.FileStream -ArgumentList $path, 'Open', 'Read', 'ReadWrite'

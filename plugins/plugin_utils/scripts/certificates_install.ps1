@@ -14,10 +14,6 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-function Format-Utc([datetime]$Value) {
-    $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
-}
-
 $result = @{ results = @(); certificates = @{}; errors = @{} }
 # OpenExistingOnly: without it Open creates a store that does not exist (a misspelt store name would
 # receive the certificate where nothing reads it); with it the open fails and the entry says so.
@@ -45,23 +41,7 @@ foreach ($item in $Certificates) {
 }
 
 foreach ($storeName in $Stores) {
-    try {
-        $store = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList $storeName, 'LocalMachine'
-        $store.Open('ReadOnly, OpenExistingOnly')
-        try {
-            # Subject and Issuer are .NET's full distinguished names (CN=..., O=..., C=...).
-            $result.certificates[$storeName] = @(foreach ($cert in $store.Certificates) {
-                    @{
-                        thumbprint = $cert.Thumbprint
-                        subject = $cert.Subject
-                        issuer = $cert.Issuer
-                        not_before = Format-Utc $cert.NotBefore
-                        not_after = Format-Utc $cert.NotAfter
-                    }
-                })
-        }
-        finally { $store.Close() }
-    }
+    try { $result.certificates[$storeName] = @(Read-CertificateStore $storeName) }
     catch { $result.errors[$storeName] = $_.Exception.Message }
 }
 $result

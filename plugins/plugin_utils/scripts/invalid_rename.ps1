@@ -12,7 +12,7 @@ param(
 $ErrorActionPreference = 'Stop'
 
 $results = @(foreach ($item in $Renames) {
-        $outcome = @{ from = [string]$item.from; to = [string]$item.to; time = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture) }
+        $outcome = @{ from = [string]$item.from; to = [string]$item.to; time = Format-Utc ([DateTime]::UtcNow) }
         try {
             # Rename-Item renames inside the item's own folder (-NewName takes the leaf only): a planned
             # target in another folder would be checked at one path and created at another.

@@ -35,10 +35,6 @@ function Invoke-Subset([string]$Name, [scriptblock]$Body) {
     catch { $result.errors[$Name] = @{ message = $_.Exception.Message; type = $_.Exception.GetType().FullName } }
 }
 
-function Format-Utc([datetime]$Value) {
-    $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
-}
-
 function Get-Sha256([string]$Path) {
     # Get-FileHash needs PowerShell 4.0. FileShare.ReadWrite lets us read a file another process
     # holds open for writing; a file opened with no sharing at all still fails (reported per file).
@@ -67,21 +63,18 @@ function Resolve-Folder($Spec) {
 }
 
 function Read-RegistryKey($Read) {
-    # An explicit view: the process bitness (32-bit WinRM host?) must not choose WOW6432Node for us.
-    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Read.view)
-    $key = $base.OpenSubKey([string]$Read.path)
+    # An explicit view (Open-RegistryKey, common.ps1), whatever the process bitness.
+    $key = Open-RegistryKey 'LocalMachine' $Read.view $Read.path
     if ($null -eq $key) { return @{ exists = $false; values = @{}; path = [string]$Read.path } }
     try {
         $values = @{}
-        $names = @($key.GetValueNames())
         foreach ($name in @($Read.values)) {
-            if ($names -notcontains $name) { continue }
-            $kind = $key.GetValueKind($name).ToString()
-            $value = $key.GetValue($name, $null, 'DoNotExpandEnvironmentNames')
-            if ($value -is [byte[]]) { $value = [Convert]::ToBase64String($value) }
-            $values[$name] = @{ kind = $kind; value = $value }
+            $entry = Read-RegistryValue $key $name
+            if ($null -eq $entry) { continue }
+            if ($entry.value -is [byte[]]) { $entry.value = [Convert]::ToBase64String($entry.value) }
             # REG_EXPAND_SZ (%ProgramFiles%\...): expanded with this session's environment.
-            if ($kind -eq 'ExpandString') { $values[$name].expanded = [Environment]::ExpandEnvironmentVariables([string]$value) }
+            if ($entry.kind -eq 'ExpandString') { $entry.expanded = [Environment]::ExpandEnvironmentVariables([string]$entry.value) }
+            $values[$name] = $entry
         }
         return @{ exists = $true; values = $values; path = [string]$Read.path }
     }
@@ -221,23 +214,7 @@ Invoke-Subset 'hotfixes' {
 
 Invoke-Subset 'certificates' {
     $stores = @{}
-    foreach ($storeName in $CertificateStores) {
-        $store = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList $storeName, 'LocalMachine'
-        $store.Open('ReadOnly, OpenExistingOnly')
-        try {
-            # Subject and Issuer are .NET's full distinguished names (CN=..., O=..., C=...).
-            $stores[$storeName] = @(foreach ($cert in $store.Certificates) {
-                    @{
-                        thumbprint = $cert.Thumbprint
-                        subject = $cert.Subject
-                        issuer = $cert.Issuer
-                        not_before = Format-Utc $cert.NotBefore
-                        not_after = Format-Utc $cert.NotAfter
-                    }
-                })
-        }
-        finally { $store.Close() }
-    }
+    foreach ($storeName in $CertificateStores) { $stores[$storeName] = @(Read-CertificateStore $storeName) }
     $result.certificates = $stores
 }
 

@@ -20,16 +20,11 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-function Read-Value($Key, [string]$Name) {
-    if ($null -eq $Key -or @($Key.GetValueNames()) -notcontains $Name) { return $null }
-    @{ kind = $Key.GetValueKind($Name).ToString(); value = $Key.GetValue($Name, $null, 'DoNotExpandEnvironmentNames') }
-}
-
 function Read-Record($Spec) {
-    $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Spec.view).OpenSubKey([string]$Spec.path)
+    $key = Open-RegistryKey 'LocalMachine' $Spec.view $Spec.path
     $found = @{}
     foreach ($name in @($Spec.read)) {
-        $entry = Read-Value $key $name
+        $entry = Read-RegistryValue $key $name
         if ($null -ne $entry) { $found[$name] = [string]$entry.value }
     }
     if ($null -ne $key) { $key.Close() }
@@ -39,7 +34,7 @@ function Read-Record($Spec) {
 function Write-Record($Spec, $Values) {
     $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Spec.view).CreateSubKey([string]$Spec.path)
     try {
-        $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+        $stamp = Format-Utc ([DateTime]::UtcNow)
         foreach ($property in $Values.PSObject.Properties) {
             $text = [string]$property.Value
             if ($text -eq '{now}') { $text = $stamp }
@@ -62,11 +57,11 @@ if ($null -eq $agent -and -not $CreateMissing) { return $result }
 
 $miscPath = '{0}\{1}' -f $target.path, $MiscSubkey
 $misc = $hive.OpenSubKey($miscPath)
-$result.previous = Read-Value $misc $ValueName
+$result.previous = Read-RegistryValue $misc $ValueName
 $result.values = @{}
 foreach ($name in $ReadValues) {
-    $found = Read-Value $misc $name
-    if ($null -eq $found) { $found = Read-Value $agent $name }
+    $found = Read-RegistryValue $misc $name
+    if ($null -eq $found) { $found = Read-RegistryValue $agent $name }
     if ($null -ne $found) { $result.values[$name] = $found }
 }
 if ($null -ne $misc) { $misc.Close() }
@@ -101,7 +96,7 @@ if (-not $CheckMode) {
 }
 
 $after = $hive.OpenSubKey($miscPath)
-$result.current = Read-Value $after $ValueName
+$result.current = Read-RegistryValue $after $ValueName
 if ($null -ne $after) { $after.Close() }
 $result.record = Read-Record $Record
 if ($null -ne $agent) { $agent.Close() }

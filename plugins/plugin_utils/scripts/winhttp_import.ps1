@@ -18,7 +18,7 @@ $ErrorActionPreference = 'Stop'
 function Read-Binary([string]$Hive, [string]$Path, [string]$Name) {
     # WinHTTP keeps a 32-bit and a 64-bit setting on 64-bit Windows; the 64-bit one (what CryptSvc
     # and Windows Update use, and what the 64-bit netsh writes) is read, whatever this process is.
-    $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey($Hive, 'Registry64').OpenSubKey($Path)
+    $key = Open-RegistryKey $Hive 'Registry64' $Path
     if ($null -eq $key) { return $null }
     try {
         $value = $key.GetValue($Name)

@@ -4,8 +4,9 @@
 """The simulated Windows host: what one remote execution does, and what it costs.
 
 For each execution: count it (and its bytes), decode the bootstrap and the stdin payload,
-parse the script with tree-sitter-pwsh, refuse it as PowerShell would when it does not parse
-or its parameters do not bind, then run the script's Python twin on the host's state.
+check the common script sent with it (RULE C1), parse the script with tree-sitter-pwsh, refuse
+it as PowerShell would when it does not parse or its parameters do not bind, stop it where it calls
+a command the host lacks (RULE P1, RULE C2), then run the script's Python twin on the host's state.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify
 
@@ -26,6 +28,7 @@ COLLECTION_ROOT = os.path.dirname(os.path.dirname(lab_state.LAB_ROOT))
 SCRIPT_DIR = os.path.join(COLLECTION_ROOT, "plugins", "plugin_utils", "scripts")
 
 _KNOWN: dict[str, str] | None = None
+COMMON = "common"  # scripts/common.ps1: sent with every script, dot-sourced by the bootstrap (wire.Decoded.common)
 
 
 def script_digest(text: str) -> str:
@@ -33,8 +36,8 @@ def script_digest(text: str) -> str:
 
 
 def known_scripts() -> dict[str, str]:
-    """sha256 of a script text -> name, for every .ps1 the collection ships: the file as it is, and
-    the file minified as the runner sends it. The minified text is known only when tree-sitter-pwsh
+    """sha256 of a script text -> name, for every .ps1 the collection ships (common.ps1 as "common"):
+    the file as it is, and the file minified as the runner sends it. The minified text is known only when tree-sitter-pwsh
     reads it as the same tokens as the file (comments and blanks aside): a minifier that changed a
     string, a here-string or a token would make the lab refuse the script it sends."""
     global _KNOWN  # pylint: disable=global-statement
@@ -149,6 +152,33 @@ def execute(host: str, seed: str, cmd: str, in_data: bytes | None,
             (outcome.refusal_record or outcome.error_record or "").encode("utf-8"))
 
 
+def _unknown_common(decoded: "wire.Decoded") -> str | None:
+    """RULE C1: the common script the bootstrap dot-sources (before it creates the script's block) must be
+    the shipped common.ps1, as it is or minified, and parse; the lab refuses any other."""
+    if decoded.common is None:
+        return None
+    if known_scripts().get(script_digest(decoded.common)) != COMMON:
+        return "the common script is not the collection's common.ps1 (sha256 %s)" % script_digest(decoded.common)
+    checked = pwsh.check(decoded.common)
+    if not checked.ok:
+        return "the common script does not parse as Windows PowerShell 5.1: %s" % "; ".join(checked.errors)
+    return None
+
+
+def _missing_common_function(decoded: "wire.Decoded", seed: dict) -> str | None:
+    """RULE C2: a command the script calls that is neither a cmdlet (oldhosts.CORE_COMMANDS and
+    NEWER_COMMANDS) nor a function the script or the common script sent with it (none with an older
+    bootstrap) defines is not there: the call stops with CommandNotFoundException, as RULE P1 words it."""
+    defined = pwsh.functions(decoded.script) | (pwsh.functions(decoded.common) if decoded.common else frozenset())
+    cmdlets = oldhosts.CORE_COMMANDS | {name.lower() for name in oldhosts.NEWER_COMMANDS}
+    lacking = pwsh.commands(decoded.script) - defined - cmdlets
+    found = [(match.start(), match.group(0)) for command in lacking
+             for match in [re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(command), decoded.script, re.IGNORECASE)]
+             if match]
+    # the first in the text (which call runs first depends on the parameters; either way the script stops)
+    return oldhosts.NOT_RECOGNIZED[oldhosts.language(seed)] % min(found)[1] if found else None
+
+
 def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, str, str | None]:
     checked_bootstrap = pwsh.check(bootstrap)
     rule = wire.recognise(bootstrap)
@@ -170,10 +200,16 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
     if old:  # RULE P4: an error record PowerShell itself writes, no marked line
         return Outcome(1, "", error_record=oldhosts.old_bootstrap_failure(data)), "(bootstrap)", None
     try:
-        script, params = rule.decode(input_items)
+        decoded = rule.decode(input_items)
     except wire.WireError as exc:
         return Outcome(1, _error_line(str(exc))), "(undecodable)", str(exc)
+    script, params = decoded.script, decoded.params
     name = known_scripts().get(script_digest(script), "(unknown script)")
+    if name == COMMON:
+        name = "(unknown script)"  # the common script is no script of its own: no twin runs it
+    unknown = _unknown_common(decoded)
+    if unknown:
+        return Outcome(1, _error_line(unknown)), name, unknown
     checked = pwsh.check(script)
     if not checked.ok:
         reason = "script %s does not parse as Windows PowerShell 5.1: %s" % (name, "; ".join(checked.errors))
@@ -186,7 +222,8 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
         reason = "the lab has no twin for script %s: add one in tests/lab/simulator/twins.py" % name
         return Outcome(1, _error_line(reason)), name, reason
     with host_state.open() as data:
-        missing = oldhosts.missing_command(script, data)  # RULE P1: the script stops; the bootstrap's catch reports it
+        missing = (oldhosts.missing_command((decoded.common or "") + "\n" + script, data)
+                   or _missing_common_function(decoded, data))  # RULE P1: the script stops; the bootstrap's catch reports it
         if missing:
             return Outcome(1, _error_line(missing, "System.Management.Automation.CommandNotFoundException")), name, None
         try:

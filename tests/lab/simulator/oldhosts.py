@@ -47,6 +47,13 @@ NEWER_COMMANDS = {
     "New-TemporaryFile": "5.0", "Get-TlsCipherSuite": "5.0",
 }
 
+# The cmdlets of Windows PowerShell 2.0 the collection's scripts call (RULE C2 in lab.py: a command that is
+# neither one of these, nor in NEWER_COMMANDS, nor a function the script or the common script defines, is
+# not there). A cmdlet missing here makes the lab stop a script that would run: add it, with its version.
+CORE_COMMANDS = frozenset(name.lower() for name in (
+    "ForEach-Object", "Get-ChildItem", "Get-Item", "Join-Path", "New-Object", "Rename-Item", "Select-Object",
+    "Test-Path", "Where-Object", "Get-WmiObject", "gwmi"))
+
 NOT_RECOGNIZED = {
     "en": "The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable program.",
     "ja": "用語 '%s' は、コマンドレット、関数、スクリプト ファイル、または操作可能なプログラムの名前として認識されません。",
@@ -76,7 +83,7 @@ def _older(version: str, than: str) -> bool:
     return tuple(int(p) for p in version.split(".")) < tuple(int(p) for p in than.split("."))
 
 
-def _language(seed: dict) -> str:
+def language(seed: dict) -> str:
     return "ja" if str((seed.get("os") or {}).get("ui_language", "")).lower().startswith("ja") else "en"
 
 
@@ -91,7 +98,7 @@ def missing_command(text: str, seed: dict) -> str | None:
                 found.append((match.start(), command))
     if not found:
         return None
-    return NOT_RECOGNIZED[_language(seed)] % min(found)[1]
+    return NOT_RECOGNIZED[language(seed)] % min(found)[1]
 
 
 def needs_short_answer(seed: dict) -> bool:
@@ -125,5 +132,5 @@ def old_bootstrap_failure(seed: dict) -> str:
     """RULE P4: the error record a bootstrap without the check leaves on such a host."""
     shell = powershell_of(seed)
     if shell["language_mode"] != FULL_LANGUAGE:
-        return METHOD_REFUSED[_language(seed)]
-    return NOT_RECOGNIZED[_language(seed)] % "ConvertFrom-Json"
+        return METHOD_REFUSED[language(seed)]
+    return NOT_RECOGNIZED[language(seed)] % "ConvertFrom-Json"

@@ -245,3 +245,18 @@ def tokens(text: str) -> list[tuple[str, str | None]]:
             continue
         stack.extend(reversed(node.children))
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def functions(text: str) -> frozenset[str]:
+    """The names of the functions `text` defines (lower case: PowerShell looks them up case-insensitively)."""
+    root = _parser().parse(text.encode("utf-8")).root_node
+    return frozenset(_text(part).lower() for node in _walk(root) if node.type == "function_statement"
+                     for part in node.children if part.type == "function_name")
+
+
+@functools.lru_cache(maxsize=64)
+def commands(text: str) -> frozenset[str]:
+    """The command names `text` calls (lower case)."""
+    root = _parser().parse(text.encode("utf-8")).root_node
+    return frozenset(_text(node).lower() for node in _walk(root) if node.type == "command_name")

@@ -4,7 +4,8 @@
 """The lab's side of the runner's wire protocol, read from what arrives, not from the runner.
 
 A command is `PowerShell <options> -EncodedCommand <UTF-16LE base64 bootstrap>`; stdin is base64
-of gzip of UTF-8 '<script>\\0<json parameters>'. The answer is one line of pipeline output: a
+of gzip of UTF-8 '<common script>\\0<script>\\0<json parameters>' (earlier bootstraps: no common
+script). The answer is one line of pipeline output: a
 marker and base64 of UTF-8 JSON, as the bootstrap's Out-Marked writes it.
 """
 
@@ -15,13 +16,14 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import typing as t
 import zlib
 
 POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
 
 # The bootstrap the lab emulates, pinned: a change to the runner's bootstrap must be reviewed
 # against this emulation (and this hash updated) or the lab refuses it.
-BOOTSTRAP_SHA256 = "1d22aa488ddddc2f6ab699c3db36bb3667d807612f8757c64b9e6e04857dd55b"
+BOOTSTRAP_SHA256 = "dd271d9712d30fd3ecc38d99c6f861776fa0c67d2a9c96242397276b17fc2f17"
 
 
 class WireError(Exception):
@@ -43,7 +45,15 @@ def bootstrap_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def decode_stdin(in_data: bytes | None) -> tuple[str, dict]:
+class Decoded(t.NamedTuple):
+    """What a bootstrap reads from its input: the script, its parameters, and the common script it
+    dot-sources first (None: a bootstrap that has none)."""
+    script: str
+    params: dict
+    common: str | None = None
+
+
+def decode_stdin(in_data: bytes | None) -> Decoded:
     if not in_data:
         raise WireError("no stdin: the bootstrap reads the script and its parameters from stdin")
     return decode_input(in_data.decode("ascii", "replace").splitlines())
@@ -57,8 +67,8 @@ def _joined(items: list[str]) -> str:
     return joined
 
 
-def decode_input(items: list[str]) -> tuple[str, dict]:
-    """The current bootstrap: its `$input` items joined are base64 of gzip of UTF-8 '<script>\\0<json>'."""
+def _gunzip(items: list[str]) -> str:
+    """`$input` items joined, base64-decoded and gunzipped (GZipStream) to UTF-8 text."""
     try:
         packed = base64.b64decode(_joined(items), validate=True)
     except ValueError as exc:
@@ -69,10 +79,26 @@ def decode_input(items: list[str]) -> tuple[str, dict]:
         raise WireError("Exception calling \"ReadToEnd\": the payload is not gzip (GZipStream): %s" % exc)
     except UnicodeDecodeError as exc:
         raise WireError("the payload is not UTF-8 text: %s" % exc)
-    return _split(raw)
+    return raw
 
 
-def decode_input_plain(items: list[str]) -> tuple[str, dict]:
+def decode_input(items: list[str]) -> Decoded:
+    """The current bootstrap: its `$input` items joined are base64 of gzip of UTF-8
+    '<common>\\0<script>\\0<json>'. It splits at every NUL (String.Split) and reads parts 0, 1 and 2: a
+    payload of another shape is refused here (PowerShell would run a wrong part or fail on a missing one)."""
+    parts = _gunzip(items).split("\0")
+    if len(parts) != 3:
+        raise WireError("the payload has %d NUL-separated parts instead of 3 (common script, script, JSON "
+                        "parameters)" % len(parts))
+    return Decoded(parts[1], json.loads(parts[2]), parts[0])
+
+
+def decode_input_gzip(items: list[str]) -> Decoded:
+    """The gzip bootstrap before the common script: '<script>\\0<json>'."""
+    return _split(_gunzip(items))
+
+
+def decode_input_plain(items: list[str]) -> Decoded:
     """The first bootstrap (no gzip): its `$input` items joined are base64 of UTF-8 '<script>\\0<json>'."""
     try:
         raw = base64.b64decode(_joined(items)).decode("utf-8")
@@ -81,11 +107,11 @@ def decode_input_plain(items: list[str]) -> tuple[str, dict]:
     return _split(raw)
 
 
-def _split(raw: str) -> tuple[str, dict]:
+def _split(raw: str) -> Decoded:
     script, sep, params = raw.partition("\0")
     if not sep:
         raise WireError("stdin has no NUL between the script and its JSON parameters")
-    return script, json.loads(params)
+    return Decoded(script, json.loads(params))
 
 
 def encode_line(marker: str, value) -> bytes:
@@ -102,7 +128,7 @@ class BootstrapRule:
     one) after its text was reviewed against what the entry says it does.
     """
     sha256: str
-    # `$input` items (WinRS: stdin lines; PSRP: input objects) -> (script text, parameters)
+    # `$input` items (WinRS: stdin lines; PSRP: input objects) -> Decoded (script, parameters, common script)
     decode: object
     # where the answer line goes: "console" ([Console]::Out, lost in a PSRP runspace) or "pipeline"
     writes: str
@@ -117,15 +143,20 @@ class BootstrapRule:
 UNGUARDED_PRELUDE_SHA256 = "0147e9065ad2a6f9a05794e802594c441f388b7c1e1cf3ecf8bc0b663e368309"
 FIRST_BOOTSTRAP_SHA256 = "cd6b578f41ed2d2ec0341c5dd383dd6b1434055915104ba01152afa3bf62085f"
 GZIP_BOOTSTRAP_SHA256 = "4a4cbeb70fd8e7c1c2d59302efcb844868c049cff202fa4ccc2702781bbc0730"
+GUARDED_PRELUDE_SHA256 = "1d22aa488ddddc2f6ab699c3db36bb3667d807612f8757c64b9e6e04857dd55b"
 BOOTSTRAPS = {
-    # the gzip / pipeline bootstrap below, behind the prelude: on PowerShell 2.0 or outside FullLanguage it
-    # writes the hand-built short line (pipeline output) and exits 0
+    # behind the prelude (on PowerShell 2.0 or outside FullLanguage it writes the hand-built short line, as
+    # pipeline output, and exits 0): the payload is '<common>\0<script>\0<json>'; it dot-sources the common
+    # script in its own scope, then runs the script in a child scope with the parameters splatted
     BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline", prelude=True, wmi_guard=True),
+    # the same before the common script: '<script>\0<json>'
+    GUARDED_PRELUDE_SHA256: BootstrapRule(GUARDED_PRELUDE_SHA256, decode_input_gzip, "pipeline", prelude=True,
+                                          wmi_guard=True),
     # the first prelude: gwmi outside try/catch
-    UNGUARDED_PRELUDE_SHA256: BootstrapRule(UNGUARDED_PRELUDE_SHA256, decode_input, "pipeline", prelude=True),
+    UNGUARDED_PRELUDE_SHA256: BootstrapRule(UNGUARDED_PRELUDE_SHA256, decode_input_gzip, "pipeline", prelude=True),
     # gzip payload; the marked line is pipeline output (stdout through Out-Default in powershell.exe,
     # PIPELINE_OUTPUT in a runspace)
-    GZIP_BOOTSTRAP_SHA256: BootstrapRule(GZIP_BOOTSTRAP_SHA256, decode_input, "pipeline"),
+    GZIP_BOOTSTRAP_SHA256: BootstrapRule(GZIP_BOOTSTRAP_SHA256, decode_input_gzip, "pipeline"),
     # the first bootstrap: plain payload; the line went to [Console]::Out (lost in a PSRP runspace)
     FIRST_BOOTSTRAP_SHA256: BootstrapRule(FIRST_BOOTSTRAP_SHA256, decode_input_plain, "console"),
 }

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 
 import pytest
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
-from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
+from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state, wire
 
 
 @pytest.fixture(autouse=True)
@@ -119,3 +120,40 @@ def test_knows_the_minified_script_the_runner_sends_and_no_other_change():
     changed = _runner.sent_text("probe").replace("'os'", "'0s'", 1)
     rc, stdout, stderr = _send("h2", "agent-win10-64", changed, params)
     assert rc == 1 and "no twin for script (unknown script)" in _error(stdout)
+
+
+def _send_common(host, common, script="probe", params=None):
+    payload = _runner.build_payload(_runner.sent_text(script), params or {"Subset": ["certificates"],
+                                                                          "CertificateStores": ["Root"]}, common)
+    return lab.execute(host, "agent-win10-64", _runner.build_command(), payload)
+
+
+def test_common_script_is_sent_with_each_script_and_checked():
+    rc, stdout, stderr = _send_common("h1", None)  # the runner's own: common.ps1 minified
+    assert rc == 0, stdout
+    rc, stdout, stderr = _send_common("h2", _runner.script_text("common"))  # the file as it is
+    assert rc == 0, stdout
+    # RULE C1: any other common script is refused
+    rc, stdout, stderr = _send_common("h3", _runner.sent_text("common").replace("yyyy-MM-dd", "yyyy-dd-MM"))
+    assert rc == 1 and "not the collection's common.ps1" in _error(stdout)
+    assert lab.read_counts("h3")["refused"][0]["reason"].startswith("the common script is not")
+
+
+def test_a_script_without_the_common_function_it_calls_stops_as_powershell_would():
+    # RULE C2: the older bootstrap sends no common script: the probe's calls to it are not there
+    old = wire.BOOTSTRAPS[wire.GUARDED_PRELUDE_SHA256]
+    decoded = wire.Decoded(_runner.sent_text("probe"), {"Subset": ["certificates"]}, None)
+    assert old.decode is wire.decode_input_gzip
+    state_seed = state.load_seed("agent-win10-64")
+    assert lab._missing_common_function(decoded, state_seed) == (  # pylint: disable=protected-access
+        "The term 'Open-RegistryKey' is not recognized as the name of a cmdlet, function, script file, or "
+        "operable program.")
+    with_common = decoded._replace(common=_runner.sent_text("common"))
+    assert lab._missing_common_function(with_common, state_seed) is None  # pylint: disable=protected-access
+
+
+def test_a_payload_without_the_common_part_is_refused():
+    body = (_runner.sent_text("probe") + "\0" + json.dumps({"Subset": ["os"]})).encode("utf-8")
+    payload = base64.b64encode(gzip.compress(body, mtime=0)) + b"\r\n"
+    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", _runner.build_command(), payload)
+    assert rc == 1 and "2 NUL-separated parts instead of 3" in _error(stdout)

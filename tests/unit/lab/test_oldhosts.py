@@ -7,7 +7,32 @@ import json
 
 import pytest
 
-from ansible_collections.apexone.upgrade.tests.lab.simulator import oldhosts
+from ansible_collections.apexone.upgrade.tests.lab.simulator import oldhosts, wire
+
+UNGUARDED_PRELUDE = (
+    r"""$__v=$PSVersionTable.PSVersion;$__l="$($ExecutionContext.SessionState.LanguageMode)"
+"""
+    r"""if($__v.Major -lt 3 -or $__l -ne 'FullLanguage'){$null=@($input);$__w=gwmi Win32_OperatingSystem;"""
+    r"""'APEXONE-SHORT:["'+(($__v,$__l,$__w.Version,$__w.BuildNumber,$__w.ProductType,$__w.ServicePackMajorVersion)"""
+    r"""-join'","')+'"]';exit 0}
+"""
+)
+PREVIOUS_BOOTSTRAP = r"""$ErrorActionPreference='Stop'
+function M($k,$v){$k+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress)))}
+try{
+$__z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
+$__z=New-Object IO.Compression.GZipStream($__z,[IO.Compression.CompressionMode]::Decompress)
+$__r=(New-Object IO.StreamReader($__z,[Text.Encoding]::UTF8)).ReadToEnd()
+$__c=$__r.IndexOf([char]0)
+$__a=@{}
+foreach($__p in (ConvertFrom-Json -InputObject $__r.Substring($__c+1)).PSObject.Properties){$__a[$__p.Name]=$__p.Value}
+$__o=@(& ([ScriptBlock]::Create($__r.Substring(0,$__c))) @__a)
+if($__o.Count -ne 1){throw "the script wrote $($__o.Count) objects to the pipeline instead of one result"}
+M 'APEXONE-RESULT:' $__o[0]
+}catch{
+M 'APEXONE-ERROR:' @{message=$_.Exception.Message;type=$_.Exception.GetType().FullName;line=$_.InvocationInfo.ScriptLineNumber;stack=$_.ScriptStackTrace}
+exit 1
+}"""
 
 
 def _seed(version="5.1", mode="FullLanguage", os_version="10.0.19045", product_type=1, sp=0, lang=None):
@@ -51,10 +76,10 @@ def test_p3_through_the_lab_a_failing_wmi_with_and_without_the_guard(guarded):
     from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
     import base64
     bootstrap = _runner.BOOTSTRAP
-    if not guarded:  # the first prelude, gwmi outside try/catch
-        bootstrap = bootstrap.replace("try{$__w=gwmi Win32_OperatingSystem}catch{$__w=$null};",
-                                      "$__w=gwmi Win32_OperatingSystem;").replace(" -join '\",\"')", "-join'\",\"')")
-        assert bootstrap != _runner.BOOTSTRAP
+    if not guarded:  # the first prelude, gwmi outside try/catch, in front of the gzip bootstrap of its time
+        first, rest = PREVIOUS_BOOTSTRAP.split("\n", 1)
+        bootstrap = first + "\n" + UNGUARDED_PRELUDE + rest
+        assert wire.bootstrap_digest(bootstrap) == wire.UNGUARDED_PRELUDE_SHA256
     command = "%s %s" % (_runner.POWERSHELL, base64.b64encode(bootstrap.encode("utf-16-le")).decode("ascii"))
     rc, stdout, stderr = _execute("agent-vista-nowmi", command=command)
     if guarded:
@@ -118,8 +143,8 @@ def test_the_bootstrap_answers_short_on_powershell_2_and_clm_and_the_runner_read
 def test_the_previous_bootstrap_fails_on_powershell_2_as_the_issue_saw_it():
     import base64
     from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
-    old = _runner.BOOTSTRAP.split("\n", 3)
-    previous = "\n".join([old[0], old[3]])  # without the prelude's two lines: the gzip bootstrap
+    previous = PREVIOUS_BOOTSTRAP  # the gzip bootstrap, before the prelude and the common script
+    assert wire.bootstrap_digest(previous) == wire.GZIP_BOOTSTRAP_SHA256
     command = "%s %s" % (_runner.POWERSHELL, base64.b64encode(previous.encode("utf-16-le")).decode("ascii"))
     rc, stdout, stderr = _execute("agent-win7-rtm", command=command)
     assert rc == 1 and stdout == b""

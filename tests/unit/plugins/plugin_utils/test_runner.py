@@ -52,8 +52,9 @@ def test_command_and_payload_carry_script_and_parameters():
     assert pwsh.check(bootstrap).ok, pwsh.check(bootstrap).errors
     assert set(in_data.strip()) <= set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
     assert in_data.endswith(b"\r\n") and in_data.count(b"\n") == 1  # one line: one input object over psrp
-    script, sep, params = gzip.decompress(base64.b64decode(in_data)).decode("utf-8").partition("\0")
-    assert sep == "\0" and script == _runner.sent_text("probe") == _minify.minify(_runner.script_text("probe"))
+    common, script, params = gzip.decompress(base64.b64decode(in_data)).decode("utf-8").split("\0")
+    assert script == _runner.sent_text("probe") == _minify.minify(_runner.script_text("probe"))
+    assert common == _runner.sent_text("common") == _minify.minify(_runner.script_text("common"))
     assert json.loads(params) == {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}
 
 
