@@ -226,12 +226,14 @@ def main():
                "command": " ".join([os.path.basename(sys.executable)] + sys.argv), "runs": [], "scale": []}
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
     plain = len(base64.b64encode((_runner.script_text("probe") + "\0" + json.dumps(params)).encode("utf-8")))
+    stdin = len(_runner.build_payload(_runner.sent_text("probe"), params))
     results["probe_payload"] = {"before_bytes": plain + len(_runner.build_command()),
-                                "after_bytes": len(_runner.build_payload(_runner.script_text("probe"), params))
-                                + len(_runner.build_command())}
+                                "after_bytes": stdin + len(_runner.build_command()),
+                                "command_line_bytes": len(_runner.build_command()), "stdin_bytes": stdin}
     try:
         print("probe payload per host (command line + stdin): %(before_bytes)d bytes as base64 text, %(after_bytes)d "
-              "gzip-compressed" % results["probe_payload"])
+              "minified and gzip-compressed (command line %(command_line_bytes)d, stdin %(stdin_bytes)d); where the "
+              "bytes on the wire go: benchmarks/wire_breakdown.py" % results["probe_payload"])
         print("\nper host: req = HTTP requests (NTLM legs included), sent / recv = bytes on the wire, payload = command "
               "line + stdin, shells = shells or runspaces opened, noop = a set_fact playbook on the same inventory")
         print(HEADER)

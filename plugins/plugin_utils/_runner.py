@@ -7,7 +7,7 @@ The command line carries only a short, constant bootstrap (-EncodedCommand); the
 (scripts/common.ps1), the script and its parameters travel on stdin as base64 of gzip of UTF-8 text,
 so neither the command-line length limit nor the console code page (932 on Japanese Windows) can
 touch them. The script's
-result comes back the same way: one line of pipeline output, a marker and base64 of UTF-8 JSON
+result comes back the same way: one line of pipeline output, a marker and base64 of gzip of UTF-8 JSON
 (stdout of powershell.exe over winrm; pipeline output of the runspace over psrp).
 
 Internal to this collection: not a public API.
@@ -20,6 +20,7 @@ import gzip
 import json
 import os
 import typing as t
+import zlib
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
@@ -38,13 +39,13 @@ SCRIPT_DIR = os.path.join(os.path.dirname(__file__), "scripts")
 COMMON = "common"  # scripts/common.ps1: functions every script may call, sent with each one
 POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand"
 
-# The bootstrap: reads stdin, gunzips it, splits it at NUL into the common script, the script and the
-# JSON parameters, dot-sources the common script (its functions are defined in the bootstrap's scope,
-# so the script, a child scope, sees them), splats the parameters onto the script, and writes the
-# script's hashtable as one marked line of base64 JSON. Errors come back the same way, then `exit 1`.
-#
-# Kept short: it travels UTF-16LE base64 on every command line (the probe's whole payload is
-# under 8 KB). M writes the marked line.
+# The bootstrap: reads stdin, gunzips it, splits it at NUL into four parts (the driver, the common
+# script, the script, the JSON parameters) and dot-sources the driver: DRIVER below does the rest in
+# the bootstrap's own scope. Only what must run before anything newer (the prelude) and the decoding
+# travel on the command line: it is UTF-16LE base64 there, 2.7 bytes per character on every execution,
+# while the driver travels compressed on stdin (about 0.5 byte per character). A payload that does not
+# decode stops the bootstrap with PowerShell's own error record (stderr, exit code 1): only the driver
+# writes marked lines.
 #
 # Where the marked line goes (the rule both hosts share): to the OUTPUT PIPELINE, never to
 # [Console]::Out.
@@ -54,8 +55,10 @@ POWERSHELL = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricte
 #   Out-Default. A redirected ConsoleHost writes a string object as one line; the reader still
 #   joins a line wrapped at any width (see _marked), since the text is base64 with no spaces.
 # - `exit 1` is the process exit code in powershell.exe, and in a runspace the engine calls the
-#   host's SetShouldExit(1), which ansible's psrp plugin reports as rc.
-# - The payload is gzip: System.IO.Compression.GZipStream is in System.dll of .NET 2.0 and later.
+#   host's SetShouldExit(1), which ansible's psrp plugin reports as rc. It stays in the bootstrap
+#   (top level): the driver only sets $__x.
+# - The payload is gzip: System.IO.Compression.GZipStream is in System.dll of .NET 2.0 and later. It
+#   is UTF-8 without a byte order mark: what StreamReader(Stream) reads when no encoding is named.
 #
 # Before anything newer (the prelude, lines 2-3): on PowerShell below 3.0 (no ConvertFrom-Json /
 # ConvertTo-Json) or outside FullLanguage (Constrained Language Mode under AppLocker / WDAC: no .NET
@@ -80,22 +83,38 @@ _PRELUDE = (
 """
 )
 BOOTSTRAP = r"""$ErrorActionPreference='Stop'
-""" + _PRELUDE + r"""function M($k,$v){$k+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress)))}
-try{
-$__z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
+""" + _PRELUDE + r"""$__z=New-Object IO.MemoryStream(,[Convert]::FromBase64String((@($input) -join '').Trim()))
 $__z=New-Object IO.Compression.GZipStream($__z,[IO.Compression.CompressionMode]::Decompress)
-$__r=(New-Object IO.StreamReader($__z,[Text.Encoding]::UTF8)).ReadToEnd().Split([char]0)
-$__a=@{}
-foreach($__p in (ConvertFrom-Json -InputObject $__r[2]).PSObject.Properties){$__a[$__p.Name]=$__p.Value}
+$__r=(New-Object IO.StreamReader($__z)).ReadToEnd().Split([char]0)
 . ([ScriptBlock]::Create($__r[0]))
-$__o=@(& ([ScriptBlock]::Create($__r[1])) @__a)
+if($__x){exit 1}
+""".strip()
+
+# The driver: the payload's first part, dot-sourced by the bootstrap (so its variables and M are the
+# bootstrap's, and the script, a child scope, sees the common script's functions). It dot-sources the
+# common script ($__r[1]), splats the JSON parameters ($__r[3]) onto the script ($__r[2]) and writes
+# the script's one result, or the error it raised, as one marked line: the marker, then base64 of gzip
+# of UTF-8 JSON (M; the controller reads gzip by its magic bytes, plain JSON as before). $__x says the
+# script failed: the bootstrap exits 1. Every variable is set before it is read: a PSRP runspace keeps
+# the global scope from one execution to the next.
+DRIVER = r"""$__x=0
+function M($k,$v){$__b=[Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $v -Depth 10 -Compress))
+$__m=New-Object IO.MemoryStream
+$__g=New-Object IO.Compression.GZipStream($__m,[IO.Compression.CompressionMode]::Compress)
+$__g.Write($__b,0,$__b.Length)
+$__g.Close()
+$k+[Convert]::ToBase64String($__m.ToArray())}
+try{
+. ([ScriptBlock]::Create($__r[1]))
+$__a=@{}
+foreach($__p in (ConvertFrom-Json -InputObject $__r[3]).PSObject.Properties){$__a[$__p.Name]=$__p.Value}
+$__o=@(& ([ScriptBlock]::Create($__r[2])) @__a)
 if($__o.Count -ne 1){throw "the script wrote $($__o.Count) objects to the pipeline instead of one result"}
 M 'APEXONE-RESULT:' $__o[0]
 }catch{
 M 'APEXONE-ERROR:' @{message=$_.Exception.Message;type=$_.Exception.GetType().FullName;line=$_.InvocationInfo.ScriptLineNumber;stack=$_.ScriptStackTrace}
-exit 1
-}
-""".strip()
+$__x=1
+}"""
 
 _SCRIPT_CACHE: dict[str, str] = {}
 _SENT_CACHE: dict[str, str] = {}
@@ -172,8 +191,8 @@ def build_command() -> str:
 
 
 def build_payload(script: str, params: dict, common: str | None = None) -> bytes:
-    """stdin for the bootstrap: base64 of gzip of '<common>\\0<script>\\0<json params>' in UTF-8, then a
-    newline. `common` defaults to what is sent of scripts/common.ps1.
+    """stdin for the bootstrap: base64 of gzip of '<driver>\\0<common>\\0<script>\\0<json params>' in
+    UTF-8, then a newline. `common` defaults to what is sent of scripts/common.ps1.
 
     One line, so both hosts hand it to `$input` whole: powershell.exe enumerates stdin lines, the
     psrp plugin sends each line as one input object. mtime=0 keeps the bytes reproducible. JSON
@@ -182,7 +201,7 @@ def build_payload(script: str, params: dict, common: str | None = None) -> bytes
     common = sent_text(COMMON) if common is None else common
     if "\0" in script or "\0" in common:
         raise RuntimeError("a script holds a NUL character, which separates the payload's parts")
-    body = common + "\0" + script + "\0" + json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+    body = DRIVER + "\0" + common + "\0" + script + "\0" + json.dumps(params, ensure_ascii=False, separators=(",", ":"))
     return base64.b64encode(gzip.compress(body.encode("utf-8"), compresslevel=9, mtime=0)) + b"\r\n"
 
 
@@ -223,7 +242,10 @@ def _marked(stdout: str, marker: str) -> t.Any:
                 if not more or not set(more) <= _BASE64 or text.endswith("="):
                     break
                 text += more
-            return json.loads(base64.b64decode(text, validate=True).decode("utf-8"))
+            raw = base64.b64decode(text, validate=True)
+            if raw[:2] == b"\x1f\x8b":  # gzip (the driver's M); JSON text never starts with these bytes
+                raw = gzip.decompress(raw)
+            return json.loads(raw.decode("utf-8"))
     return _ABSENT
 
 
@@ -247,7 +269,7 @@ def parse_output(name: str, rc: int | None, stdout: bytes | str, stderr: bytes |
     try:
         error = _marked(out, ERROR_MARKER)
         result = _marked(out, RESULT_MARKER)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OSError, EOFError, zlib.error) as exc:
         raise RemoteScriptError("script %s returned a result line that is not base64 JSON (%s); the output may "
                                 "have been cut: re-run with -vvv and check the connection" % (name, exc),
                                 rc=rc, stdout=out, stderr=err, script=name)

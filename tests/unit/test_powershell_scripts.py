@@ -74,6 +74,8 @@ def test_common_defines_what_the_scripts_call_and_they_define_none_of_it():
 def test_bootstrap_is_powershell_51():
     assert pwsh.check(_runner.BOOTSTRAP).ok
     assert _not_in_powershell_3(_runner.BOOTSTRAP) == []
+    assert pwsh.check(_runner.DRIVER).ok, pwsh.check(_runner.DRIVER).errors  # dot-sourced by the bootstrap
+    assert _not_in_powershell_3(_runner.DRIVER) == []
 
 
 @pytest.fixture(scope="module")

@@ -118,9 +118,9 @@ class Outcome:
     error_record: str | None = None
 
 
-def _error_line(message: str, kind: str = "Lab.Refused") -> str:
-    """As the bootstrap's catch block reports a terminating error: the error line (rc 1)."""
-    return wire.encode_line("APEXONE-ERROR:", {"message": message, "type": kind}).decode("ascii")
+def _error_line(message: str, kind: str = "Lab.Refused", answer: str = "json") -> str:
+    """As the bootstrap's (or its driver's) catch block reports a terminating error: the error line (rc 1)."""
+    return wire.encode_line("APEXONE-ERROR:", {"message": message, "type": kind}, answer).decode("ascii")
 
 
 def run_bootstrap(host: str, seed: str, bootstrap: str, input_items: list[str], payload_bytes: int,
@@ -202,32 +202,36 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
     try:
         decoded = rule.decode(input_items)
     except wire.WireError as exc:
-        return Outcome(1, _error_line(str(exc))), "(undecodable)", str(exc)
+        if rule.decodes_outside_try:  # PowerShell's own error record: stderr, exit code 1
+            return Outcome(1, "", error_record=str(exc)), "(undecodable)", str(exc)
+        return Outcome(1, _error_line(str(exc), answer=rule.answer)), "(undecodable)", str(exc)
+
     script, params = decoded.script, decoded.params
     name = known_scripts().get(script_digest(script), "(unknown script)")
     if name == COMMON:
         name = "(unknown script)"  # the common script is no script of its own: no twin runs it
     unknown = _unknown_common(decoded)
     if unknown:
-        return Outcome(1, _error_line(unknown)), name, unknown
+        return Outcome(1, _error_line(unknown, answer=rule.answer)), name, unknown
     checked = pwsh.check(script)
     if not checked.ok:
         reason = "script %s does not parse as Windows PowerShell 5.1: %s" % (name, "; ".join(checked.errors))
-        return Outcome(1, _error_line(reason)), name, reason
+        return Outcome(1, _error_line(reason, answer=rule.answer)), name, reason
     problems = pwsh.check_arguments(checked, params)
     if problems:
         reason = "script %s: %s" % (name, "; ".join(problems))
-        return Outcome(1, _error_line(reason)), name, reason
+        return Outcome(1, _error_line(reason, answer=rule.answer)), name, reason
     if name not in twins.TWINS:
         reason = "the lab has no twin for script %s: add one in tests/lab/simulator/twins.py" % name
-        return Outcome(1, _error_line(reason)), name, reason
+        return Outcome(1, _error_line(reason, answer=rule.answer)), name, reason
     with host_state.open() as data:
         missing = (oldhosts.missing_command((decoded.common or "") + "\n" + script, data)
                    or _missing_common_function(decoded, data))  # RULE P1: the script stops; the bootstrap's catch reports it
         if missing:
-            return Outcome(1, _error_line(missing, "System.Management.Automation.CommandNotFoundException")), name, None
+            return (Outcome(1, _error_line(missing, "System.Management.Automation.CommandNotFoundException",
+                                           answer=rule.answer)), name, None)
         try:
             result = twins.TWINS[name](data, params)
         except twins.ScriptFailure as exc:
-            return Outcome(1, _error_line(str(exc), "Lab.ScriptFailure")), name, None
-    return Outcome(0, wire.encode_line("APEXONE-RESULT:", result).decode("ascii")), name, None
+            return Outcome(1, _error_line(str(exc), "Lab.ScriptFailure", answer=rule.answer)), name, None
+    return Outcome(0, wire.encode_line("APEXONE-RESULT:", result, rule.answer).decode("ascii")), name, None

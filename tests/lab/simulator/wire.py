@@ -4,9 +4,9 @@
 """The lab's side of the runner's wire protocol, read from what arrives, not from the runner.
 
 A command is `PowerShell <options> -EncodedCommand <UTF-16LE base64 bootstrap>`; stdin is base64
-of gzip of UTF-8 '<common script>\\0<script>\\0<json parameters>' (earlier bootstraps: no common
-script). The answer is one line of pipeline output: a
-marker and base64 of UTF-8 JSON, as the bootstrap's Out-Marked writes it.
+of gzip of UTF-8 '<driver>\\0<common script>\\0<script>\\0<json parameters>' (earlier bootstraps: no
+driver, no common script). The answer is one line of pipeline output: a marker and base64 of gzip of
+UTF-8 JSON, as the driver's M writes it (earlier bootstraps: base64 of UTF-8 JSON).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unre
 
 # The bootstrap the lab emulates, pinned: a change to the runner's bootstrap must be reviewed
 # against this emulation (and this hash updated) or the lab refuses it.
-BOOTSTRAP_SHA256 = "dd271d9712d30fd3ecc38d99c6f861776fa0c67d2a9c96242397276b17fc2f17"
+BOOTSTRAP_SHA256 = "2d052b40986e24d63211318c73ea338d5d0754a34a9eac6cd2efb0bef26aa284"
+# The driver the current bootstrap dot-sources from the payload's first part, pinned the same way.
+DRIVER_SHA256 = "271e9e4b7f3e32669673a7236728267e637bb3be3f6deb4d63c697cb5afff5d3"
 
 
 class WireError(Exception):
@@ -84,13 +86,18 @@ def _gunzip(items: list[str]) -> str:
 
 def decode_input(items: list[str]) -> Decoded:
     """The current bootstrap: its `$input` items joined are base64 of gzip of UTF-8
-    '<common>\\0<script>\\0<json>'. It splits at every NUL (String.Split) and reads parts 0, 1 and 2: a
-    payload of another shape is refused here (PowerShell would run a wrong part or fail on a missing one)."""
+    '<driver>\\0<common>\\0<script>\\0<json>'. It splits at every NUL (String.Split) and dot-sources part 0,
+    the driver, which reads parts 1, 2 and 3. A driver other than the pinned one, or a payload of another
+    shape, is refused here (PowerShell would run a wrong part or fail on a missing one)."""
     parts = _gunzip(items).split("\0")
-    if len(parts) != 3:
-        raise WireError("the payload has %d NUL-separated parts instead of 3 (common script, script, JSON "
+    if len(parts) != 4:
+        raise WireError("the payload has %d NUL-separated parts instead of 4 (driver, common script, script, JSON "
                         "parameters)" % len(parts))
-    return Decoded(parts[1], json.loads(parts[2]), parts[0])
+    if bootstrap_digest(parts[0]) != DRIVER_SHA256:
+        raise WireError("the payload's driver is not the one the lab emulates (sha256 %s); review "
+                        "tests/lab/simulator/wire.py against the runner's DRIVER and pin its digest"
+                        % bootstrap_digest(parts[0]))
+    return Decoded(parts[2], json.loads(parts[3]), parts[1])
 
 
 def decode_input_gzip(items: list[str]) -> Decoded:
@@ -114,9 +121,12 @@ def _split(raw: str) -> Decoded:
     return Decoded(script, json.loads(params))
 
 
-def encode_line(marker: str, value) -> bytes:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return (marker + base64.b64encode(text.encode("utf-8")).decode("ascii") + "\r\n").encode("ascii")
+def encode_line(marker: str, value, answer: str = "json") -> bytes:
+    """A marked line as a bootstrap writes it: base64 of the UTF-8 JSON, or of its gzip (answer="gzip")."""
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if answer == "gzip":
+        data = gzip.compress(data, mtime=0)
+    return (marker + base64.b64encode(data).decode("ascii") + "\r\n").encode("ascii")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,6 +148,11 @@ class BootstrapRule:
     # True when the prelude reads Win32_OperatingSystem inside try/catch (a failing WMI leaves the OS values
     # empty); False: under $ErrorActionPreference='Stop' the failing gwmi stops the prelude (RULE P3)
     wmi_guard: bool = False
+    # what the marked line's base64 holds: "json" (UTF-8 JSON) or "gzip" (gzip of it)
+    answer: str = "json"
+    # True when the payload is decoded outside any try block: a payload that does not decode stops the
+    # bootstrap with PowerShell's own error record (stderr, exit code 1), no marked line
+    decodes_outside_try: bool = False
 
 
 UNGUARDED_PRELUDE_SHA256 = "0147e9065ad2a6f9a05794e802594c441f388b7c1e1cf3ecf8bc0b663e368309"
@@ -146,10 +161,13 @@ GZIP_BOOTSTRAP_SHA256 = "4a4cbeb70fd8e7c1c2d59302efcb844868c049cff202fa4ccc27027
 GUARDED_PRELUDE_SHA256 = "1d22aa488ddddc2f6ab699c3db36bb3667d807612f8757c64b9e6e04857dd55b"
 BOOTSTRAPS = {
     # behind the prelude (on PowerShell 2.0 or outside FullLanguage it writes the hand-built short line, as
-    # pipeline output, and exits 0): the payload is '<common>\0<script>\0<json>'; it dot-sources the common
-    # script in its own scope, then runs the script in a child scope with the parameters splatted
-    BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline", prelude=True, wmi_guard=True),
-    # the same before the common script: '<script>\0<json>'
+    # pipeline output, and exits 0) it decodes the payload '<driver>\0<common>\0<script>\0<json>' outside any
+    # try and dot-sources the driver (DRIVER_SHA256), which dot-sources the common script in that scope, runs
+    # the script in a child scope with the parameters splatted and writes the marked line as base64 of gzip
+    BOOTSTRAP_SHA256: BootstrapRule(BOOTSTRAP_SHA256, decode_input, "pipeline", prelude=True, wmi_guard=True,
+                                    answer="gzip", decodes_outside_try=True),
+    # the same before the driver and the common script: it read '<script>\0<json>' itself, in its try block,
+    # and wrote base64 of the JSON
     GUARDED_PRELUDE_SHA256: BootstrapRule(GUARDED_PRELUDE_SHA256, decode_input_gzip, "pipeline", prelude=True,
                                           wmi_guard=True),
     # the first prelude: gwmi outside try/catch

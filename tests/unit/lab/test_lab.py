@@ -27,7 +27,7 @@ def _send(host, seed, script, params):
 def _error(stdout):
     line = stdout.decode("ascii").strip()
     assert line.startswith("APEXONE-ERROR:"), line
-    return json.loads(base64.b64decode(line[len("APEXONE-ERROR:"):]))["message"]
+    return json.loads(gzip.decompress(base64.b64decode(line[len("APEXONE-ERROR:"):])))["message"]
 
 
 def test_refuses_a_script_with_a_syntax_error():
@@ -56,8 +56,8 @@ def test_refuses_a_changed_bootstrap():
 def test_refuses_a_payload_that_is_not_gzip():
     plain = base64.b64encode(_runner.script_text("probe").encode("utf-8") + b"\0{}") + b"\r\n"
     rc, stdout, stderr = lab.execute("h1", "agent-win10-64", _runner.build_command(), plain)
-    # the bootstrap decodes inside its try: its catch block reports GZipStream's exception as its error line
-    assert rc == 1 and "not gzip" in _error(stdout)
+    # the bootstrap decodes outside any try: PowerShell's own error record (stderr), no marked line
+    assert rc == 1 and stdout == b"" and b"not gzip" in stderr
 
 
 def test_refuses_a_stock_module_command():
@@ -152,8 +152,24 @@ def test_a_script_without_the_common_function_it_calls_stops_as_powershell_would
     assert lab._missing_common_function(with_common, state_seed) is None  # pylint: disable=protected-access
 
 
-def test_a_payload_without_the_common_part_is_refused():
-    body = (_runner.sent_text("probe") + "\0" + json.dumps({"Subset": ["os"]})).encode("utf-8")
-    payload = base64.b64encode(gzip.compress(body, mtime=0)) + b"\r\n"
-    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", _runner.build_command(), payload)
-    assert rc == 1 and "2 NUL-separated parts instead of 3" in _error(stdout)
+def _packed(*parts):
+    return base64.b64encode(gzip.compress("\0".join(parts).encode("utf-8"), mtime=0)) + b"\r\n"
+
+
+def test_a_payload_of_another_shape_or_driver_is_refused():
+    params = json.dumps({"Subset": ["os"]})
+    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", _runner.build_command(),
+                                     _packed(_runner.sent_text("common"), _runner.sent_text("probe"), params))
+    assert rc == 1 and stdout == b"" and b"3 NUL-separated parts instead of 4" in stderr
+    driver = _runner.DRIVER.replace("-Depth 10", "-Depth 2")
+    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", _runner.build_command(),
+                                     _packed(driver, _runner.sent_text("common"), _runner.sent_text("probe"), params))
+    assert rc == 1 and b"driver is not the one the lab emulates" in stderr
+    assert lab.read_counts("h1")["refused"][-1]["script"] == "(undecodable)"
+
+
+def test_the_answer_is_gzip_and_the_runner_reads_it():
+    rc, stdout, stderr = _send("h1", "agent-win10-64", _runner.sent_text("probe"), {"Subset": ["os"]})
+    packed = base64.b64decode(stdout.decode("ascii").strip()[len("APEXONE-RESULT:"):])
+    assert rc == 0 and packed[:2] == b"\x1f\x8b"
+    assert _runner.parse_output("probe", rc, stdout, stderr)["os"]["version"] == "10.0.19045"

@@ -52,7 +52,8 @@ def test_command_and_payload_carry_script_and_parameters():
     assert pwsh.check(bootstrap).ok, pwsh.check(bootstrap).errors
     assert set(in_data.strip()) <= set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
     assert in_data.endswith(b"\r\n") and in_data.count(b"\n") == 1  # one line: one input object over psrp
-    common, script, params = gzip.decompress(base64.b64decode(in_data)).decode("utf-8").split("\0")
+    driver, common, script, params = gzip.decompress(base64.b64decode(in_data)).decode("utf-8").split("\0")
+    assert driver == _runner.DRIVER and pwsh.check(driver).ok, pwsh.check(driver).errors
     assert script == _runner.sent_text("probe") == _minify.minify(_runner.script_text("probe"))
     assert common == _runner.sent_text("common") == _minify.minify(_runner.script_text("common"))
     assert json.loads(params) == {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}
@@ -216,21 +217,29 @@ def test_non_windows_host_gets_a_clear_error():
     assert not conn.calls
 
 
-def test_probe_payload_is_compressed_under_12_5_kb():
+def test_probe_sends_under_8_kb():
+    # what the collection controls of the probe's bytes: the command line (the bootstrap, UTF-16LE base64)
+    # and stdin (driver, common script, probe and parameters, gzip then base64); the WS-Man envelopes,
+    # NTLM and WinRS's own base64 of stdin come on top (benchmarks/wire_breakdown.py)
     from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
     plain = len(_runner.script_text("probe").encode("utf-8")) * 4 // 3
-    sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.script_text("probe"), params))
-    # probe.ps1 grew with per-subset error handling, the proxy check and its comments (about 10 kB sent);
-    # the bootstrap's prelude for PowerShell 2.0 / Constrained Language Mode hosts adds about 800 bytes.
-    # cmd.exe's limit (8,191 characters) applies to the command line alone (~3,600).
-    assert sent < 12500 < plain
-    assert len(_runner.build_command()) < 4000
+    sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.sent_text("probe"), params))
+    assert sent < 8000 < plain
+    assert len(_runner.build_command()) < 2000  # cmd.exe's limit (8,191 characters) is far
+
+
+def test_gzip_answer_is_read_and_a_broken_one_is_reported():
+    packed = base64.b64encode(gzip.compress(b'{"ok":true}', mtime=0)).decode("ascii")
+    assert _runner.parse_output("probe", 0, "APEXONE-RESULT:" + packed + "\r\n", b"") == {"ok": True}
+    with pytest.raises(_runner.RemoteScriptError, match="not base64 JSON"):
+        _runner.parse_output("probe", 0, "APEXONE-RESULT:" + packed[:-8] + "\r\n", b"")
 
 
 def test_bootstrap_writes_to_the_pipeline_not_the_console():
     # A PSRP runspace has no console: [Console]::Out never reaches the controller.
     assert "[Console]" not in _runner.BOOTSTRAP
+    assert "[Console]" not in _runner.DRIVER
     assert "GZipStream" in _runner.BOOTSTRAP and "exit 1" in _runner.BOOTSTRAP
 
 
@@ -255,9 +264,11 @@ def test_bootstrap_variables_cannot_leak_into_the_script():
     # The script runs in a child scope of the bootstrap: an unset variable it reads would find the
     # bootstrap's (dynamic scoping). Only $__x names, $input, $_ and function M's own parameters.
     import re
-    names = set(re.findall(r"[$@](\w+)", _runner.BOOTSTRAP))
+    names = set(re.findall(r"[$@](\w+)", _runner.BOOTSTRAP + _runner.DRIVER))
     assert {n for n in names if not n.startswith("__")} <= {"ErrorActionPreference", "input", "_", "k", "v", "PSVersionTable", "ExecutionContext", "null"}
-    assert "@__a" in _runner.BOOTSTRAP  # the splat is the bootstrap's own parameter table
+    assert "@__a" in _runner.DRIVER  # the splat is the bootstrap's own parameter table (the driver is dot-sourced)
+    # a PSRP runspace keeps its global scope between executions: the driver sets $__x before the bootstrap reads it
+    assert _runner.DRIVER.startswith("$__x=0\n") and _runner.BOOTSTRAP.endswith("if($__x){exit 1}")
 
 
 # --- The prelude: hosts on PowerShell 2.0 or in Constrained Language Mode answer short (issue 11, 12 item 8) ---
@@ -271,7 +282,7 @@ def _short(**values):
 
 
 def test_prelude_checks_version_and_language_mode_before_anything_newer():
-    prelude, rest = _runner.BOOTSTRAP.split("function M", 1)
+    prelude, rest = _runner.BOOTSTRAP.split("$__z=", 1)
     assert "$PSVersionTable.PSVersion" in prelude and "$ExecutionContext.SessionState.LanguageMode" in prelude
     assert "gwmi Win32_OperatingSystem" in prelude  # Get-WmiObject: PowerShell 2.0 has no Get-CimInstance
     # stdin is read to its end before the short line and exit: winrm sends stdin after the command started
@@ -279,7 +290,7 @@ def test_prelude_checks_version_and_language_mode_before_anything_newer():
     for newer in ("ConvertTo-Json", "ConvertFrom-Json", "New-Object", "[Convert]", "::", "Add-Type", "CimInstance",
                   ".Get", ".To"):
         assert newer not in prelude, newer  # none of these exist on 2.0 / run under Constrained Language Mode
-    assert "ConvertFrom-Json" in rest
+    assert "[Convert]" in rest and "ConvertFrom-Json" in _runner.DRIVER
 
 
 def test_powershell_2_on_a_supported_os_says_install_wmf_never_unreachable():
