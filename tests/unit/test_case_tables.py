@@ -77,3 +77,28 @@ def test_invalid_names_follow_the_table(case):
         # the controller's own reading of the name agrees (the plan checks the host's answer against it)
         assert invalid_files.SUFFIX.sub("", case["file"]) == case["target"]
         assert re.sub(STRIP["pattern"], "", case["file"]) == case["target"]
+
+
+RUNNER = TABLES["runner.json"]
+
+
+@pytest.mark.parametrize("case", RUNNER["cases"], ids=lambda c: c["name"])
+def test_the_lab_answers_the_runner_cases_as_the_table_says(case):
+    # the same table tests/pester/Runner.Tests.ps1 holds a real Windows host to
+    import base64
+    import gzip
+    import json
+    from ansible_collections.apexone.upgrade.tests.lab.simulator import lab
+    rc, stdout, stderr = lab.execute("agent-win10-64", "agent-win10-64", RUNNER["command"],
+                                     case["stdin"].encode("ascii") + b"\r\n")
+    assert rc == case["rc"]
+    lines = [line for line in stdout.decode("utf-8").splitlines() if line.startswith("APEXONE-")]
+    if case["marker"] is None:
+        assert lines == [] and stderr
+        return
+    assert len(lines) == 1 and lines[0].startswith(case["marker"])
+    answer = json.loads(gzip.decompress(base64.b64decode(lines[0][len(case["marker"]):])).decode("utf-8"))
+    if "keys" in case:
+        assert sorted(answer) == case["keys"]
+    if "mentions" in case:
+        assert case["mentions"] in answer["message"]
