@@ -142,6 +142,16 @@ class RemoteScriptError(Exception):
         return result
 
 
+# What PowerShell's error names when the bootstrap cannot decode its stdin (a Send cut short, a proxy that
+# changed it): the method calls of the bootstrap's decoding lines. Method names are not translated, so
+# this holds on a Japanese host too.
+_DECODE_WORDS = ("FromBase64String", "ReadToEnd", "GZipStream")
+
+
+class InputDamaged(RemoteScriptError):
+    """The bootstrap could not decode its stdin: nothing ran on the host."""
+
+
 class ShortAnswer(RemoteScriptError):
     """The host answered with the bootstrap's short form (PowerShell 2.0, Constrained Language Mode):
     no script ran. `answer` holds what it said; `decided` the controller's reading of it."""
@@ -179,8 +189,8 @@ def sent_text(name: str) -> str:
         text = script_text(name)
         try:
             _SENT_CACHE[name] = _minify.minify(text)
-        except _minify.MinifyError as exc:
-            display.warning("apexone: %s.ps1 is sent as it is (%s)" % (name, exc))
+        except _minify.MinifyError as exc:  # only a locally edited script: test_minify covers the shipped ones
+            display.vvv("apexone: %s.ps1 is sent as it is (%s)" % (name, exc))
             _SENT_CACHE[name] = text
     return _SENT_CACHE[name]
 
@@ -274,12 +284,20 @@ def parse_output(name: str, rc: int | None, stdout: bytes | str, stderr: bytes |
                                 "have been cut: re-run with -vvv and check the connection" % (name, exc),
                                 rc=rc, stdout=out, stderr=err, script=name)
     if error is not _ABSENT:
-        raise RemoteScriptError("script %s failed on the host: %s" % (name, error.get("message")),
+        # `line` alone cannot tell the driver, common.ps1 and the script apart (three script blocks without
+        # a file); the first line of the stack names the function, e.g. "at Read-CertificateStore, ...: line 5"
+        where = str(error.get("stack") or "").strip().splitlines()
+        at = " (%s)" % where[0].strip() if where else ""
+        raise RemoteScriptError("script %s failed on the host: %s%s" % (name, error.get("message"), at),
                                 rc=rc, stdout=out, stderr=err, script=name, error=error)
     # A result line is written only after the script returned, so it stands even with rc 1: in a
     # runspace the psrp plugin reports rc 1 whenever the error stream holds a record.
     if result is _ABSENT:
         first_line = err.splitlines()[0] if err else "no error text"
+        if any(word in err for word in _DECODE_WORDS):
+            raise InputDamaged(
+                "script %s did not start: its input arrived cut or damaged on the host (%s). Nothing ran; re-run"
+                % (name, first_line), rc=rc, stdout=out, stderr=err, script=name)
         raise RemoteScriptError(
             "script %s did not complete (rc=%s): %s. Check that the account can run PowerShell 5.1 as an "
             "administrator on the host; stderr is shown below" % (name, rc, first_line),
@@ -492,7 +510,13 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
                                 "retrying once" % (_host(connection), drop.step, name, _short(drop.text)))
                 continue
             raise AnsibleConnectionFailure(_unreachable_message(connection, name, read_only, drops))
-        result = parse_output(name, rc, stdout, stderr)
+        try:
+            result = parse_output(name, rc, stdout, stderr)
+        except InputDamaged as exc:
+            if attempt < attempts:  # nothing ran: a read-only script is sent once more
+                display.warning("apexone: %s: %s; retrying once" % (_host(connection), exc.msg))
+                continue
+            raise
         return ensure_lists(result, list_paths)
     raise AssertionError("unreachable")  # pragma: no cover
 

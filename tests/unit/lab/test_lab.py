@@ -173,3 +173,10 @@ def test_the_answer_is_gzip_and_the_runner_reads_it():
     packed = base64.b64decode(stdout.decode("ascii").strip()[len("APEXONE-RESULT:"):])
     assert rc == 0 and packed[:2] == b"\x1f\x8b"
     assert _runner.parse_output("probe", rc, stdout, stderr)["os"]["version"] == "10.0.19045"
+
+
+def test_a_cut_stdin_reads_as_input_damaged_through_the_lab():
+    payload = _runner.build_payload(_runner.sent_text("probe"), {"Subset": ["os"]})
+    rc, stdout, stderr = lab.execute("h1", "agent-win10-64", _runner.build_command(), payload[:len(payload) // 2 + 1])
+    with pytest.raises(_runner.InputDamaged):
+        _runner.parse_output("probe", rc, stdout, stderr)

@@ -320,3 +320,36 @@ def test_an_unreadable_short_answer_is_an_error_that_says_so():
     with pytest.raises(_runner.ShortAnswer) as caught:
         _runner.parse_output("probe", 0, b'APEXONE-SHORT:["2.0"]\r\n', b"")
     assert caught.value.decided is None and "cannot be read" in caught.value.msg
+
+
+# --- what a failure says (PS_REVIEW2 S#10, S#11) ---
+
+CUT = (b"Exception calling \"FromBase64String\" with \"1\" argument(s): \"Invalid length for a Base-64 char array or "
+       b"string.\"\r\nAt line:4 char:1")
+
+
+def test_input_cut_on_the_way_is_named_and_a_read_only_script_sent_once_more():
+    conn = ScriptedConnection((1, b"", CUT), (0, _line("APEXONE-RESULT:", '{"ok":true}'), b""))
+    assert _runner.run_script(conn, "probe", {}, read_only=True) == {"ok": True}
+    assert len(conn.calls) == 2
+
+
+def test_input_cut_on_the_way_is_not_blamed_on_powershell_or_the_account_and_a_change_is_not_repeated():
+    conn = ScriptedConnection((1, b"", CUT))
+    with pytest.raises(_runner.InputDamaged) as caught:
+        _runner.run_script(conn, "winhttp_import", {}, read_only=False)
+    assert "input arrived cut or damaged" in caught.value.msg and "Nothing ran; re-run" in caught.value.msg
+    assert "administrator" not in caught.value.msg and len(conn.calls) == 1
+    # a Japanese host translates the message, not the method's name
+    ja = "引数 \"1\" を指定して \"ReadToEnd\" を呼び出し中に例外が発生しました".encode("utf-8")
+    with pytest.raises(_runner.InputDamaged):
+        _runner.parse_output("probe", 1, b"", ja)
+
+
+def test_a_failure_names_where_it_happened_from_the_stack():
+    error = json.dumps({"message": "Access is denied", "type": "System.UnauthorizedAccessException", "line": 5,
+                        "stack": "at Read-CertificateStore, <No file>: line 5\nat <ScriptBlock>, <No file>: line 91"})
+    with pytest.raises(_runner.RemoteScriptError) as caught:
+        _runner.parse_output("probe", 1, _line("APEXONE-ERROR:", error), b"")
+    assert caught.value.msg == ("script probe failed on the host: Access is denied (at Read-CertificateStore, "
+                                "<No file>: line 5)")
