@@ -7,17 +7,15 @@
 # input object), with stdin = the driver, common.ps1 and the minified script, gzip and base64. The
 # cases are the ones the lab is tested with (tests/cases/runner.json, written by make_cases.py).
 #   Invoke-Pester -Path tests\pester\Runner.Tests.ps1
-[CmdletBinding()]
-param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'probe'
     $cases = @(foreach ($case in (Read-CaseTable 'runner').cases) { @{ Case = $case } })
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'probe'
     $table = Read-CaseTable 'runner'
 
     # The marked line's value: base64 of gzip of UTF-8 JSON.

@@ -2,15 +2,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # What the *.Tests.ps1 files here share (not a test file itself). Dot-source it in BeforeDiscovery
-# and BeforeAll, with the test file's -CollectionRoot and the name of the script under test:
-#   . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
-# It sets $root (the collection root: -CollectionRoot, else two folders above this file),
+# and BeforeAll, with the name of the script under test:
+#   . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'probe'
+# It sets $root (the collection root: $env:APEXONE_COLLECTION_ROOT, else two folders above this file),
 # $script (plugins\plugin_utils\scripts\<ScriptName>.ps1), $base and $hive (the throwaway key
 # HKLM\SOFTWARE\apexone.upgrade.pester, 64-bit view), loads common.ps1 and defines the functions below.
-param([string]$CollectionRoot, [string]$ScriptName)
+param([string]$ScriptName)
 $ErrorActionPreference = 'Stop'
 
-$root = if ($CollectionRoot) { $CollectionRoot } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
+$root = if ($env:APEXONE_COLLECTION_ROOT) { $env:APEXONE_COLLECTION_ROOT } else { Split-Path -Parent (Split-Path -Parent $PSScriptRoot) }
 $script = Join-Path $root ('plugins\plugin_utils\scripts\' + $ScriptName + '.ps1')
 # The functions every script calls (the runner's bootstrap loads them the same way, before the script).
 . (Join-Path $root 'plugins\plugin_utils\scripts\common.ps1')

@@ -4,12 +4,10 @@
 # Pester 5 tests of auth_backup.ps1 on a real Windows host, with a throwaway server key
 # (HKLM\SOFTWARE\apexone.upgrade.pester\Server) and a folder under $env:TEMP, both removed afterwards.
 #   Invoke-Pester -Path tests\pester\auth_backup.Tests.ps1
-[CmdletBinding()]
-param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'auth_backup'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'auth_backup'
     $folder = New-TestFolder
     $leaf = Split-Path -Leaf $folder
     New-Item -ItemType Directory -Path (Join-Path $folder 'PCCSRV') | Out-Null

@@ -4,12 +4,10 @@
 # Pester 5 tests of certificates_install.ps1 on a real Windows host. Adds only to a throwaway
 # LocalMachine store, "apexone.upgrade.pester", removed afterwards. Run as an administrator:
 #   Invoke-Pester -Path tests\pester\certificates_install.Tests.ps1
-[CmdletBinding()]
-param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'certificates_install'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'certificates_install'
     $storeName = 'apexone.upgrade.pester'
     # Any root this host trusts serves as a real certificate to add to the throwaway store.
     $known = @(Get-ChildItem -LiteralPath 'Cert:\LocalMachine\Root')[0]

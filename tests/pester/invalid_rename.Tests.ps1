@@ -3,12 +3,10 @@
 #
 # Pester 5 tests of invalid_rename.ps1 on a real Windows host, in a throwaway folder under $env:TEMP.
 #   Invoke-Pester -Path tests\pester\invalid_rename.Tests.ps1
-[CmdletBinding()]
-param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'invalid_rename'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'invalid_rename'
     $folder = New-TestFolder
     foreach ($name in 'a.dll_Invalid', 'b.dll_Invalid', 'b.dll', 'c.dll_Invalid') { Set-Content -LiteralPath (Join-Path $folder $name) -Value $name }
 }

@@ -5,18 +5,16 @@
 # $env:TEMP and a throwaway key HKLM\SOFTWARE\apexone.upgrade.pester. The _Invalid cases are the ones
 # the lab's twin and the controller's plan are tested with (tests/cases/invalid_strip.json).
 #   Invoke-Pester -Path tests\pester\probe.Tests.ps1
-[CmdletBinding()]
-param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'probe'
     $table = Read-CaseTable 'invalid_strip'
     $cases = @(foreach ($case in $table.cases) { @{ Case = $case } })
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'probe'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'probe'
     $table = Read-CaseTable 'invalid_strip'
     $folder = New-TestFolder
 }

@@ -5,18 +5,16 @@
 # tested with (tests/cases/registry_block.json). Everything happens under a throwaway key,
 # HKLM\SOFTWARE\apexone.upgrade.pester, removed afterwards. Run as an administrator:
 #   Invoke-Pester -Path tests\pester\registry_block.Tests.ps1
-[CmdletBinding()]
-param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'registry_block'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'registry_block'
     $table = Read-CaseTable 'registry_block'
     $cases = @(foreach ($case in $table.cases) { @{ Case = $case } })
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'registry_block'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'registry_block'
     $table = Read-CaseTable 'registry_block'
 
     function Invoke-Case($Case) {

@@ -4,12 +4,10 @@
 # Pester 5 tests of winhttp_import.ps1 on a real Windows host: the read action only (import and set
 # change the machine's WinHTTP proxy; run those through the integration target in check mode).
 #   Invoke-Pester -Path tests\pester\winhttp_import.Tests.ps1
-[CmdletBinding()]
-param([string]$CollectionRoot)
 $ErrorActionPreference = 'Stop'
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -CollectionRoot $CollectionRoot -ScriptName 'winhttp_import'
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'winhttp_import'
     $connections = 'SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections'
 }
 
