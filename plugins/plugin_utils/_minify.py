@@ -10,7 +10,7 @@ What is removed, and nothing else:
 
 Line breaks stay where they were (an empty line stays an empty line): a line number PowerShell reports
 in an error is the line of the shipped file. Strings of every kind ('...', "...", @'...'@, @"..."@,
-and the quotes PowerShell takes as equal to them: ‘ ’ ‚ ‛ “ ” „) are copied unchanged, the
+and the quotes PowerShell takes as equal to them: U+2018-U+201B, U+201C-U+201E) are copied unchanged, the
 sub-expressions inside them too.
 
 The scanner knows only what it needs to tell code from comments and strings. Where it is not sure,
