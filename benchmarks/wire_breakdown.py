@@ -93,7 +93,7 @@ def cases() -> dict[str, tuple[str, bytes]]:
     return {
         "floor": (floor, b"\r\n"),
         "bootstrap": (_runner.build_command(), _runner.build_payload("", {})),
-        "probe": (_runner.build_command(), _runner.build_payload(_runner.sent_text("probe"), params)),
+        "probe": (_runner.build_command(), _runner.build_payload(_runner.script_for("probe", params), params)),
     }
 
 

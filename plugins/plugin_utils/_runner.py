@@ -27,7 +27,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.utils.display import Display
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import host_shell
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify, _sections
 
 display = Display()
 
@@ -117,7 +117,7 @@ $__x=1
 }"""
 
 _SCRIPT_CACHE: dict[str, str] = {}
-_SENT_CACHE: dict[str, str] = {}
+_SENT_CACHE: dict[tuple, str] = {}
 
 
 class RemoteScriptError(Exception):
@@ -182,17 +182,37 @@ def script_text(name: str) -> str:
     return _SCRIPT_CACHE[name]
 
 
-def sent_text(name: str) -> str:
+def sent_text(name: str, keep: t.Iterable[str] | None = None) -> str:
     """What is sent of scripts/<name>.ps1: its text without comments and indentation (_minify), or
-    the text as it is when the minifier cannot read it with certainty."""
-    if name not in _SENT_CACHE:
+    the text as it is when the minifier cannot read it with certainty. `keep`: the `#region subset`
+    parts to send (_sections); None sends them all."""
+    key = (name, None if keep is None else frozenset(keep))
+    if key not in _SENT_CACHE:
         text = script_text(name)
+        if keep is not None:
+            text = _sections.without(text, keep)
         try:
-            _SENT_CACHE[name] = _minify.minify(text)
+            _SENT_CACHE[key] = _minify.minify(text)
         except _minify.MinifyError as exc:  # only a locally edited script: test_minify covers the shipped ones
             display.vvv("apexone: %s.ps1 is sent as it is (%s)" % (name, exc))
-            _SENT_CACHE[name] = text
-    return _SENT_CACHE[name]
+            _SENT_CACHE[key] = text
+    return _SENT_CACHE[key]
+
+
+def script_for(name: str, params: dict) -> str:
+    """What run_script sends of scripts/<name>.ps1 for `params`: only the `#region subset` parts the
+    `Subset` parameter asks for (an agent's probe leaves out the network tests, about 1 KB compressed)."""
+    return sent_text(name, _sections.kept(script_text(name), params))
+
+
+def unanswered(params: dict, result: dict) -> list[str]:
+    """The subsets `params` asked for that `result` neither answers nor names under errors: a script
+    that takes `Subset` answers each one (a part left out that was asked for would show here)."""
+    asked = params.get("Subset") if isinstance(params, dict) else None
+    if not asked or "subsets" not in result:
+        return []
+    errors = result.get("errors") if isinstance(result.get("errors"), dict) else {}
+    return [name for name in ([asked] if isinstance(asked, str) else asked) if name not in result and name not in errors]
 
 
 def build_command() -> str:
@@ -488,7 +508,7 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
     """
     require_windows(connection)
     command = build_command()
-    payload = build_payload(sent_text(name), params)
+    payload = build_payload(script_for(name, params), params)
     attempts = 2 if read_only else 1
     drops: list[Drop] = []
     for attempt in range(1, attempts + 1):
@@ -502,7 +522,7 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
             if drop.step == "send" and RESULT_MARKER in drop.text:
                 # winrm: the Send timed out but the script ran; its result line is in the error's stdout
                 _close(connection)
-                return ensure_lists(parse_output(name, None, drop.text.split("stdout:", 1)[-1], b""), list_paths)
+                return _checked(name, params, parse_output(name, None, drop.text.split("stdout:", 1)[-1], b""), list_paths)
             drops.append(drop)
             _close(connection)  # never leave the shell / runspace behind; the retry opens a new one
             if attempt < attempts:
@@ -517,8 +537,18 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool,
                 display.warning("apexone: %s: %s; retrying once" % (_host(connection), exc.msg))
                 continue
             raise
-        return ensure_lists(result, list_paths)
+        return _checked(name, params, result, list_paths)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _checked(name: str, params: dict, result: dict, list_paths: t.Iterable[str]) -> dict:
+    missing = unanswered(params, result)
+    if missing:
+        raise RemoteScriptError("script %s answered neither a result nor an error for the subsets asked of it: %s. The "
+                                "script that ran does not match what the controller asked for (a locally edited "
+                                "script, or a fault in this collection): re-run with -vvv and report it"
+                                % (name, ", ".join(missing)), script=name)
+    return ensure_lists(result, list_paths)
 
 
 def _short(text: str) -> str:

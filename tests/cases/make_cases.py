@@ -89,7 +89,8 @@ def runner_cases():
     from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan  # pylint: disable=import-outside-toplevel
     from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner  # pylint: disable=import-outside-toplevel
     params = probe_plan.probe_params(["os"])
-    whole = _runner.build_payload(_runner.sent_text("probe"), params).decode("ascii").strip()
+    whole = _runner.build_payload(_runner.script_for("probe", params), params).decode("ascii").strip()
+    network = dict(params, Subset=["network"], Endpoints=[], TimeoutMs=1000)
     cut = whole[:len(whole) // 2 - (0 if (len(whole) // 2) % 4 else 1)]  # not a whole base64 string
     return {
         "description": "The runner's command line and stdin as the winrm plugin sends them (PowerShell "
@@ -104,8 +105,11 @@ def runner_cases():
             {"name": "the probe's os subset answers one gzip result line", "stdin": whole, "rc": 0,
              "marker": _runner.RESULT_MARKER, "keys": ["errors", "os", "subsets"]},
             {"name": "a parameter the script refuses is one error line, exit 1",
-             "stdin": _runner.build_payload(_runner.sent_text("probe"), dict(params, Subset=[])).decode("ascii").strip(),
+             "stdin": _runner.build_payload(_runner.script_for("probe", params), dict(params, Subset=[])).decode("ascii").strip(),
              "rc": 1, "marker": _runner.ERROR_MARKER, "mentions": "Subset"},
+            {"name": "the probe with its network part (#region subset network) answers the network subset",
+             "stdin": _runner.build_payload(_runner.script_for("probe", network), network).decode("ascii").strip(),
+             "rc": 0, "marker": _runner.RESULT_MARKER, "keys": ["errors", "network", "subsets"]},
             {"name": "stdin cut in half: PowerShell's own error, exit 1, no marked line", "stdin": cut, "rc": 1,
              "marker": None},
         ],

@@ -81,111 +81,6 @@ function Read-RegistryKey($Read) {
     finally { $key.Close() }
 }
 
-function Get-SocketError($Exception) {
-    # A .NET exception thrown by a method call arrives wrapped (MethodInvocationException): walk
-    # the chain to the SocketException; its code (10061, 10060, ...) is read by the controller.
-    $inner = $Exception
-    while ($null -ne $inner -and -not ($inner -is [Net.Sockets.SocketException])) { $inner = $inner.InnerException }
-    if ($null -eq $inner) { return @{ code = $null; name = $Exception.GetType().Name; message = $Exception.Message } }
-    @{ code = [int]$inner.ErrorCode; name = $inner.SocketErrorCode.ToString(); message = $inner.Message }
-}
-
-function Test-Direct {
-    # All name look-ups start at once and share one deadline; then all connections, with another.
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    $lookups = @{}
-    foreach ($target in $Endpoints) {
-        $name = [string]$target.host
-        if (-not $lookups.ContainsKey($name)) { $lookups[$name] = $null }
-    }
-    $addresses = @{}
-    $dnsErrors = @{}
-    # BeginGetHostAddresses throws at once for a name it cannot look up at all (longer than 255,
-    # empty): that name alone answers 'failed'.
-    foreach ($name in @($lookups.Keys)) {
-        try { $lookups[$name] = [Net.Dns]::BeginGetHostAddresses($name, $null, $null) }
-        catch { $lookups.Remove($name); $addresses[$name] = @(); $dnsErrors[$name] = Get-SocketError $_.Exception }
-    }
-    foreach ($name in @($lookups.Keys)) {
-        $pending = $lookups[$name]
-        if ($pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
-            try { $addresses[$name] = @([Net.Dns]::EndGetHostAddresses($pending)) }
-            catch { $addresses[$name] = @(); $dnsErrors[$name] = Get-SocketError $_.Exception }
-        }
-    }
-    $attempts = @(foreach ($target in $Endpoints) {
-            $name = [string]$target.host
-            $entry = @{ host = $name; port = [int]$target.port; dns = 'timeout'; tcp = 'not tried'; client = $null; pending = $null }
-            if ($addresses.ContainsKey($name) -and $addresses[$name].Count -gt 0) {
-                $entry.dns = 'ok'
-                # IPv4 first; a client of the address's own family. The constructor sits inside the
-                # try: an IPv6-only answer on a host without IPv6 throws here (10047), not later.
-                $address = @(@($addresses[$name] | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $addresses[$name])[0]
-                try {
-                    $entry.client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
-                    $entry.pending = $entry.client.BeginConnect($address, [int]$target.port, $null, $null)
-                }
-                catch {
-                    $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception
-                    if ($null -ne $entry.client) { $entry.client.Close() }
-                }
-            }
-            elseif ($addresses.ContainsKey($name)) { $entry.dns = 'failed'; $entry.error = $dnsErrors[$name] }
-            $entry
-        })
-    $clock.Restart()
-    , @(foreach ($entry in $attempts) {
-            if ($null -ne $entry.pending) {
-                if ($entry.pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
-                    try { $entry.client.EndConnect($entry.pending); $entry.tcp = 'ok' }
-                    catch { $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception }
-                }
-                else { $entry.tcp = 'timeout' }
-                $entry.client.Close()
-            }
-            $answer = @{ host = $entry.host; port = $entry.port; dns = $entry.dns; tcp = $entry.tcp; via = 'direct' }
-            if ($entry.ContainsKey('error')) { $answer.error = $entry.error }
-            $answer
-        })
-}
-
-function Test-ThroughProxy {
-    # One CONNECT per destination through the proxy the controller names, each with its own
-    # deadline; the proxy resolves the name. Only the status line is kept: the controller reads it.
-    # TcpClient() is an IPv4-only socket on .NET Framework, so an IPv6-only proxy could never be
-    # reached: the proxy's name is looked up (IPv4 first) and the client made for that family.
-    , @(foreach ($target in $Endpoints) {
-            $entry = @{ host = [string]$target.host; port = [int]$target.port; dns = 'proxy'; tcp = 'not tried'; via = 'proxy' }
-            $client = $null
-            try {
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                $lookup = [Net.Dns]::BeginGetHostAddresses($ProxyHost, $null, $null)
-                $pending = $null
-                if ($lookup.AsyncWaitHandle.WaitOne($TimeoutMs)) {
-                    $all = @([Net.Dns]::EndGetHostAddresses($lookup))
-                    $address = @(@($all | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $all)[0]
-                    $client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
-                    $pending = $client.BeginConnect($address, $ProxyPort, $null, $null)
-                }
-                if ($null -eq $pending -or -not $pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) { $entry.tcp = 'timeout' }
-                else {
-                    $client.EndConnect($pending)
-                    $stream = $client.GetStream()
-                    $stream.ReadTimeout = $TimeoutMs
-                    $request = [Text.Encoding]::ASCII.GetBytes(("CONNECT {0}:{1} HTTP/1.1`r`nHost: {0}:{1}`r`n`r`n" -f $entry.host, $entry.port))
-                    $stream.Write($request, 0, $request.Length)
-                    $buffer = New-Object -TypeName byte[] -ArgumentList 1024
-                    $count = $stream.Read($buffer, 0, $buffer.Length)
-                    $entry.tcp = 'ok'
-                    $entry.proxy_status = ([Text.Encoding]::ASCII.GetString($buffer, 0, $count) -split "`r`n")[0]
-                }
-            }
-            catch { $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception }
-            finally { if ($null -ne $client) { $client.Close() } }
-            $entry
-        })
-}
-
 Invoke-Subset 'os' {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
     $result.os = @{
@@ -297,8 +192,116 @@ Invoke-Subset 'folders' {
         })
 }
 
+#region subset network
+# Sent only when the network subset is asked for (the runner leaves these lines out otherwise).
+function Get-SocketError($Exception) {
+    # A .NET exception thrown by a method call arrives wrapped (MethodInvocationException): walk
+    # the chain to the SocketException; its code (10061, 10060, ...) is read by the controller.
+    $inner = $Exception
+    while ($null -ne $inner -and -not ($inner -is [Net.Sockets.SocketException])) { $inner = $inner.InnerException }
+    if ($null -eq $inner) { return @{ code = $null; name = $Exception.GetType().Name; message = $Exception.Message } }
+    @{ code = [int]$inner.ErrorCode; name = $inner.SocketErrorCode.ToString(); message = $inner.Message }
+}
+
+function Test-Direct {
+    # All name look-ups start at once and share one deadline; then all connections, with another.
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $lookups = @{}
+    foreach ($target in $Endpoints) {
+        $name = [string]$target.host
+        if (-not $lookups.ContainsKey($name)) { $lookups[$name] = $null }
+    }
+    $addresses = @{}
+    $dnsErrors = @{}
+    # BeginGetHostAddresses throws at once for a name it cannot look up at all (longer than 255,
+    # empty): that name alone answers 'failed'.
+    foreach ($name in @($lookups.Keys)) {
+        try { $lookups[$name] = [Net.Dns]::BeginGetHostAddresses($name, $null, $null) }
+        catch { $lookups.Remove($name); $addresses[$name] = @(); $dnsErrors[$name] = Get-SocketError $_.Exception }
+    }
+    foreach ($name in @($lookups.Keys)) {
+        $pending = $lookups[$name]
+        if ($pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
+            try { $addresses[$name] = @([Net.Dns]::EndGetHostAddresses($pending)) }
+            catch { $addresses[$name] = @(); $dnsErrors[$name] = Get-SocketError $_.Exception }
+        }
+    }
+    $attempts = @(foreach ($target in $Endpoints) {
+            $name = [string]$target.host
+            $entry = @{ host = $name; port = [int]$target.port; dns = 'timeout'; tcp = 'not tried'; client = $null; pending = $null }
+            if ($addresses.ContainsKey($name) -and $addresses[$name].Count -gt 0) {
+                $entry.dns = 'ok'
+                # IPv4 first; a client of the address's own family. The constructor sits inside the
+                # try: an IPv6-only answer on a host without IPv6 throws here (10047), not later.
+                $address = @(@($addresses[$name] | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $addresses[$name])[0]
+                try {
+                    $entry.client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
+                    $entry.pending = $entry.client.BeginConnect($address, [int]$target.port, $null, $null)
+                }
+                catch {
+                    $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception
+                    if ($null -ne $entry.client) { $entry.client.Close() }
+                }
+            }
+            elseif ($addresses.ContainsKey($name)) { $entry.dns = 'failed'; $entry.error = $dnsErrors[$name] }
+            $entry
+        })
+    $clock.Restart()
+    , @(foreach ($entry in $attempts) {
+            if ($null -ne $entry.pending) {
+                if ($entry.pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) {
+                    try { $entry.client.EndConnect($entry.pending); $entry.tcp = 'ok' }
+                    catch { $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception }
+                }
+                else { $entry.tcp = 'timeout' }
+                $entry.client.Close()
+            }
+            $answer = @{ host = $entry.host; port = $entry.port; dns = $entry.dns; tcp = $entry.tcp; via = 'direct' }
+            if ($entry.ContainsKey('error')) { $answer.error = $entry.error }
+            $answer
+        })
+}
+
+function Test-ThroughProxy {
+    # One CONNECT per destination through the proxy the controller names, each with its own
+    # deadline; the proxy resolves the name. Only the status line is kept: the controller reads it.
+    # TcpClient() is an IPv4-only socket on .NET Framework, so an IPv6-only proxy could never be
+    # reached: the proxy's name is looked up (IPv4 first) and the client made for that family.
+    , @(foreach ($target in $Endpoints) {
+            $entry = @{ host = [string]$target.host; port = [int]$target.port; dns = 'proxy'; tcp = 'not tried'; via = 'proxy' }
+            $client = $null
+            try {
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $lookup = [Net.Dns]::BeginGetHostAddresses($ProxyHost, $null, $null)
+                $pending = $null
+                if ($lookup.AsyncWaitHandle.WaitOne($TimeoutMs)) {
+                    $all = @([Net.Dns]::EndGetHostAddresses($lookup))
+                    $address = @(@($all | Where-Object { $_.AddressFamily -eq 'InterNetwork' }) + $all)[0]
+                    $client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
+                    $pending = $client.BeginConnect($address, $ProxyPort, $null, $null)
+                }
+                if ($null -eq $pending -or -not $pending.AsyncWaitHandle.WaitOne([int][Math]::Max(0, $TimeoutMs - $clock.ElapsedMilliseconds))) { $entry.tcp = 'timeout' }
+                else {
+                    $client.EndConnect($pending)
+                    $stream = $client.GetStream()
+                    $stream.ReadTimeout = $TimeoutMs
+                    $request = [Text.Encoding]::ASCII.GetBytes(("CONNECT {0}:{1} HTTP/1.1`r`nHost: {0}:{1}`r`n`r`n" -f $entry.host, $entry.port))
+                    $stream.Write($request, 0, $request.Length)
+                    $buffer = New-Object -TypeName byte[] -ArgumentList 1024
+                    $count = $stream.Read($buffer, 0, $buffer.Length)
+                    $entry.tcp = 'ok'
+                    $entry.proxy_status = ([Text.Encoding]::ASCII.GetString($buffer, 0, $count) -split "`r`n")[0]
+                }
+            }
+            catch { $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception }
+            finally { if ($null -ne $client) { $client.Close() } }
+            $entry
+        })
+}
+
 Invoke-Subset 'network' {
     if ($ProxyHost) { $result.network = Test-ThroughProxy } else { $result.network = Test-Direct }
 }
+#endregion subset network
 
 $result

@@ -15,11 +15,12 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
 
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify, _sections
 
 from . import oldhosts, pwsh, twins, wire
 from . import state as lab_state
@@ -37,25 +38,47 @@ def script_digest(text: str) -> str:
 
 def known_scripts() -> dict[str, str]:
     """sha256 of a script text -> name, for every .ps1 the collection ships (common.ps1 as "common"):
-    the file as it is, and the file minified as the runner sends it. The minified text is known only when tree-sitter-pwsh
-    reads it as the same tokens as the file (comments and blanks aside): a minifier that changed a
-    string, a here-string or a token would make the lab refuse the script it sends."""
+    the file as it is, and the file minified as the runner sends it, with and without each of its
+    `#region subset` parts (_sections; which ones a text lacks: left_out()). The minified text is known
+    only when tree-sitter-pwsh reads it as the same tokens as the file with the same parts left out
+    (comments and blanks aside): a minifier that changed a string, a here-string or a token would make
+    the lab refuse the script it sends."""
     global _KNOWN  # pylint: disable=global-statement
     if _KNOWN is None:
-        known = {}
+        known: dict[str, str] = {}
+        _LEFT_OUT.clear()
         for entry in sorted(os.listdir(SCRIPT_DIR)):
             if entry.endswith(".ps1"):
                 with open(os.path.join(SCRIPT_DIR, entry), encoding="utf-8-sig") as handle:
-                    text = handle.read()
-                known[script_digest(text)] = entry[:-4]
-                try:
-                    small = _minify.minify(text)
-                except _minify.MinifyError:
-                    continue  # the runner sends this one as it is
-                if pwsh.tokens(small) == pwsh.tokens(text):
-                    known[script_digest(small)] = entry[:-4]
+                    whole = handle.read()
+                parts = sorted(_sections.names(whole))
+                for count in range(len(parts) + 1):
+                    for kept in itertools.combinations(parts, count):
+                        text = _sections.without(whole, kept)
+                        left_out = frozenset(parts) - frozenset(kept)
+                        for variant in _variants(text):
+                            known[script_digest(variant)] = entry[:-4]
+                            _LEFT_OUT[script_digest(variant)] = left_out
         _KNOWN = known
     return _KNOWN
+
+
+_LEFT_OUT: dict[str, frozenset] = {}
+
+
+def left_out(script: str) -> frozenset:
+    """The `#region subset` parts a known script text was sent without (RULE S1)."""
+    known_scripts()
+    return _LEFT_OUT.get(script_digest(script), frozenset())
+
+
+def _variants(text: str) -> list[str]:
+    """The text, and its minified form when tree-sitter-pwsh reads the same tokens in both."""
+    try:
+        small = _minify.minify(text)
+    except _minify.MinifyError:
+        return [text]  # the runner sends this one as it is
+    return [text, small] if pwsh.tokens(small) == pwsh.tokens(text) else [text]
 
 
 COUNTERS = {
@@ -234,4 +257,12 @@ def _run(host_state, bootstrap: str, input_items: list[str]) -> tuple[Outcome, s
             result = twins.TWINS[name](data, params)
         except twins.ScriptFailure as exc:
             return Outcome(1, _error_line(str(exc), "Lab.ScriptFailure", answer=rule.answer)), name, None
+    # RULE S1: a `#region subset` part the runner left out is not in the script that ran: its subset's
+    # block never runs, so the answer has neither that subset nor an error for it (the script lists it
+    # under `subsets` all the same: that list is its Subset parameter).
+    for part in left_out(script):
+        if isinstance(result, dict):
+            result.pop(part, None)
+            if isinstance(result.get("errors"), dict):
+                result["errors"].pop(part, None)
     return Outcome(0, wire.encode_line("APEXONE-RESULT:", result, rule.answer).decode("ascii")), name, None

@@ -12,7 +12,7 @@ import requests.exceptions
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.loader import shell_loader
 
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify, _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify, _runner, _sections
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
 
 
@@ -54,7 +54,9 @@ def test_command_and_payload_carry_script_and_parameters():
     assert in_data.endswith(b"\r\n") and in_data.count(b"\n") == 1  # one line: one input object over psrp
     driver, common, script, params = gzip.decompress(base64.b64decode(in_data)).decode("utf-8").split("\0")
     assert driver == _runner.DRIVER and pwsh.check(driver).ok, pwsh.check(driver).errors
-    assert script == _runner.sent_text("probe") == _minify.minify(_runner.script_text("probe"))
+    # the probe without its network part: os alone was asked for (_sections)
+    assert script == _runner.sent_text("probe", []) == _minify.minify(_sections.without(_runner.script_text("probe"), []))
+    assert "Test-Direct" not in script
     assert common == _runner.sent_text("common") == _minify.minify(_runner.script_text("common"))
     assert json.loads(params) == {"Subset": ["os"], "Path": "C:\\日本語\\フォルダ"}
 

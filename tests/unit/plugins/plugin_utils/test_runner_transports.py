@@ -18,7 +18,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan, winhttp
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner, _sections
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import server
 from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
 from ansible_collections.apexone.upgrade.tests.unit import helpers
@@ -96,6 +96,20 @@ def test_script_error_comes_back_with_rc_1_on_both_transports(endpoint, transpor
         _runner.run_script(conn, "probe", {"NoSuchParameter": 1}, read_only=True)
     conn.close()
     assert caught.value.rc == 1 and "NoSuchParameter" in caught.value.msg
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_subset_whose_part_was_left_out_is_an_error_not_an_empty_answer(endpoint, transport, monkeypatch):
+    # The runner sends the network part only when network is asked for; were it ever left out (here on
+    # purpose), the script that ran has no network block (lab RULE S1) and the runner says so.
+    params = probe_plan.probe_params(["os", "network"])
+    conn = connect(endpoint, transport, "net-" + transport, "apexone-srv")
+    assert "network" in _runner.run_script(conn, "probe", params, read_only=True)
+    monkeypatch.setattr(_sections, "kept", lambda text, params: frozenset())
+    with pytest.raises(_runner.RemoteScriptError, match="neither a result nor an error for the subsets asked of it: "
+                                                        "network"):
+        _runner.run_script(conn, "probe", params, read_only=True)
+    conn.close()
 
 
 # --- faults at each step, on both transports ---------------------------------------------------
