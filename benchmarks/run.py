@@ -226,14 +226,19 @@ def main():
                "command": " ".join([os.path.basename(sys.executable)] + sys.argv), "runs": [], "scale": []}
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
     plain = len(base64.b64encode((_runner.script_text("probe") + "\0" + json.dumps(params)).encode("utf-8")))
-    stdin = len(_runner.build_payload(_runner.sent_text("probe"), params))
+    stdin = len(_runner.build_payload(_runner.script_for("probe", params), params))
     results["probe_payload"] = {"before_bytes": plain + len(_runner.build_command()),
                                 "after_bytes": stdin + len(_runner.build_command()),
                                 "command_line_bytes": len(_runner.build_command()), "stdin_bytes": stdin}
+    results["probe_wire"] = probe_on_the_wire(work, args.transports)
     try:
         print("probe payload per host (command line + stdin): %(before_bytes)d bytes as base64 text, %(after_bytes)d "
-              "minified and gzip-compressed (command line %(command_line_bytes)d, stdin %(stdin_bytes)d); where the "
-              "bytes on the wire go: benchmarks/wire_breakdown.py" % results["probe_payload"])
+              "minified and gzip-compressed (command line %(command_line_bytes)d, stdin %(stdin_bytes)d)"
+              % results["probe_payload"])
+        for transport, wire in results["probe_wire"].items():
+            print("probe on the wire over %s: %d bytes to the host; any command costs %d (an empty one), so the probe "
+                  "adds %d (per step: benchmarks/wire_breakdown.py)" % (transport, wire["probe"], wire["floor"],
+                                                                       wire["probe"] - wire["floor"]))
         print("\nper host: req = HTTP requests (NTLM legs included), sent / recv = bytes on the wire, payload = command "
               "line + stdin, shells = shells or runspaces opened, noop = a set_fact playbook on the same inventory")
         print(HEADER)
@@ -275,6 +280,18 @@ def main():
     return 0 if results.get("targets_met") else 1
 
 
+def probe_on_the_wire(work, transports):
+    """Bytes to the host of one agent probe and of an empty command, per transport, as the endpoint counts
+    them (benchmarks/wire_breakdown.py, same plugins, NTLM and message encryption)."""
+    path = os.path.join(work, "wire.json")
+    subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "wire_breakdown.py"), "--json", path,
+                    "--transports"] + list(transports), check=True, stdout=subprocess.DEVNULL)
+    with open(path, encoding="utf-8") as handle:
+        found = json.load(handle)
+    return dict((transport, {"floor": cases["floor"]["to_host"], "probe": cases["probe"]["to_host"]})
+                for transport, cases in found.items())
+
+
 def targets(results, args):
     found = {}
     rows = [r for r in results["runs"] if r["playbook"] in PLAYBOOKS]
@@ -289,6 +306,10 @@ def targets(results, args):
                                    "shells and runspaces open after each run")
     found["probe payload < 8 KB"] = (results["probe_payload"]["after_bytes"] < PROBE_TARGET,
                                      "%d bytes" % results["probe_payload"]["after_bytes"])
+    added = dict((transport, wire["probe"] - wire["floor"]) for transport, wire in results["probe_wire"].items())
+    found["probe on the wire < 8 KB"] = (all(size < PROBE_TARGET for size in added.values()), ", ".join(
+        "%s %d bytes beyond an empty command's %d" % (transport, size, results["probe_wire"][transport]["floor"])
+        for transport, size in added.items()))
     extra = [r for r in rows if r["http_requests_per_execution"] > NEEDED[r["transport"]] + 3]  # + 3 NTLM legs
     found["requests per execution"] = (not extra, "at most the WS-Man steps an execution needs + the NTLM handshake "
                                        "(winrm 9, psrp 9)")
