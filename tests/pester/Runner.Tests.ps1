@@ -37,6 +37,14 @@ BeforeAll {
         $answer = Read-Marked $marked[0] $Case.marker
         if ($Case.keys) { @($answer.PSObject.Properties.Name | Sort-Object) | Should -Be @($Case.keys) }
         if ($Case.mentions) { $answer.message | Should -Match ([regex]::Escape($Case.mentions)) }
+        # an empty JSON array, not null and not a missing key (assignment keeps an empty array as it is)
+        if ($Case.empty_lists) {
+            foreach ($key in @($Case.empty_lists)) {
+                $value = $answer.PSObject.Properties[$key].Value
+                ($value -is [array]) | Should -BeTrue
+                @($value).Count | Should -Be 0
+            }
+        }
     }
 }
 

@@ -102,3 +102,5 @@ def test_the_lab_answers_the_runner_cases_as_the_table_says(case):
         assert sorted(answer) == case["keys"]
     if "mentions" in case:
         assert case["mentions"] in answer["message"]
+    for key in case.get("empty_lists", []):
+        assert answer[key] == []

@@ -131,3 +131,55 @@ def test_checker_reads_param_types_and_mandatory():
     assert "expected an integer" in pwsh.check_arguments(checked, {"Name": "x", "Count": "2"})[0]
     assert "expected true/false" in pwsh.check_arguments(checked, {"Name": "x", "Force": "yes"})[0]
     assert "cannot be found" in pwsh.check_arguments(checked, {"Name": "x", "Bogus": 1})[0]
+
+
+def _defined_too_late(text: str) -> list[str]:
+    """Calls that run before the function they call is defined. A function is defined when its
+    `function` statement runs, in order: a call at the top level (a script block passed to a
+    function included) needs the function, and every function it calls in turn, defined on an earlier
+    line. Calls inside a function body run when that function is called."""
+    root = pwsh._parser().parse(text.encode("utf-8")).root_node  # pylint: disable=protected-access
+    defined, calls_in = {}, {}
+    for node in pwsh._walk(root):  # pylint: disable=protected-access
+        if node.type == "function_statement":
+            name = next(pwsh._text(p).lower() for p in node.children if p.type == "function_name")  # pylint: disable=protected-access
+            defined[name] = node.start_point[0]
+            calls_in[name] = {pwsh._text(c).lower() for c in pwsh._walk(node) if c.type == "command_name"}  # pylint: disable=protected-access
+
+    def top_level_calls(node):
+        for child in node.children:
+            if child.type == "function_statement":
+                continue
+            if child.type == "command_name":
+                yield pwsh._text(child).lower(), child.start_point[0]  # pylint: disable=protected-access
+            yield from top_level_calls(child)
+
+    late = []
+    for name, line in top_level_calls(root):
+        needed, seen = [name], set()
+        while needed:
+            called = needed.pop()
+            if called in seen or called not in defined:
+                continue
+            seen.add(called)
+            if defined[called] > line:
+                late.append("%s (line %d) runs before %s is defined (line %d)" % (name, line + 1, called,
+                                                                                  defined[called] + 1))
+            needed.extend(calls_in[called])
+    return late
+
+
+@pytest.mark.parametrize("name", sorted(n[:-4] for n in os.listdir(os.path.dirname(COMMON)) if n.endswith(".ps1")))
+def test_every_function_is_defined_before_a_call_runs(name):
+    assert _defined_too_late(_runner.script_text(name)) == []
+
+
+def test_the_definition_order_check_can_fail():
+    text = _runner.script_text("probe")
+    # the network subset's block moved above the functions it calls (as it stood before they moved down)
+    block = "Invoke-Subset 'network' {\n    if ($ProxyHost) { $result.network = Test-ThroughProxy } else { $result.network = Test-Direct }\n}\n"
+    assert block in text
+    moved = text.replace(block, "").replace("#region subset network\n", block + "#region subset network\n", 1)
+    assert moved != text
+    assert any("test-direct" in item for item in _defined_too_late(moved))
+    assert _defined_too_late("function A { B }\nA\nfunction B { 1 }") == ["a (line 2) runs before b is defined (line 3)"]

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner, _sections
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify, _runner, _sections
 from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, oldhosts, pwsh
 
 SHIPPED = sorted(name[:-4] for name in os.listdir(_runner.SCRIPT_DIR) if name.endswith(".ps1"))
@@ -28,7 +28,21 @@ def test_the_probe_has_a_network_part():
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_script_pairs_its_markers_and_names_only_subsets(name):
-    assert set(_sections.names(_runner.script_text(name))) <= set(probe_plan.SUBSETS)
+    text = _runner.script_text(name)
+    found = _sections.sections(text)
+    assert set(_sections.names(text)) <= set(probe_plan.SUBSETS)
+    # _sections reads lines, not PowerShell: each marker must be a comment of its own (the minifier, which
+    # knows strings and block comments, leaves its line empty), never a line of a here-string
+    minified = _minify.minify(text).split("\n")
+    assert all(minified[s.first] == minified[s.last] == "" for s in found)
+    if found:  # a part is sent when the Subset parameter names it: the script must take one
+        assert "subset" in pwsh.check(text).parameters
+
+
+def test_a_marker_inside_a_here_string_would_be_seen():
+    text = "$a = @'\n#region subset network\n'@\n#endregion subset network\n"
+    section = _sections.sections(text)[0]
+    assert _minify.minify(text).split("\n")[section.first] != ""
 
 
 @pytest.mark.parametrize("subsets", COMBINATIONS, ids=lambda s: "+".join(s) or "none")
