@@ -236,9 +236,9 @@ def main():
               "minified and gzip-compressed (command line %(command_line_bytes)d, stdin %(stdin_bytes)d)"
               % results["probe_payload"])
         for transport, wire in results["probe_wire"].items():
+            added = wire["probe"] - wire["floor"]
             print("probe on the wire over %s: %d bytes to the host; any command costs %d (an empty one), so the probe "
-                  "adds %d (per step: benchmarks/wire_breakdown.py)" % (transport, wire["probe"], wire["floor"],
-                                                                       wire["probe"] - wire["floor"]))
+                  "adds %d (per step: benchmarks/wire_breakdown.py)" % (transport, wire["probe"], wire["floor"], added))
         print("\nper host: req = HTTP requests (NTLM legs included), sent / recv = bytes on the wire, payload = command "
               "line + stdin, shells = shells or runspaces opened, noop = a set_fact playbook on the same inventory")
         print(HEADER)
