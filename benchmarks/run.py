@@ -42,7 +42,8 @@ sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 # pylint: disable=wrong-import-position
 from ansible_collections.apexone.upgrade.plugins.module_utils import (  # noqa: E402
     certificates, preflight, probe_plan, report)
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files, _runner  # noqa: E402
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files  # noqa: E402
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import payload  # noqa: E402
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import server  # noqa: E402
 from ansible_collections.apexone.upgrade.tests.lab.simulator import state, twins  # noqa: E402
 
@@ -75,7 +76,7 @@ def inventory(path, size, server_seed, agent_seeds, transport, port):
         return {"apexone_lab_state": seed, "ansible_%s_path" % transport: where}
 
     agents = dict(("agent-%04d" % i, host("agent-%04d" % i, agent_seeds[i % len(agent_seeds)])) for i in range(size))
-    connection = {"ansible_connection": transport, "ansible_shell_type": "powershell", "ansible_host": "127.0.0.1",
+    connection = {"ansible_connection": transport, "ansible_host": "127.0.0.1",
                   "ansible_port": port, "ansible_user": "apexone-lab", "ansible_password": "Lab-Passw0rd-1"}
     if transport == "winrm":
         connection.update(ansible_winrm_scheme="http", ansible_winrm_transport="ntlm",
@@ -225,8 +226,8 @@ def main():
                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "forks": args.forks,
                "command": " ".join([os.path.basename(sys.executable)] + sys.argv), "runs": [], "scale": []}
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
-    plain = len(base64.b64encode((_runner.script_text("probe") + "\0" + json.dumps(params)).encode("utf-8")))
-    stdin = len(_runner.build_payload(_runner.script_for("probe", params), params))
+    plain = len(base64.b64encode((payload.script_text("probe") + "\0" + json.dumps(params)).encode("utf-8")))
+    stdin = len(_runner.build_payload(payload.script_for("probe", params), params))
     results["probe_payload"] = {"before_bytes": plain + len(_runner.build_command()),
                                 "after_bytes": stdin + len(_runner.build_command()),
                                 "command_line_bytes": len(_runner.build_command()), "stdin_bytes": stdin}

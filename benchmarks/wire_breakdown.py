@@ -35,7 +35,7 @@ from ansible.playbook.play_context import PlayContext  # noqa: E402
 from ansible.plugins.loader import connection_loader  # noqa: E402
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan  # noqa: E402
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner  # noqa: E402
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import payload  # noqa: E402
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import server, soap  # noqa: E402
 
 USER, PASSWORD = "apexone-lab", "Lab-Passw0rd-1"
@@ -93,7 +93,7 @@ def cases() -> dict[str, tuple[str, bytes]]:
     return {
         "floor": (floor, b"\r\n"),
         "bootstrap": (_runner.build_command(), _runner.build_payload("", {})),
-        "probe": (_runner.build_command(), _runner.build_payload(_runner.script_for("probe", params), params)),
+        "probe": (_runner.build_command(), _runner.build_payload(payload.script_for("probe", params), params)),
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
     catalog, certificates, hotfix_block, post_upgrade, preflight, probe_plan)
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -40,6 +40,8 @@ class ActionModule(ApexOneAction):
             hotfix_block.parse_date(args["server_upgrade_date"], "apexone_server_upgrade_date")
         required = certificates.required_certificates(build=args["build"], extra=args["required_certificates"])
         subsets = list(probe_plan.HOST_SUBSETS)
+        if is_server:  # the server certificate backup's checksum (KA-0012615 item 10); agents need none
+            subsets.append("file_hashes")
         if args["network"] if args["network"] is not None else is_server:
             subsets.append("network")
         if args["post_upgrade"] and is_server:
@@ -49,7 +51,7 @@ class ActionModule(ApexOneAction):
                                          server_services=args["server_services"])
         try:
             answer = self.run_script("probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
-        except _runner.ShortAnswer as exc:
+        except _remote.ShortAnswer as exc:
             if exc.decided is None or args["post_upgrade"]:
                 raise
             # PowerShell 2.0 or Constrained Language Mode: the host is classified from its short answer,

@@ -10,7 +10,7 @@ import json
 import os
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import errors, selftest
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,7 +48,7 @@ class ActionModule(ApexOneAction):
             entry = {"params": params}
             try:
                 answer = self.run_script(name, params, read_only=True, list_paths=list_paths)
-            except _runner.RemoteScriptError as exc:
+            except _remote.RemoteScriptError as exc:
                 entry.update(error=exc.msg, rc=exc.rc, stderr=exc.stderr)
             else:
                 entry["answer"] = answer

@@ -10,7 +10,12 @@ import typing as t
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import errors
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+
+
+# Hosts that may reject the run's credentials before it stops using them (_remote/credentials.py); the
+# inventory variable apexone_credential_rejections changes it.
+CREDENTIAL_REJECTIONS = 3
 
 
 class ApexOneAction(ActionBase):
@@ -21,14 +26,16 @@ class ApexOneAction(ActionBase):
     _supports_check_mode = True
     _supports_diff = True
     ARGUMENT_SPEC: dict[str, t.Any] = {}
+    _credential_limit = CREDENTIAL_REJECTIONS
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        self._credential_limit = (task_vars or {}).get("apexone_credential_rejections", CREDENTIAL_REJECTIONS)
         try:
             result.update(self.act(args, task_vars or {}))
-        except _runner.RemoteScriptError as exc:
+        except _remote.RemoteScriptError as exc:
             result.update(exc.to_result())
         except errors.InputError as exc:  # a decision refused the user's input; its message says how to fix it
             result.update(failed=True, msg=str(exc))
@@ -39,4 +46,5 @@ class ApexOneAction(ActionBase):
         raise NotImplementedError
 
     def run_script(self, name: str, params: dict, read_only: bool, list_paths: t.Iterable[str] = ()) -> dict:
-        return _runner.run_script(self._connection, name, params, read_only=read_only, list_paths=list_paths)
+        return _remote.run_script(self._connection, name, params, read_only=read_only, list_paths=list_paths,
+                                  credential_limit=self._credential_limit)

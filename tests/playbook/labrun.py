@@ -96,7 +96,9 @@ def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, li
     full_env.update({
         "ANSIBLE_CONFIG": os.path.join(LAB, "ansible.cfg"),
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(helpers.ROOT, "build", "collections"),
+        # APEXONE_LAB_COLLECTIONS: where another ansible-core's run finds ansible.posix (scripts/versions.sh)
+        "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join(filter(None, [os.path.join(helpers.ROOT, "build", "collections"),
+                                                                  os.environ.get("APEXONE_LAB_COLLECTIONS")])),
         "APEXONE_LAB_DIR": str(lab_dir),
         "ANSIBLE_NOCOLOR": "1",
         "APEXONE_LAB_TRANSPORT": transport or os.environ.get("APEXONE_LAB_TRANSPORT") or "winrm",

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import answer, minify, payload, sections
 from ansible_collections.apexone.upgrade.tests.lab.simulator import oldhosts, pwsh
 from ansible_collections.apexone.upgrade.tests.unit import helpers, helpers_action
 
@@ -51,8 +52,8 @@ def _not_in_powershell_3(text: str) -> list[str]:
 def test_what_powershell_3_hosts_run_is_powershell_3(name):
     # The probe's agent subsets run on PowerShell 3.0 (Windows 8 / Server 2012); common.ps1 runs before
     # every script.
-    assert _not_in_powershell_3(_runner.script_text(name)) == []
-    assert _not_in_powershell_3(_runner.sent_text(name)) == []
+    assert _not_in_powershell_3(payload.script_text(name)) == []
+    assert _not_in_powershell_3(payload.sent_text(name)) == []
 
 
 @pytest.mark.parametrize("text", ["class A { }", "$x = [Text.StringBuilder]::new()", "Get-FileHash -LiteralPath $p",
@@ -62,20 +63,19 @@ def test_the_powershell_3_check_can_fail(text):
 
 
 def test_common_defines_what_the_scripts_call_and_they_define_none_of_it():
-    common = pwsh.functions(_runner.script_text("common"))
+    common = pwsh.functions(payload.script_text("common"))
     assert common == {"format-utc", "open-registrykey", "read-registryvalue", "read-certificatestore"}
     used = set()
     for name in SHIPPED:
-        assert not pwsh.functions(_runner.script_text(name)) & common, name  # one definition, in common.ps1
-        used |= pwsh.commands(_runner.script_text(name)) & common
+        assert not pwsh.functions(payload.script_text(name)) & common, name  # one definition, in common.ps1
+        used |= pwsh.commands(payload.script_text(name)) & common
     assert used == common  # nothing in common.ps1 that no script calls
 
 
 def test_bootstrap_is_powershell_51():
-    assert pwsh.check(_runner.BOOTSTRAP).ok
-    assert _not_in_powershell_3(_runner.BOOTSTRAP) == []
-    assert pwsh.check(_runner.DRIVER).ok, pwsh.check(_runner.DRIVER).errors  # dot-sourced by the bootstrap
-    assert _not_in_powershell_3(_runner.DRIVER) == []
+    for text in (payload.command(), payload.own_text("bootstrap"), payload.driver(), payload.own_text("driver")):
+        assert pwsh.check(text).ok, pwsh.check(text).errors
+        assert _not_in_powershell_3(text) == []
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ SHIPPED = sorted(os.path.basename(p)[:-4] for p in SCRIPTS if "/plugins/plugin_u
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_parameters_sent_match_param_block(name, calls):
-    checked = pwsh.check(_runner.script_text(name))
+    checked = pwsh.check(payload.script_text(name))
     assert calls.get(name), "no action case above calls %s.ps1" % name
     for params in calls[name]:
         assert pwsh.check_arguments(checked, params) == []
@@ -171,11 +171,11 @@ def _defined_too_late(text: str) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(n[:-4] for n in os.listdir(os.path.dirname(COMMON)) if n.endswith(".ps1")))
 def test_every_function_is_defined_before_a_call_runs(name):
-    assert _defined_too_late(_runner.script_text(name)) == []
+    assert _defined_too_late(payload.script_text(name)) == []
 
 
 def test_the_definition_order_check_can_fail():
-    text = _runner.script_text("probe")
+    text = payload.script_text("probe")
     # the network subset's block moved above the functions it calls (as it stood before they moved down)
     block = "Invoke-Subset 'network' {\n    if ($ProxyHost) { $result.network = Test-ThroughProxy } else { $result.network = Test-Direct }\n}\n"
     assert block in text

@@ -30,6 +30,16 @@ RULE 6  An error record PowerShell itself writes (not the bootstrap's own error 
         _x000D__x000A_. The lab writes its refusals of the decoded command this way.
 RULE 7  The exit code is the bootstrap's `exit N`, 0 when it ends normally, 1 after an error
         record of RULE 6.
+RULE 8  A decoded command that is itself one powershell.exe command line (what ansible-core 2.16 to 2.18's
+        winrm plugin sends when it is handed a command it encoded already: it encodes every command once more)
+        runs that inner powershell.exe as a native command: it inherits the outer one's redirected stdin (the
+        outer script never reads it), its stdout passes through as the outer pipeline's strings, every line of
+        its stderr becomes a NativeCommandError record the outer one writes as CLIXML around the inner CLIXML,
+        and the outer exit code is 0 when the inner one is 0, else 1 ($? of the last native command). No
+        cmd.exe stands in between: the inner line meets only CreateProcess's limit (32,767). Two powershell.exe
+        processes are counted.
+RULE 9  Every powershell.exe started is counted (`processes`); anti-malware may stop it before it runs
+        (simulator/antimalware.py RULE A2, A4: at_start()).
 """
 
 from __future__ import annotations
@@ -39,9 +49,11 @@ import binascii
 import dataclasses
 from xml.sax.saxutils import escape
 
-from ..simulator import lab
+from ..simulator import antimalware, lab
+from ..simulator import state as lab_state
 
 CMD_LINE_LIMIT = 8191  # RULE 1
+CREATE_PROCESS_LIMIT = 32767  # RULE 8
 PROGRAMS = ("powershell", "powershell.exe")  # RULE 2
 SWITCHES = ("-noprofile", "-noninteractive", "-nologo")
 VALUED = {"-executionpolicy": None, "-inputformat": ("text",), "-outputformat": ("text",), "-encodedcommand": None}
@@ -57,7 +69,8 @@ class Process:
 
 
 def clixml_error(message: str) -> bytes:
-    """RULE 6: an error record as powershell.exe serialises it on a redirected stderr."""
+    """RULE 6: an error record as powershell.exe serialises it on a redirected stderr (RULE 8: a native
+    command's stderr lines, NativeCommandError, carry the inner CLIXML as their text)."""
     lines = message.replace("\r\n", "\n").split("\n")
     text = "".join(escape(line) + "_x000D__x000A_" for line in lines)
     return ('#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
@@ -74,6 +87,22 @@ class PowerShellHost:
         self.host.note_refusal(message)
         text = "lab: %s" % message
         return Process(1, b"", clixml_error(text) if clixml else (text + "\r\n").encode("utf-8"))
+
+    def _seed(self) -> dict:
+        with lab_state.HostState(self.host.name, self.host.seed, self.host.lab_dir).open() as data:
+            return dict(data)
+
+    def at_start(self, command_line: str) -> tuple[str, int | None] | None:
+        """RULE 9 / antimalware RULE A2, A4, when WinRS creates the process: ("blocked", None) when the host
+        refuses to start it, ("killed", exit code) when anti-malware ends it as it starts, None when it runs."""
+        seed = self._seed()
+        if antimalware.blocks_launch(seed):
+            return ("blocked", None)
+        lab.capture("command_line", "powershell", command_line)
+        with lab.counts(self.host.name, self.host.lab_dir) as data:
+            data["processes"] += 1
+        code = antimalware.killed_at_start(seed, command_line)
+        return ("killed", code) if code is not None else None
 
     def run_powershell_exe(self, command_line: str, stdin: bytes | None, codepage: int,
                            console_mode_stdin: bool, skip_cmd_shell: bool = False) -> Process:
@@ -92,6 +121,9 @@ class PowerShellHost:
         if codec is None:
             return self._refuse("the shell's code page %s is not one the model knows (%s)"
                                 % (codepage, ", ".join(str(c) for c in CODEPAGES)))
+        inner = bootstrap.strip()
+        if "\n" not in inner and inner.split(" ", 1)[0].lower().rsplit("\\", 1)[-1] in PROGRAMS:
+            return self._nested(inner, stdin, codepage, console_mode_stdin)
         if console_mode_stdin or stdin is None:
             items: list[str] = []
         else:
@@ -110,6 +142,23 @@ class PowerShellHost:
         if stdout and codepage == 65001 and self.host.utf8_bom:
             stdout = b"\xef\xbb\xbf" + stdout
         return Process(outcome.rc, stdout, b"")
+
+    def _nested(self, inner: str, stdin: bytes | None, codepage: int, console_mode_stdin: bool) -> Process:
+        """RULE 8: the outer powershell.exe runs the inner one as a native command."""
+        if len(inner) > CREATE_PROCESS_LIMIT:
+            return Process(1, b"", clixml_error("Program 'powershell.exe' failed to run: The filename or extension "
+                                                "is too long"))
+        verdict = self.at_start(inner)
+        if verdict is not None:
+            return Process(1, b"", clixml_error("Program 'powershell.exe' failed to run: %s"
+                                                % ("This program is blocked by group policy." if verdict[0] == "blocked"
+                                                   else "the process was ended")))
+        ran = self.run_powershell_exe(inner, stdin, codepage, console_mode_stdin, skip_cmd_shell=True)
+        stderr = b""
+        if ran.stderr:
+            text = ran.stderr.decode("utf-8", "replace")
+            stderr = clixml_error(text)
+        return Process(0 if ran.rc == 0 else 1, ran.stdout, stderr)
 
     def _encoded_command(self, command_line: str):
         """RULE 2: the base64 text after -EncodedCommand, or a refusal."""

@@ -18,9 +18,10 @@ RULE P2  The first Receive on the pool (no CommandId) answers what Windows answe
          APPLICATION_PRIVATE_DATA (the PSVersionTable of 5.1), RUNSPACEPOOL_STATE Opened. A
          later Receive on the pool has nothing to say: it waits OperationTimeout, then w:TimedOut.
 RULE P3  Command: rsp:Arguments holds the first fragment(s) of CREATE_PIPELINE (more may follow
-         by Send on stdin). The pipeline is one command that is a script (IsScript), as the psrp
-         plugin sends the decoded -EncodedCommand; cmdlets, parameters, arguments, several
-         commands and nested pipelines are refused.
+         by Send on stdin). The pipeline is one command that is a script (IsScript): the psrp plugin
+         sends a command that is not an -EncodedCommand as `<command>\nexit $LASTEXITCODE`, and the
+         decoded text of one that is. Cmdlets, parameters, arguments, several commands and nested
+         pipelines are refused.
 RULE P4  Input objects come by Send on stream stdin as PIPELINE_INPUT messages, each one object
          (only strings are modelled: the plugin sends each stdin line as one string), then
          END_OF_PIPELINE_INPUT. They become the script's `$input`. With NoInput the script runs
@@ -28,11 +29,10 @@ RULE P4  Input objects come by Send on stream stdin as PIPELINE_INPUT messages, 
 RULE P5  The script runs in-process, in the runspace: no powershell.exe, no console, no cmd.exe
          line limit. What comes back is only what it writes to the output pipeline (one
          PIPELINE_OUTPUT string each) and host-UI writes. What it writes with [Console]::Out is
-         LOST: there is no console in wsmprovhost. (The host model applies the bootstrap's rule
-         from simulator/wire.py: a bootstrap that writes to the console answers nothing here.)
+         LOST: there is no console in wsmprovhost.
 RULE P6  `exit N` in the script: the engine calls the host's SetShouldExit(N), a PIPELINE_HOST_CALL
          (ci -100, mi 6 SetShouldExit, mp [N]) that needs no answer, before the pipeline state.
-         The collection's bootstrap calls `exit` only with 1; ending normally makes no call.
+         The collection's bootstrap ends with `exit 0` or `exit 1` on every path, so the call comes every time.
 RULE P7  The pipeline then ends Completed (PIPELINE_STATE 4). A script the model refuses ends
          Failed (PIPELINE_STATE 5) with the refusal as its ExceptionAsErrorRecord, as a
          terminating error escaping the script does. An error record PowerShell itself writes while
@@ -47,6 +47,12 @@ RULE P9  Signal powershell/signal/crtl_c stops a running pipeline (state Stopped
 RULE P10 The model makes no host call that expects an answer, so data on the pool's "pr" stream
          (host responses) is refused. Key exchange (PUBLIC_KEY) and other pool messages are refused.
 RULE P11 Delete closes the pool and drops its pipelines.
+RULE P12 The script's `exit N` ends it before anything after it: the plugin's `exit $LASTEXITCODE` runs only
+         when the command itself ended without exit (the collection's bootstrap exits on every path).
+         A terminating error that escapes the script (PowerShell's own error record, e.g. input
+         ConvertFrom-Json refuses) ends the pipeline Failed with that record (RULE P7).
+RULE P13 Anti-malware that stops the script in the provider host (simulator/antimalware.py RULE A3):
+         the pipeline's Receive gets the provider_died fault and the pool is gone.
 """
 
 from __future__ import annotations
@@ -69,7 +75,8 @@ from pypsrp.powershell import Fragment
 from pypsrp.serializer import Serializer
 
 from . import resources, soap
-from ..simulator import lab, wire
+from ..simulator import antimalware, lab, wire
+from ..simulator import state as lab_state
 
 PROTOCOL_VERSION = "2.3"          # RULE P2: Windows PowerShell 5.1 (WinRM 3.0)
 PS_VERSION = "2.0"
@@ -115,6 +122,7 @@ class Ran:
     exit_code: int | None   # N of `exit N`, None when the script ended normally
     failure: str | None = None  # a refusal: the pipeline fails with this as its error
     errors: list = dataclasses.field(default_factory=list)  # error records written on the way
+    killed: bool = False  # RULE P13: the provider host ended under the pipeline
 
 
 def _record(text: str, kind):
@@ -451,6 +459,9 @@ class Shell(resources.Shell):
         # RULE P8: wait for the script's end to be visible
         self.wait_until_visible(pipeline.changed, lambda: None if pipeline.ran is None else pipeline.visible_at,
                                 request.operation_timeout)
+        if pipeline.ran is not None and pipeline.ran.killed:  # RULE P13
+            self.pool.close()
+            raise self.host.fault("provider_died")
         data, done = self.pool.receive(pipeline.pid)
         self._answer(body, data, pipeline.pid, done)
 
@@ -488,19 +499,23 @@ class Resource(resources.Resource):
     streams = ("stdin pr", "stdout")
 
     def _run(self, script: str, items: list) -> Ran:
-        """RULE P5 / P6 / P7: the twins answer the script; the bootstrap's rule says where it writes."""
+        """RULE P5 / P6 / P7 / P12 / P13: the twins answer the script; the bootstrap's rule says where it writes."""
         host = self.host
-        outcome = lab.run_bootstrap(host.name, host.seed, script, list(items),
+        command = script[:-len(wire.PSRP_SUFFIX)] if script.endswith(wire.PSRP_SUFFIX) else script
+        with lab_state.HostState(host.name, host.seed, host.lab_dir).open() as data:
+            killed = antimalware.kills_runspace(data)
+        outcome = lab.run_bootstrap(host.name, host.seed, command, list(items),
                                     payload_bytes=len(script.encode("utf-8")) + sum(len(i) for i in items),
                                     lab_dir=host.lab_dir)
+        if killed:
+            return Ran([], None, killed=True)
         if outcome.refusal_record:  # the runspace cannot run it: a terminating error record (RULE P7)
             host.note_refusal(outcome.refusal_record)
             return Ran([], None, "lab: " + outcome.refusal_record)
-        rule = wire.recognise(script)
-        # RULE P5: pipeline output comes back one string per line written; [Console]::Out is lost
-        output = outcome.console.splitlines() if rule is not None and rule.writes == "pipeline" else []
-        errors = [outcome.error_record] if getattr(outcome, "error_record", None) else []
-        return Ran(output, outcome.rc or None, errors=errors)  # RULE P6: exit only with a non-zero code
+        output = outcome.console.splitlines()  # RULE P5: pipeline output, one string per line written
+        if outcome.error_record:  # RULE P12: a terminating error escaped the script
+            return Ran(output, None, outcome.error_record)
+        return Ran(output, outcome.rc)  # RULE P6 / P12: the bootstrap's exit N
 
     def create(self, request, body):
         shell = self.shell_request(request)

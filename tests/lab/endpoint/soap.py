@@ -191,6 +191,16 @@ FAULTS = {
                                   wmi_error=True),
     # A service-side failure with no better code (ERROR_INTERNAL_ERROR).
     "internal_error": FaultKind("w:InternalError", 1359, "An internal error occurred. {detail}", wmi_error=True),
+    # Anti-malware on the host (simulator/antimalware.py). A Send to the stdin of a process that was killed as it
+    # started (ERROR_NO_DATA); a process creation an application control policy refused
+    # (ERROR_ACCESS_DISABLED_BY_POLICY); the PSRP provider host ended under a pipeline (Windows' text; the code
+    # is not one the lab could read from a public source: ERROR_INTERNAL_ERROR stands in).
+    "pipe_closing": FaultKind("w:InternalError", 232, "The pipe is being closed. ", wmi_error=True),
+    "launch_blocked": FaultKind("w:InternalError", 1260, "This program is blocked by group policy. For more "
+                                "information, contact your system administrator. ", wmi_error=True),
+    "provider_died": FaultKind("w:InternalError", 1359, "The WSMan provider host process did not return a proper "
+                               "response.  A provider in the host process may have behaved improperly. ",
+                               wmi_error=True),
     # The lab's own refusals: a request outside what the model knows. Loud, never a guess.
     "lab_refused": FaultKind("w:InvalidParameter", 2150858882,
                              "The lab endpoint refuses this request: {detail}", soap_code="s:Sender"),

@@ -48,6 +48,7 @@ class Command:
         self.process = None   # hostmodel.Process once it ran
         self.ends_at = 0.0    # monotonic time its end becomes visible (the host's latency)
         self.delivered = False
+        self.killed = False   # anti-malware ended the process as it started (antimalware RULE A2)
         self.changed = threading.Condition()
 
 
@@ -84,7 +85,20 @@ class Shell(resources.Shell):
                               _true(request.options.get("WINRS_CONSOLEMODE_STDIN")),
                               _true(request.options.get("WINRS_SKIP_CMD_SHELL")))
             self.commands[command.command_id] = command
-        if command.console_mode_stdin:
+        verdict = self.host.model.at_start(command.command_line)  # hostmodel RULE 9, antimalware RULE A2 / A4
+        if verdict is not None and verdict[0] == "blocked":
+            with self.lock:
+                self.commands.pop(command.command_id, None)
+                self.operations -= 1
+            raise self.host.fault("launch_blocked")
+        if verdict is not None:
+            from .hostmodel import Process  # pylint: disable=import-outside-toplevel
+            with command.changed:
+                command.killed = True
+                command.process = Process(verdict[1], b"", b"")
+                command.ends_at = time.monotonic()
+                command.changed.notify_all()
+        elif command.console_mode_stdin:
             self._run(command)
         soap.sub(soap.sub(body, "rsp:CommandResponse"), "rsp:CommandId", command.command_id)
 
@@ -101,6 +115,8 @@ class Shell(resources.Shell):
             if stream.get("Name") != "stdin":
                 raise self.refused("Send to stream %r: a cmd shell has only stdin" % stream.get("Name"))
             command = self._command(stream.get("CommandId"))
+            if command.killed:  # antimalware RULE A2: the process is gone, its stdin pipe with it
+                raise self.host.fault("pipe_closing")
             if command.stdin_closed or command.console_mode_stdin:
                 raise self.refused("Send after the command's stdin ended (or with console-mode stdin): Windows "
                                    "would fail the pipe write")

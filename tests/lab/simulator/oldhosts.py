@@ -17,17 +17,12 @@ RULE P2  In Constrained Language Mode a method call on a type that is not a core
          type stop with "Cannot invoke method. Method invocation is supported only on core types in
          this language mode." / "Cannot create type. Only core types are supported in this language
          mode." Cmdlets, property reads, string concatenation and -join work.
-RULE P3  A bootstrap whose rule says it checks the version and language mode first (wire rule
-         `prelude=True`) reads its stdin to the end, then answers, on a host below 3.0 or outside
-         FullLanguage, with the hand-built short line only: `APEXONE-SHORT:["<PSVersion>","<LanguageMode>","<Version>","<BuildNumber>",
+RULE P3  The bootstrap checks the version and language mode first (wire.BootstrapRule), reads its stdin
+         to the end, then answers, on a host below 3.0 or outside FullLanguage, with the hand-built short
+         line only: `APEXONE-SHORT:["<PSVersion>","<LanguageMode>","<Version>","<BuildNumber>",
          "<ProductType>","<ServicePackMajorVersion>"]` from $PSVersionTable and Win32_OperatingSystem
          (the seed's `os`), exit code 0. It runs no script. With the seed's fault `wmi_broken`, gwmi
-         fails inside the prelude's try/catch: the four OS values are "" and the line is still written; a
-         prelude without that try/catch (wire rule `wmi_guard=False`) stops there: an error record, exit
-         code 1, no line.
-RULE P4  A bootstrap without that check meets RULE P1 / P2 at its first newer step; its own catch block
-         then calls ConvertTo-Json (P1 on 2.0) or [Convert] (P2), which stops again: the error escapes
-         as an error record on stderr, exit code 1, no marked line.
+         fails inside the prelude's try/catch: the four OS values are "" and the line is still written.
 RULE P5  The version a seed gives must be one the model knows (KNOWN_VERSIONS); anything else is refused.
 """
 
@@ -57,10 +52,6 @@ CORE_COMMANDS = frozenset(name.lower() for name in (
 NOT_RECOGNIZED = {
     "en": "The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable program.",
     "ja": "用語 '%s' は、コマンドレット、関数、スクリプト ファイル、または操作可能なプログラムの名前として認識されません。",
-}
-METHOD_REFUSED = {  # RULE P2
-    "en": "Cannot invoke method. Method invocation is supported only on core types in this language mode.",
-    "ja": "メソッドを呼び出せません。メソッドの呼び出しは、この言語モードのコア型でのみサポートされています。",
 }
 
 
@@ -106,11 +97,7 @@ def needs_short_answer(seed: dict) -> bool:
     return _older(shell["version"], "3.0") or shell["language_mode"] != FULL_LANGUAGE
 
 
-class PreludeStopped(Exception):
-    """RULE P3: the prelude itself stopped (a failing gwmi outside try/catch): the error record it leaves."""
-
-
-def short_line(seed: dict, wmi_guard: bool = True) -> str:
+def short_line(seed: dict) -> str:
     """RULE P3: the line the prelude writes, from $PSVersionTable and the seed's Win32_OperatingSystem."""
     shell = powershell_of(seed)
     os_info = seed.get("os") or {}
@@ -119,18 +106,8 @@ def short_line(seed: dict, wmi_guard: bool = True) -> str:
     values = [shell["version"], shell["language_mode"], version, build, str(os_info.get("product_type", "")),
               str(os_info.get("service_pack", 0))]
     if (seed.get("faults") or {}).get("wmi_broken"):
-        if not wmi_guard:  # $ErrorActionPreference='Stop': the gwmi error is terminating, nothing is written
-            raise PreludeStopped("Get-WmiObject : Invalid class \"Win32_OperatingSystem\"")
         # gwmi fails; the prelude's try/catch leaves $__w $null, and a member of $null joins as ""
         values[2:] = ["", "", "", ""]
     if any('"' in value or "\\" in value for value in values):
         raise ModelRefusal("a seed value holds a quote or backslash, which the prelude's hand-built JSON does not escape")
     return "APEXONE-SHORT:" + json.dumps(values, separators=(",", ":")) + "\r\n"
-
-
-def old_bootstrap_failure(seed: dict) -> str:
-    """RULE P4: the error record a bootstrap without the check leaves on such a host."""
-    shell = powershell_of(seed)
-    if shell["language_mode"] != FULL_LANGUAGE:
-        return METHOD_REFUSED[language(seed)]
-    return NOT_RECOGNIZED[language(seed)] % "ConvertFrom-Json"

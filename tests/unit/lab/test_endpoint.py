@@ -12,9 +12,10 @@ import requests
 import winrm
 from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError, WSManFaultError
 
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import answer, payload
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import hostmodel, server
-from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
+from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state, wire
 
 PASSWORD = "Lab-Passw0rd-1"
 
@@ -40,12 +41,22 @@ def _protocol(endpoint, host="h1", seed="agent-win10-64", password=PASSWORD, enc
                           operation_timeout_sec=timeout, read_timeout_sec=timeout + 1)
 
 
-def _probe(protocol, subset=("os",), payload=None, command=None):
+def _command_line():
+    """The runner's command as the winrm plugin starts it."""
+    return wire.winrm_command_line(payload.command())
+
+
+def _input(params=None, name="probe", script=None):
+    """The runner's input for `name` with `params` ({"Subset": ["os"]}), as bytes on stdin."""
+    return payload.stdin(name, {"Subset": ["os"]} if params is None else params, script=script).encode("ascii")
+
+
+def _probe(protocol, subset=("os",), data=None, command=None):
     shell = protocol.open_shell(codepage=65001)
-    words = (command or _runner.build_command()).split(" ")
+    words = (command or _command_line()).split(" ")
     command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
-    protocol.send_command_input(shell, command_id, payload if payload is not None else
-                                _runner.build_payload(_runner.script_text("probe"), {"Subset": list(subset)}), end=True)
+    protocol.send_command_input(shell, command_id, data if data is not None else
+                                _input({"Subset": list(subset)}), end=True)
     stdout, stderr, rc = protocol.get_command_output(shell, command_id)
     protocol.cleanup_command(shell, command_id)
     protocol.close_shell(shell)
@@ -55,14 +66,14 @@ def _probe(protocol, subset=("os",), payload=None, command=None):
 def test_ntlm_encrypted_round_trip_answers_from_the_twin_and_counts(endpoint):
     rc, stdout, stderr = _probe(_protocol(endpoint))
     assert rc == 0 and stderr == b""
-    result = _runner.parse_output("probe", rc, stdout, stderr)
+    result = answer.parse("probe", rc, stdout, stderr)
     assert result["os"]["version"] == "10.0.19045"
     counts = lab.read_counts("h1", endpoint.lab_dir)
     assert counts["executions"] == 1 and counts["scripts"] == {"probe": 1}
     # 2 handshake legs + blank message + create, command, send, receive, signal, delete
     assert counts["http_requests"] == 9 and counts["connections"] == 1
     assert counts["shells_opened"] == 1 and counts["shells_open"] == 0
-    sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]}))
+    sent = len(_command_line()) + len(_input())
     assert counts["bytes_sent"] == sent and counts["wire_bytes_to_host"] > sent
     assert counts["wire_bytes_from_host"] > len(stdout)
 
@@ -104,31 +115,31 @@ def test_unknown_shell_id_is_the_windows_fault(endpoint):
 def test_stdin_lines_become_input_whatever_the_chunking(endpoint):
     """RULE 3: stdin ends in several Sends (ansible's chunks) and CRLF lines: $input gets the lines."""
     protocol = _protocol(endpoint)
-    payload = _runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]})
-    lines = b"\r\n".join(payload[i:i + 1000] for i in range(0, len(payload), 1000))
+    data = _input()
+    lines = b"\r\n".join(data[i:i + 1000] for i in range(0, len(data), 1000))
     shell = protocol.open_shell(codepage=65001)
-    words = _runner.build_command().split(" ")
+    words = _command_line().split(" ")
     command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
     for i in range(0, len(lines), 4096):
         protocol.send_command_input(shell, command_id, lines[i:i + 4096], end=i + 4096 >= len(lines))
     stdout, stderr, rc = protocol.get_command_output(shell, command_id)
-    assert rc == 0 and _runner.parse_output("probe", rc, stdout, stderr)["os"]["is_64bit"] is True
+    assert rc == 0 and answer.parse("probe", rc, stdout, stderr)["os"]["is_64bit"] is True
 
 
 def test_console_mode_stdin_leaves_input_empty(endpoint):
     protocol = _protocol(endpoint)
     shell = protocol.open_shell(codepage=65001)
-    words = _runner.build_command().split(" ")
+    words = _command_line().split(" ")
     command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=True)
     stdout, stderr, rc = protocol.get_command_output(shell, command_id)
-    assert rc == 1
-    with pytest.raises(_runner.RemoteScriptError, match="no stdin"):
-        _runner.parse_output("probe", rc, stdout, stderr)
+    assert rc == 1  # ConvertFrom-Json refuses the empty input: nothing ran
+    with pytest.raises(_remote.InputDamaged, match="input arrived cut or damaged"):
+        answer.parse("probe", rc, stdout, stderr)
 
 
 def test_a_command_line_over_8191_characters_is_refused_by_cmd(endpoint):
     """RULE 1."""
-    long_command = _runner.build_command() + " " + "A" * 8200
+    long_command = _command_line() + " " + "A" * 8200
     rc, stdout, stderr = _probe(_protocol(endpoint), command=long_command)
     assert rc == 1 and stdout == b"" and stderr == b"The command line is too long.\r\n"
     assert lab.read_counts("h1", endpoint.lab_dir)["executions"] == 0
@@ -138,16 +149,16 @@ def test_other_programs_and_options_are_refused_loudly(endpoint):
     """RULE 2: the model does not guess what Windows would do."""
     rc, stdout, stderr = _probe(_protocol(endpoint), command="whoami /all")
     assert rc == 1 and b"Stock Windows modules are not emulated" in stderr
-    rc, stdout, stderr = _probe(_protocol(endpoint), command=_runner.build_command().replace("-NoProfile", "-NoP"))
+    rc, stdout, stderr = _probe(_protocol(endpoint), command=_command_line().replace("-NoProfile", "-NoP"))
     assert rc == 1 and b"option '-NoP' is not modelled" in stderr
 
 
 def test_an_unknown_bootstrap_is_an_error_record_on_stderr(endpoint):
     """RULE 4 / 6 / 7: PowerShell-like: CLIXML on stderr, exit code 1, nothing on stdout."""
-    command = _runner.POWERSHELL + " " + base64.b64encode("Write-Output 1".encode("utf-16-le")).decode()
+    command = wire.POWERSHELL + " " + base64.b64encode("Write-Output 1".encode("utf-16-le")).decode()
     rc, stdout, stderr = _probe(_protocol(endpoint), command=command)
     assert rc == 1 and stdout == b"" and stderr.startswith(b"#< CLIXML\r\n")
-    assert "bootstrap is not the one the lab emulates" in _runner.decode_stderr(stderr)
+    assert "is not the bootstrap the lab emulates" in answer.decode_stderr(stderr)
 
 
 def test_stdout_carries_a_bom_where_the_seed_says(endpoint, tmp_path):
@@ -167,10 +178,10 @@ def test_latency_makes_receive_wait_then_time_out(endpoint, tmp_path):
     seed = _seed(tmp_path, faults={"latency": 1.5})
     protocol = _protocol(endpoint, host="slow", seed=seed, timeout=1)
     shell = protocol.open_shell(codepage=65001)
-    words = _runner.build_command().split(" ")
+    words = _command_line().split(" ")
     command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
-    payload = _runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]})
-    protocol.send_command_input(shell, command_id, payload, end=True)
+    data = _input()
+    protocol.send_command_input(shell, command_id, data, end=True)
     started = time.monotonic()
     with pytest.raises(WinRMOperationTimeoutError):
         protocol._raw_get_command_output(shell, command_id)  # pylint: disable=protected-access
@@ -204,11 +215,11 @@ def _walk(protocol):
         reached = "create"
         shell = protocol.open_shell(codepage=65001)
         reached = "command"
-        words = _runner.build_command().split(" ")
+        words = _command_line().split(" ")
         command_id = protocol.run_command(shell, words[0], words[1:], console_mode_stdin=False)
         reached = "send"
-        payload = _runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]})
-        protocol.send_command_input(shell, command_id, payload, end=True)
+        data = _input()
+        protocol.send_command_input(shell, command_id, data, end=True)
         reached = "receive"
         protocol.get_command_output(shell, command_id)
         reached = "signal"
@@ -311,13 +322,13 @@ def test_pypsrp_authenticates_and_runs_the_bootstrap_over_winrs(endpoint, auth):
     wsman = WSMan("127.0.0.1", port=endpoint.port, path="wsman/h1?seed=agent-win10-64", ssl=False, auth=auth,
                   encryption="auto", username="apexone-lab", password=PASSWORD, operation_timeout=3, read_timeout=5)
     with wsman, WinRS(wsman, codepage=65001) as shell:
-        words = _runner.build_command().split(" ")
+        words = _command_line().split(" ")
         process = Process(shell, words[0], words[1:], id="6D3D1C38-3A59-4C67-9E4D-2D8B1D0C1E11")
         process.begin_invoke()
-        process.send(_runner.build_payload(_runner.script_text("probe"), {"Subset": ["os"]}), end=True)
+        process.send(_input(), end=True)
         process.end_invoke()
     assert process.rc == 0 and process.stderr == b""
-    assert _runner.parse_output("probe", process.rc, process.stdout, b"")["os"]["hostname"] == "PC-WIN10-64"
+    assert answer.parse("probe", process.rc, process.stdout, b"")["os"]["hostname"] == "PC-WIN10-64"
     counts = lab.read_counts("h1", endpoint.lab_dir)
     assert counts["executions"] == 1 and counts["shells_opened"] == 1 and counts["shells_open"] == 0
 

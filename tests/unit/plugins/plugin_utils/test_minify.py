@@ -8,17 +8,17 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _minify, _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import minify, payload
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh
 
-SHIPPED = sorted(glob.glob(os.path.join(_runner.SCRIPT_DIR, "*.ps1")))
+SHIPPED = sorted(glob.glob(os.path.join(payload.SCRIPT_DIR, "*.ps1")) + glob.glob(os.path.join(payload.HERE, "*.ps1")))
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=os.path.basename)
 def test_every_shipped_script_keeps_its_tokens_and_lines(path):
     with open(path, encoding="utf-8-sig") as handle:
         text = handle.read()
-    small = _minify.minify(text)
+    small = minify.minify(text)
     assert pwsh.check(small).ok, pwsh.check(small).errors
     assert pwsh.tokens(small) == pwsh.tokens(text)
     assert small.count("\n") == text.count("\n")  # an error's line number is the file's
@@ -27,7 +27,7 @@ def test_every_shipped_script_keeps_its_tokens_and_lines(path):
 
 
 def test_the_runner_sends_the_minified_script():
-    assert _runner.sent_text("probe") == _minify.minify(_runner.script_text("probe"))
+    assert payload.sent_text("probe") == minify.minify(payload.script_text("probe"))
 
 
 CASES = [
@@ -67,7 +67,7 @@ CASES = [
 
 @pytest.mark.parametrize("before, after", CASES)
 def test_tricky_inputs(before, after):
-    assert _minify.minify(before) == after
+    assert minify.minify(before) == after
     assert pwsh.tokens(after) == pwsh.tokens(before)
 
 
@@ -87,13 +87,13 @@ def test_tricky_inputs(before, after):
     ("${never\n", "never ends"),
 ])
 def test_what_it_cannot_read_with_certainty_is_refused(text, words):
-    with pytest.raises(_minify.MinifyError, match=words):
-        _minify.minify(text)
+    with pytest.raises(minify.MinifyError, match=words):
+        minify.minify(text)
 
 
 def test_a_script_it_refuses_is_sent_as_it_is(monkeypatch, tmp_path):
     (tmp_path / "odd.ps1").write_text("param($a)\nWrite-Host a#b # kept\n", encoding="utf-8")
-    monkeypatch.setattr(_runner, "SCRIPT_DIR", str(tmp_path))
-    monkeypatch.setattr(_runner, "_SCRIPT_CACHE", {})
-    monkeypatch.setattr(_runner, "_SENT_CACHE", {})
-    assert _runner.sent_text("odd") == "param($a)\nWrite-Host a#b # kept\n"
+    monkeypatch.setattr(payload, "SCRIPT_DIR", str(tmp_path))
+    monkeypatch.setattr(payload, "_TEXT", {})
+    monkeypatch.setattr(payload, "_SENT", {})
+    assert payload.sent_text("odd") == "param($a)\nWrite-Host a#b # kept\n"

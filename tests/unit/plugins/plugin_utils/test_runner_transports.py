@@ -18,7 +18,8 @@ from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan, winhttp
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner, _sections
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import answer, minify, payload, sections
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import server
 from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
 from ansible_collections.apexone.upgrade.tests.unit import helpers
@@ -78,7 +79,7 @@ def test_probe_answers_over_the_real_plugin(endpoint, transport):
     host = "ok-" + transport
     conn = connect(endpoint, transport, host, "agent-win10-64")
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
-    result = _runner.run_script(conn, "probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
+    result = _remote.run_script(conn, "probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
     conn.close()
     assert result["os"]["version"] == "10.0.19045"
     seen = counts(endpoint, host)
@@ -92,8 +93,8 @@ def test_script_error_comes_back_with_rc_1_on_both_transports(endpoint, transpor
     # PowerShell would refuse to bind the parameter: the bootstrap's catch writes the error line and
     # exits 1 (powershell.exe's exit code over winrm, the host's SetShouldExit(1) over psrp)
     conn = connect(endpoint, transport, "err-" + transport, "agent-win10-64")
-    with pytest.raises(_runner.RemoteScriptError) as caught:
-        _runner.run_script(conn, "probe", {"NoSuchParameter": 1}, read_only=True)
+    with pytest.raises(_remote.RemoteScriptError) as caught:
+        _remote.run_script(conn, "probe", {"NoSuchParameter": 1}, read_only=True)
     conn.close()
     assert caught.value.rc == 1 and "NoSuchParameter" in caught.value.msg
 
@@ -104,11 +105,11 @@ def test_a_subset_whose_part_was_left_out_is_an_error_not_an_empty_answer(endpoi
     # purpose), the script that ran has no network block (lab RULE S1) and the runner says so.
     params = probe_plan.probe_params(["os", "network"])
     conn = connect(endpoint, transport, "net-" + transport, "apexone-srv")
-    assert "network" in _runner.run_script(conn, "probe", params, read_only=True)
-    monkeypatch.setattr(_sections, "kept", lambda text, params: frozenset())
-    with pytest.raises(_runner.RemoteScriptError, match="neither a result nor an error for the subsets asked of it: "
+    assert "network" in _remote.run_script(conn, "probe", params, read_only=True)
+    monkeypatch.setattr(sections, "kept", lambda text, params: frozenset())
+    with pytest.raises(_remote.RemoteScriptError, match="neither a result nor an error for the subsets asked of it: "
                                                         "network"):
-        _runner.run_script(conn, "probe", params, read_only=True)
+        _remote.run_script(conn, "probe", params, read_only=True)
     conn.close()
 
 
@@ -127,7 +128,7 @@ def observe(endpoint, tmp_path, transport, faults, read_only=True):
     conn = connect(endpoint, transport, host, seed, timeout=READ_TIMEOUT)
     name, params = ("probe", {"Subset": ["os"]}) if read_only else CHANGE
     try:
-        _runner.run_script(conn, name, params, read_only=read_only)
+        _remote.run_script(conn, name, params, read_only=read_only)
         outcome, message = "ok", ""
     except AnsibleConnectionFailure as exc:
         outcome, message = "unreachable", str(exc)
@@ -145,15 +146,27 @@ def observe(endpoint, tmp_path, transport, faults, read_only=True):
             "requests": seen.get("http_requests", 0), "injected": len(seen.get("faults_injected", []))}
 
 
+def refused(step, fault):
+    """A 401 while the session is set up (the handshake, or the Create it rides on) is the host refusing the
+    credentials: step authenticate, never tried again (a wrong password must cost one logon per host)."""
+    return fault == "http_401" and step in ("connect", "create")
+
+
 def step_named(message, step, transport, fault):
     """Whether the message names the step. Where the plugin hides it, what it can tell (written down):
-    - winrm flattens its connect errors to text: a failed NTLM handshake other than a refused
-      password reads as the Create that follows it; a 401 on the Create reads as refused credentials."""
-    if transport == "winrm" and step == "connect" and fault != "http_401":
-        return "step: create shell) (or the NTLM handshake before it" in message
-    if transport == "winrm" and step == "create" and fault == "http_401":
+    - a refused credential is its own step, authenticate;
+    - winrm flattens its connect errors to text: a failed handshake other than a refused password reads as
+      the Create that follows it, and the message says the two cannot be told apart (psrp alike);
+    - psrp opens the runspace pool with a Receive: a fault on the first Receive fails the opening (create
+      runspace); a TCP reset while the pool opens reads as no connection at all (the plugin's words)."""
+    if refused(step, fault):
+        return "step: authenticate" in message and "not retried" in message
+    if transport == "psrp" and step in ("connect", "create", "receive") and fault == "reset":
         return "step: connect" in message
-    if step == "create":
+    if step == "connect":
+        return "step: create %s) (or the authentication before it" % (
+            "runspace" if transport == "psrp" else "shell") in message
+    if step == "create" or (transport == "psrp" and step == "receive"):
         return "step: create %s" % ("runspace" if transport == "psrp" else "shell") in message
     return "step: %s" % step in message
 
@@ -224,6 +237,10 @@ def write_table(table):
 def test_read_only_script_survives_one_fault_at_any_step(fault_table, transport, step, fault):
     seen = fault_table[("once", transport, step, fault)]
     assert seen["injected"] == 1, seen
+    if refused(step, fault):  # one logon attempt, no second one: the account's lockout counter
+        assert seen["outcome"] == "unreachable" and step_named(seen["message"], step, transport, fault), seen
+        assert seen["executions"] == 0 and seen["open"] == 0, seen
+        return
     assert seen["outcome"] == "ok", seen
     assert seen["executions"] <= 2 and seen["open"] == 0, seen
 
@@ -236,7 +253,10 @@ def test_host_that_keeps_failing_is_unreachable_naming_the_step(fault_table, tra
     assert seen["outcome"] == "unreachable", seen
     assert step_named(seen["message"], step, transport, fault), seen
     if step == "connect":
-        assert "twice" not in seen["message"] and "never started" in seen["message"], seen
+        assert "twice" not in seen["message"], seen
+        assert ("Nothing ran" if refused(step, fault) else "never started") in seen["message"], seen
+    if refused(step, fault):
+        assert seen["injected"] == 1, seen  # never a second attempt
     assert seen["open"] == 0, seen
 
 
@@ -248,7 +268,9 @@ def test_changing_script_is_never_repeated(fault_table, transport, step, fault):
     assert seen["executions"] <= 1, seen
     if seen["outcome"] != "ok":
         assert seen["outcome"] == "unreachable" and step_named(seen["message"], step, transport, fault), seen
-        if step in ("command", "send", "receive") and "opening the runspace" not in seen["message"]:
+        if refused(step, fault):
+            assert "Nothing ran" in seen["message"], seen
+        elif step in ("send", "receive") and "step: send" in seen["message"] or "step: receive" in seen["message"]:
             assert "may be half done: re-run, every change is idempotent" in seen["message"], seen
         else:
             assert "never started" in seen["message"], seen
@@ -260,3 +282,45 @@ def test_slow_host_answers_with_one_more_receive_per_timeout(fault_table, transp
     seen = fault_table[("slow", transport, "receive", "latency")]
     assert seen["outcome"] == "ok" and seen["executions"] == 1 and seen["open"] == 0, seen
     assert seen["requests"] <= 11, seen  # NTLM legs + the steps + one Receive that timed out
+
+
+# --- anti-malware on the host: each reaction named, none repeated (simulator/antimalware.py) --------------
+
+ANTIMALWARE = [
+    # (case, transports, the host's antimalware:, Blocked.how, words of the message)
+    ("AMSI refuses the script", TRANSPORTS, {"amsi_signatures": ["Invoke-Subset"]}, "amsi",
+     "blocked by anti-malware on this host (apexone.upgrade.probe.ps1)"),
+    ("AMSI refuses the driver", TRANSPORTS, {"amsi_signatures": ["Write-ApexOneAnswer"]}, "amsi",
+     "blocked by anti-malware on this host"),
+    ("AMSI refuses the bootstrap", TRANSPORTS, {"amsi_signatures": ["New-ApexOneBlock([string]"]}, "amsi",
+     "blocked by anti-malware on this host"),
+    ("powershell.exe killed as it starts", ("winrm",), {"kill_on_command_line": ["-EncodedCommand"]}, "killed",
+     "ended on the host before it had read its input"),
+    ("the PSRP host process killed", ("psrp",), {"kill_runspace": True}, "killed",
+     "the PowerShell host process on the host (wsmprovhost.exe) ended"),
+    ("powershell.exe may not start", ("winrm",), {"block_launch": True}, "launch",
+     "the host refused to start PowerShell"),
+]
+
+
+@pytest.mark.parametrize("transport, spec, how, words", [
+    pytest.param(transport, spec, how, words, id="%s-%s" % (transport, case.replace(" ", "-")))
+    for case, transports, spec, how, words in ANTIMALWARE for transport in transports])
+def test_anti_malware_is_named_and_never_retried(endpoint, tmp_path, transport, spec, how, words):
+    host = "am%d-%s" % (next(_CASES), transport)
+    conn = connect(endpoint, transport, host, seed_with(tmp_path, antimalware=spec), timeout=READ_TIMEOUT)
+    with pytest.raises(_remote.Blocked) as caught:
+        _remote.run_script(conn, "probe", {"Subset": ["os"]}, read_only=True)
+    conn.close()
+    assert caught.value.how == how and words in caught.value.msg, caught.value.msg
+    assert "not retried" in caught.value.msg and "README's 'For the security team'" in caught.value.msg
+    seen = counts(endpoint, host)
+    kind = "runspaces" if transport == "psrp" else "shells"
+    assert seen[kind + "_opened"] == 1 and seen[kind + "_open"] == 0, seen  # one attempt, nothing left behind
+    if transport == "winrm" and how != "launch":
+        assert seen["processes"] == 1, seen  # one powershell.exe, never a second
+    # the AMSI cases on a host before Windows 10 (no AMSI): the same script runs
+    if how == "amsi":
+        old = connect(endpoint, transport, host + "-2012r2", seed_with(tmp_path, name="agent-2008r2", antimalware=spec))
+        assert "os" in _remote.run_script(old, "probe", {"Subset": ["os"]}, read_only=True)
+        old.close()
