@@ -35,24 +35,31 @@ def plan(state, actor, create_missing=False, agent_keys=None, record_key=None):
     stamp, who = ("BlockedAt", "BlockedBy") if blocking else ("ReleasedAt", "ReleasedBy")
     # The decision the script looks up: what it saw ("absent" or "<kind>:<value>") -> keep or set.
     # Only a REG_DWORD of the wanted value is kept; lifting a block that is not there writes nothing.
-    actions = {"DWord:%d" % wanted: "keep", "default": "set"}
+    actions = [{"seen": "DWord:%d" % wanted, "action": "keep"}]
     if not blocking:
-        actions["absent"] = "keep"
+        actions.append({"seen": "absent", "action": "keep"})
     return {
-        "AgentKeys": dict((str(bits), {"view": key["view"], "path": key["path"]}) for bits, key in keys.items()),
+        # Lists of entries, not objects keyed by name: the script reads them field by field (no member looked up
+        # by a computed name, which PowerShell 5.1 logs as suspicious content).
+        "AgentKeys": [{"bits": str(bits), "view": key["view"], "path": key["path"]} for bits, key in keys.items()],
         "MiscSubkey": catalog.AGENT_MISC_SUBKEY,
         "ValueName": catalog.NO_PROGRAM_UPGRADE,
         "Value": wanted,
         "Actions": actions,
+        "DefaultAction": "set",
         "ReadValues": list(VERSION_VALUES),
         "Record": {"view": record_key["view"], "path": record_key["path"],
-                   "read": list(RECORD_VALUES), "write": {stamp: "{now}", who: actor},
+                   "read": list(RECORD_VALUES), "write": _entries({stamp: "{now}", who: actor}),
                    # A block found in place with no record of ours: note when it was first seen, never
                    # pretend it was set now (that would restart the two-week clock).
-                   "note": {"FirstSeenAt": "{now}", "FirstSeenBy": actor} if blocking else None,
+                   "note": _entries({"FirstSeenAt": "{now}", "FirstSeenBy": actor}) if blocking else None,
                    "note_unless": ["BlockedAt", "FirstSeenAt"] if blocking else []},
         "CreateMissing": bool(create_missing),
     }
+
+
+def _entries(values):
+    return [{"name": name, "value": value} for name, value in values.items()]
 
 
 def seen_name(value):
@@ -64,8 +71,10 @@ def seen_name(value):
 
 def planned_action(params, seen):
     """The action the plan's table gives for `seen` (what the script must have done)."""
-    actions = params["Actions"]
-    return actions.get(seen, actions["default"])
+    for entry in params["Actions"]:
+        if entry["seen"] == seen:
+            return entry["action"]
+    return params["DefaultAction"]
 
 
 def _denied(error):

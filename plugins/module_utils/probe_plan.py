@@ -14,14 +14,16 @@ __metaclass__ = type
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, errors, invalid_files
 
-SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files", "network", "folders")
+SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files", "network", "folders",
+           "file_hashes")
 # What every host answers in the preflight; the server adds the network check.
 HOST_SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files")
 NETWORK_TIMEOUT_MS = 3000
 WINHTTP_KEY = {"view": "Registry64",
                "path": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections"}
 # Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
-LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "invalid_files", "network", "folders",
+LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "file_hashes", "invalid_files", "network",
+              "folders",
               "invalid_files.entries", "invalid_files.errors")
 
 
@@ -106,6 +108,9 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
     unknown = [s for s in subsets if s not in SUBSETS]
     if unknown:
         raise ValueError("unknown probe subset(s) %s; choose from %s" % (", ".join(unknown), ", ".join(SUBSETS)))
+    subsets = list(subsets)
+    if "file_hashes" in subsets and "files" not in subsets:  # the checksums of what the files subset found
+        subsets.append("files")
     params = {"Subset": list(subsets)}
     if "certificates" in subsets:
         params["CertificateStores"] = list(stores)
@@ -177,9 +182,15 @@ class Answer:
         return None if entry is None else entry.get("expanded", entry.get("value"))
 
     def file(self, key):
-        """The file `key` (for example auth_backup): {path, exists, ...}, or None."""
+        """The file `key` (for example auth_backup): {path, exists, ..., sha256 when file_hashes was asked for and
+        the file could be read, else its error}, or None."""
         found = self._listed("files", key)
-        return found[0] if found else None
+        if not found:
+            return None
+        entry = dict(found[0])
+        for digest in self._listed("file_hashes", key):
+            entry.update((k, v) for k, v in digest.items() if k in ("sha256", "error"))
+        return entry
 
     def listing(self, key="server"):
         """The *_Invalid listing under the root `key`: {root, entries, errors}."""

@@ -22,7 +22,7 @@ ABSENT_THUMBPRINT = "00" * 20
 
 def calls(network=False):
     """(script, parameters, list paths) for every read-only script."""
-    subsets = list(probe_plan.HOST_SUBSETS) + ["folders"] + (["network"] if network else [])
+    subsets = list(probe_plan.HOST_SUBSETS) + ["folders", "file_hashes"] + (["network"] if network else [])
     block = dict(hotfix_block.plan("present", "apexone.upgrade selftest"), CheckMode=True)
     return [
         ("probe", probe_plan.probe_params(subsets), probe_plan.LIST_PATHS),

@@ -80,7 +80,7 @@ def script_params(action, proxy=None, bypass=None):
     """Parameters for winhttp_import.ps1: `action` read, import or set."""
     params = {"SettingsPath": WINHTTP_KEY["path"], "UserSettingsPath": USER_KEY["path"], "Action": action}
     if action == "set":
-        params.update(Proxy=proxy, Bypass=bypass or "")
+        params.update(Proxy=proxy, ProxyExceptions=bypass or "")
     return params
 
 

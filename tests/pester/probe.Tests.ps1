@@ -58,14 +58,15 @@ Describe 'probe.ps1: each subset fails on its own' {
         Set-ServerValue 'Local_Path' ('%TEMP%\' + (Split-Path -Leaf $folder)) 'ExpandString'
         Set-Content -LiteralPath (Join-Path $folder 'known.dat') -Value 'apexone' -NoNewline -Encoding Ascii
         $answer = Invoke-TestedScript @{
-            Subset = @('registry', 'files')
+            Subset = @('registry', 'files', 'file_hashes')
             RegistryReads = @(@{ name = 'server'; view = 'Registry64'; path = $base + '\Server'; values = @('Local_Path') })
             Files = @(@{ name = 'f'; registry = 'server'; value = 'Local_Path'; relative = 'known.dat' })
         }
         $answer.registry.server.values.Local_Path.kind | Should -Be 'ExpandString'
         $answer.files[0].exists | Should -BeTrue
         # sha256 of the 7 ASCII bytes "apexone", computed without Get-FileHash
-        $answer.files[0].sha256 | Should -Be $table.sha256_of_apexone
+        $answer.file_hashes[0].name | Should -Be 'f'
+        $answer.file_hashes[0].sha256 | Should -Be $table.sha256_of_apexone
     }
 
     It 'a file held open without sharing reports its error, the listing survives' {
@@ -73,9 +74,10 @@ Describe 'probe.ps1: each subset fails on its own' {
         Set-Content -LiteralPath $path -Value 'x'
         $held = [IO.File]::Open($path, 'Open', 'ReadWrite', 'None')
         try {
-            $answer = Invoke-TestedScript @{ Subset = @('files'); Files = @(@{ name = 'f'; path = $path }) }
+            $answer = Invoke-TestedScript @{ Subset = @('files', 'file_hashes'); Files = @(@{ name = 'f'; path = $path }) }
             $answer.files[0].exists | Should -BeTrue
-            $answer.files[0].error | Should -Not -BeNullOrEmpty
+            $answer.file_hashes[0].error | Should -Not -BeNullOrEmpty
+            $answer.file_hashes[0].ContainsKey('sha256') | Should -BeFalse
         }
         finally { $held.Close() }
     }

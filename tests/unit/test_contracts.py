@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import winhttp
+from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan, winhttp
 from ansible_collections.apexone.upgrade.tests.lab.simulator import contracts, state, twins
 from ansible_collections.apexone.upgrade.tests.unit import helpers, helpers_action
 
@@ -54,7 +54,7 @@ def test_every_twin_answer_keeps_to_its_contract(seed, name, calls):
 @pytest.mark.parametrize("name, change, where", [
     ("probe", lambda a: a.pop("errors"), "(answer)"),
     ("probe", lambda a: a["os"].update(product_type=7), "os/product_type"),
-    ("probe", lambda a: a["files"][0].update(sha256="ABC"), "files/0/sha256"),
+    ("probe", lambda a: a["file_hashes"][0].update(sha256="ABC"), "file_hashes/0/sha256"),
     ("probe", lambda a: a["errors"].update(os="text only"), "errors/os"),
     ("registry_block", lambda a: a.update(action="maybe"), "action"),
     ("registry_block", lambda a: a.pop("current"), "(answer)"),
@@ -64,7 +64,7 @@ def test_every_twin_answer_keeps_to_its_contract(seed, name, calls):
 ])
 def test_contracts_refuse_a_broken_answer(name, change, where, calls):
     host = state.load_seed("apexone-srv")
-    params = {"probe": calls["probe"][0], "registry_block": dict(calls["registry_block"][0], CreateMissing=True),
+    params = {"probe": probe_plan.probe_params(list(probe_plan.HOST_SUBSETS) + ["file_hashes"]), "registry_block": dict(calls["registry_block"][0], CreateMissing=True),
               "winhttp_import": winhttp.script_params("read"), "certificates_install": calls["certificates_install"][1]}[name]
     answer = twins.TWINS[name](host, copy.deepcopy(params))
     change(answer)

@@ -26,21 +26,17 @@ function Read-RegistryValue($Key, [string]$Name) {
     @{ kind = $Key.GetValueKind($Name).ToString(); value = $Key.GetValue($Name, $null, 'DoNotExpandEnvironmentNames') }
 }
 
-# Every certificate of a LocalMachine store. OpenExistingOnly: a store that does not exist is an error,
-# never created. Subject and Issuer are .NET's full distinguished names (CN=..., O=..., C=...).
+# Every certificate of a LocalMachine store, through PowerShell's certificate provider (the logical store:
+# Windows' own registry store, Group Policy's and the enterprise one together). A store that does not exist is an
+# error (ItemNotFoundException), never created. Subject and Issuer are .NET's full distinguished names (CN=...).
 function Read-CertificateStore([string]$Name) {
-    $store = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList $Name, 'LocalMachine'
-    $store.Open('ReadOnly, OpenExistingOnly')
-    try {
-        foreach ($cert in $store.Certificates) {
-            @{
-                thumbprint = $cert.Thumbprint
-                subject = $cert.Subject
-                issuer = $cert.Issuer
-                not_before = Format-Utc $cert.NotBefore
-                not_after = Format-Utc $cert.NotAfter
-            }
+    foreach ($cert in @(Get-ChildItem -LiteralPath ('Cert:\LocalMachine\' + $Name))) {
+        @{
+            thumbprint = $cert.Thumbprint
+            subject = $cert.Subject
+            issuer = $cert.Issuer
+            not_before = Format-Utc $cert.NotBefore
+            not_after = Format-Utc $cert.NotAfter
         }
     }
-    finally { $store.Close() }
 }

@@ -35,19 +35,6 @@ function Invoke-Subset([string]$Name, [scriptblock]$Body) {
     catch { $result.errors[$Name] = @{ message = $_.Exception.Message; type = $_.Exception.GetType().FullName } }
 }
 
-function Get-Sha256([string]$Path) {
-    # Get-FileHash needs PowerShell 4.0. FileShare.ReadWrite lets us read a file another process
-    # holds open for writing; a file opened with no sharing at all still fails (reported per file).
-    # The CAPI class: [SHA256]::Create() (SHA256Managed) throws on a FIPS-enabled host before .NET 4.8.
-    $stream = New-Object -TypeName System.IO.FileStream -ArgumentList $Path, 'Open', 'Read', 'ReadWrite'
-    try {
-        $sha = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
-        [BitConverter]::ToString($sha.ComputeHash($stream)).Replace('-', '').ToLowerInvariant()
-        $sha.Clear()
-    }
-    finally { $stream.Close() }
-}
-
 function Resolve-Folder($Spec) {
     # A folder named absolutely (path) or relative to a value read from the registry above.
     if ($Spec.path) { return [string]$Spec.path }
@@ -73,7 +60,7 @@ function Read-RegistryKey($Read) {
             if ($null -eq $entry) { continue }
             if ($entry.value -is [byte[]]) { $entry.value = [Convert]::ToBase64String($entry.value) }
             # REG_EXPAND_SZ (%ProgramFiles%\...): expanded with this session's environment.
-            if ($entry.kind -eq 'ExpandString') { $entry.expanded = [Environment]::ExpandEnvironmentVariables([string]$entry.value) }
+            if ($entry.kind -like 'Expand*') { $entry.expanded = [Environment]::ExpandEnvironmentVariables([string]$entry.value) }
             $values[$name] = $entry
         }
         return @{ exists = $true; values = $values; path = [string]$Read.path }
@@ -145,7 +132,6 @@ Invoke-Subset 'files' {
                     $item = Get-Item -LiteralPath $path -Force
                     $entry.size = $item.Length
                     $entry.modified = Format-Utc $item.LastWriteTime
-                    $entry.sha256 = Get-Sha256 $path
                 }
                 catch { $entry.error = $_.Exception.Message }
             }
@@ -191,6 +177,34 @@ Invoke-Subset 'folders' {
             @{ name = [string]$spec.name; path = $path; exists = [bool]($path -and (Test-Path -LiteralPath $path -PathType Container)) }
         })
 }
+
+#region subset file_hashes
+# Sent only when file_hashes is asked for (the server's preflight): the SHA-256 of each file the files subset found.
+# Agents never receive these lines: PowerShell logs a script block that names the cryptography namespace as
+# suspicious content (a Warning 4104 event, even with script block logging off), and thousands of agents need no
+# checksum. Get-FileHash needs PowerShell 4.0; [SHA256]::Create() (SHA256Managed) throws on a FIPS-enabled host
+# before .NET 4.8: the CryptoAPI class. FileShare.ReadWrite reads a file another process holds open for writing; a
+# file opened with no sharing at all fails, reported per file.
+function Get-Sha256([string]$Path) {
+    $stream = New-Object -TypeName System.IO.FileStream -ArgumentList $Path, 'Open', 'Read', 'ReadWrite'
+    try {
+        $sha = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
+        [BitConverter]::ToString($sha.ComputeHash($stream)).Replace('-', '').ToLowerInvariant()
+        $sha.Clear()
+    }
+    finally { $stream.Close() }
+}
+
+Invoke-Subset 'file_hashes' {
+    $result.file_hashes = @(foreach ($entry in @($result.files)) {
+            if (-not $entry.exists -or $entry.ContainsKey('error')) { continue }
+            $hash = @{ name = $entry.name }
+            try { $hash.sha256 = Get-Sha256 $entry.path }
+            catch { $hash.error = $_.Exception.Message }
+            $hash
+        })
+}
+#endregion subset file_hashes
 
 #region subset network
 # Sent only when the network subset is asked for (the runner leaves these lines out otherwise).

@@ -4,15 +4,17 @@
 # The agent's NoProgramUpgrade value: read it, do what the controller's table says for what was
 # seen, record it in the collection's own key, read both back: one execution. The script compares
 # nothing itself: it names what it saw ("absent" or "<kind>:<value>", e.g. "DWord:1") and looks that
-# name up in Actions ("keep" or "set"; "default" for any other). Never creates the agent's key
-# unless CreateMissing says so. Windows PowerShell 5.1.
+# name up in Actions (entries {seen, action}, action "keep" or "set"; DefaultAction for any other).
+# Never creates the agent's key unless CreateMissing says so. The controller's tables arrive as lists
+# of entries, read by field: no member is looked up by a computed name. Windows PowerShell 5.1.
 [CmdletBinding()]
 param(
-    [Parameter(Mandatory = $true)][object]$AgentKeys,
+    [Parameter(Mandatory = $true)][object[]]$AgentKeys,
     [Parameter(Mandatory = $true)][string]$MiscSubkey,
     [Parameter(Mandatory = $true)][string]$ValueName,
     [Parameter(Mandatory = $true)][int]$Value,
-    [Parameter(Mandatory = $true)][object]$Actions,
+    [Parameter(Mandatory = $true)][object[]]$Actions,
+    [Parameter(Mandatory = $true)][ValidateSet('keep', 'set')][string]$DefaultAction,
     [Parameter(Mandatory = $true)][string[]]$ReadValues,
     [Parameter(Mandatory = $true)][object]$Record,
     [switch]$CreateMissing,
@@ -31,21 +33,22 @@ function Read-Record($Spec) {
     $found
 }
 
+# Values: entries {name, value}; the value '{now}' is written as the time of writing.
 function Write-Record($Spec, $Values) {
     $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Spec.view).CreateSubKey([string]$Spec.path)
     try {
         $stamp = Format-Utc ([DateTime]::UtcNow)
-        foreach ($property in $Values.PSObject.Properties) {
-            $text = [string]$property.Value
+        foreach ($entry in @($Values)) {
+            $text = [string]$entry.value
             if ($text -eq '{now}') { $text = $stamp }
-            $key.SetValue($property.Name, $text, [Microsoft.Win32.RegistryValueKind]::String)
+            $key.SetValue([string]$entry.name, $text, [Microsoft.Win32.RegistryValueKind]::String)
         }
     }
     finally { $key.Close() }
 }
 
 $bits = if ([Environment]::Is64BitOperatingSystem) { '64' } else { '32' }
-$target = $AgentKeys.$bits
+$target = @($AgentKeys | Where-Object { [string]$_.bits -eq $bits })[0]
 $hive = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$target.view)
 $result = @{ bits = [int]$bits; view = [string]$target.view; path = [string]$target.path; action = 'keep'; noted = $false }
 # Tells an access-denied from the agent's self-protection apart from a non-administrator account.
@@ -68,8 +71,10 @@ if ($null -ne $misc) { $misc.Close() }
 
 $result.seen = 'absent'
 if ($null -ne $result.previous) { $result.seen = '{0}:{1}' -f $result.previous.kind, $result.previous.value }
-$result.action = $Actions.($result.seen)
-if ($null -eq $result.action) { $result.action = $Actions.default }
+$result.action = $DefaultAction
+foreach ($entry in @($Actions)) {
+    if ([string]$entry.seen -eq $result.seen) { $result.action = [string]$entry.action }
+}
 $result.record_before = Read-Record $Record
 # A block found in place with no record of ours (set by hand): note when it was first seen.
 $known = @(@($Record.note_unless) | Where-Object { $result.record_before.ContainsKey([string]$_) }).Count -gt 0

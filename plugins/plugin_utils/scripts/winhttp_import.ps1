@@ -11,7 +11,7 @@ param(
     [Parameter(Mandatory = $true)][string]$UserSettingsPath,
     [Parameter(Mandatory = $true)][ValidateSet('read', 'import', 'set')][string]$Action,
     [string]$Proxy,
-    [string]$Bypass
+    [string]$ProxyExceptions
 )
 $ErrorActionPreference = 'Stop'
 
@@ -43,7 +43,7 @@ if ($Action -ne 'read') {
     if ($Action -eq 'set') {
         # The controller refused spaces and quotes: each argument reaches netsh as one word.
         $arguments = @('winhttp', 'set', 'proxy', ('proxy-server=' + $Proxy))
-        if ($Bypass) { $arguments += ('bypass-list=' + $Bypass) }
+        if ($ProxyExceptions) { $arguments += ('bypass-list=' + $ProxyExceptions) }
     }
     # The 64-bit netsh by full path: in a 32-bit PowerShell (the Microsoft.PowerShell32 endpoint) the
     # File System Redirector turns System32 into SysWOW64, whose netsh sets the 32-bit WinHTTP setting;

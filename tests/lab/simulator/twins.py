@@ -112,10 +112,24 @@ def _file_entry(host: dict, spec: dict, registry: dict) -> dict:
         try:
             content = base64.b64decode(data.get("content_b64", ""))
             entry.update(size=len(content), modified=data.get("modified", "2024-01-01T00:00:00Z"))
-            entry["sha256"] = _sha256(host, found)
         except ScriptFailure as exc:
             entry["error"] = str(exc)
     return entry
+
+
+def _file_hashes(host: dict, files: list) -> list:
+    """The file_hashes subset: each file the files subset found and could read, by name."""
+    hashes = []
+    for entry in files:
+        if not entry["exists"] or "error" in entry:
+            continue
+        digest = {"name": entry["name"]}
+        try:
+            digest["sha256"] = _sha256(host, lab_state.find_file(host["files"], entry["path"]))
+        except ScriptFailure as exc:
+            digest["error"] = str(exc)
+        hashes.append(digest)
+    return hashes
 
 
 WMI_BROKEN = "Invalid class \"Win32_OperatingSystem\" (HRESULT 0x80041010): the WMI repository is broken"
@@ -163,8 +177,7 @@ def probe(host: dict, params: dict) -> dict:
         stores = {}
         for name in params.get("CertificateStores") or []:
             if not _store_exists(host, name):
-                raise ScriptFailure('Exception calling "Open" with "1" argument(s): "The system cannot find the '
-                                    'file specified."')
+                raise ScriptFailure(STORE_NOT_FOUND % name)
             stores[name] = [
                 {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
                 for cert in host["certificates"].get(name, [])
@@ -195,6 +208,7 @@ def probe(host: dict, params: dict) -> dict:
     _subset(result, "services", subsets, service_subset)
     _subset(result, "files", subsets,
             lambda: [_file_entry(host, spec, registry) for spec in params.get("Files") or []])
+    _subset(result, "file_hashes", subsets, lambda: _file_hashes(host, result.get("files") or []))
     _subset(result, "invalid_files", subsets,
             lambda: [_invalid_files(host, spec, registry, params.get("InvalidStrip") or "")
                      for spec in params.get("InvalidRoots") or []])
@@ -361,15 +375,16 @@ def _protected(host: dict, path: str) -> bool:
     return bool((host.get("faults") or {}).get("protected_keys")) and "trendmicro" in path.lower()
 
 
-def _write_record(host: dict, spec: dict, values: dict) -> None:
+def _write_record(host: dict, spec: dict, values: list) -> None:
     stamp_key = _open(host, spec["view"], spec["path"], create=True)
-    for key, text in values.items():
-        stamp_key[key] = {"kind": "String", "value": _now(host) if text == "{now}" else text}
+    for entry in values:
+        text = str(entry["value"])
+        stamp_key[str(entry["name"])] = {"kind": "String", "value": _now(host) if text == "{now}" else text}
 
 
 def registry_block(host: dict, params: dict) -> dict:
     bits = "64" if host["os"]["is_64bit"] else "32"
-    target = params["AgentKeys"][bits]
+    target = [entry for entry in params["AgentKeys"] if str(entry["bits"]) == bits][0]
     view, path = target["view"], target["path"]
     result = {"bits": int(bits), "view": view, "path": path, "action": "keep", "noted": False,
               "is_admin": not (host.get("faults") or {}).get("not_admin")}
@@ -389,8 +404,10 @@ def registry_block(host: dict, params: dict) -> dict:
             result["values"][value_name] = found
     # The script names what it saw and looks it up in the controller's table; it compares nothing.
     result["seen"] = "absent" if previous is None else "%s:%s" % (previous["kind"], previous["value"])
-    actions = params["Actions"]
-    result["action"] = actions.get(result["seen"], actions.get("default"))
+    result["action"] = params["DefaultAction"]
+    for entry in params["Actions"]:
+        if entry["seen"] == result["seen"]:
+            result["action"] = entry["action"]
     record_spec = params["Record"]
     record_key = _open(host, record_spec["view"], record_spec["path"])
     result["record_before"] = {n: str(record_key[n]["value"]) for n in record_spec["read"] if record_key and n in record_key}
@@ -441,6 +458,9 @@ def dotnet_name(name) -> str:
 # "if no store exists, the Open method will not create a new store") and is never created.
 ALWAYS_STORES = ("Root", "CA", "My")
 STORE_MISSING = 'Exception calling "Open" with "1" argument(s): "The system cannot find the file specified."'
+# common.ps1's Read-CertificateStore lists a store with Get-ChildItem on PowerShell's certificate provider:
+# a store that does not exist is the provider's ItemNotFoundException.
+STORE_NOT_FOUND = "Cannot find path 'Cert:\\LocalMachine\\%s' because it does not exist."
 
 
 def _store_exists(host: dict, name: str) -> bool:
@@ -483,7 +503,7 @@ def certificates_install(host: dict, params: dict) -> dict:
         result["results"].append(entry)
     for name in params["Stores"]:
         if not _store_exists(host, name):
-            result["errors"][name] = STORE_MISSING
+            result["errors"][name] = STORE_NOT_FOUND % name
             continue
         result["certificates"][name] = [
             {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
@@ -562,7 +582,7 @@ def winhttp_import(host: dict, params: dict) -> dict:
             ie = winhttp.parse(result["user"])
             proxy, bypass = (ie["proxy"], ie["bypass"]) if not ie["direct"] else (None, None)
         else:
-            proxy, bypass = params.get("Proxy") or None, params.get("Bypass") or None
+            proxy, bypass = params.get("Proxy") or None, params.get("ProxyExceptions") or None
         value = winhttp.encode(proxy, bypass, counter=counter + 1, version=0x28)
         _open(host, "Registry64", params["SettingsPath"], create=True)["WinHttpSettings"] = {"kind": "Binary", "value": value}
         result.update(ran=True, exit_code=0, output="Current WinHTTP proxy settings:\n\n    %s" % (

@@ -12,7 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import certificates, hotfix_block, probe_plan, winhttp
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _runner
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import answer, minify, payload, sections
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh, state, twins
 from ansible_collections.apexone.upgrade.tests.unit import helpers
 
@@ -39,7 +40,7 @@ def _real(name):
     ("winhttp_import", winhttp.script_params("delete"), "does not belong to the set"),
 ])
 def test_binder_refuses_empty_mandatory_arguments(script, params, message):
-    problems = pwsh.check_arguments(pwsh.check(_runner.script_text(script)), params)
+    problems = pwsh.check_arguments(pwsh.check(payload.script_text(script)), params)
     assert any(message in p for p in problems), problems
 
 
@@ -64,7 +65,7 @@ def test_create_subkey_creates_every_missing_key():
 def test_twin_looks_the_action_up_like_the_script():
     host = state.load_seed("agent-win10-64")
     params = dict(hotfix_block.plan("present", "ops"), CheckMode=True)
-    params["Actions"] = {"default": "keep"}  # whatever the table says is done: the twin decides nothing
+    params["Actions"], params["DefaultAction"] = [], "keep"  # whatever the table says is done: the twin decides nothing
     assert twins.registry_block(host, params)["action"] == "keep"
 
 

@@ -65,7 +65,8 @@ def test_hotfix_block_in_check_mode_reports_the_change_it_would_make():
                                check_mode=True, diff=True)
     assert [(c["script"], c["read_only"]) for c in calls] == [("registry_block", False)]
     params = calls[0]["params"]
-    assert params["CheckMode"] is True and params["Value"] == 1 and params["Record"]["write"]["BlockedBy"] == "ops@ctl"
+    assert params["CheckMode"] is True and params["Value"] == 1
+    assert {"name": "BlockedBy", "value": "ops@ctl"} in params["Record"]["write"]
     # REG_SZ "1" is not the block: it would become a REG_DWORD; in check mode nothing is reported as corrected yet
     assert result["changed"] and result["value_changed"] and not result["type_corrected"]
     assert result["diff"]["before"] == "NoProgramUpgrade = 1 (REG_SZ)\n"

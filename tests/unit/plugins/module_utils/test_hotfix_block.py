@@ -15,11 +15,18 @@ UTC = datetime.timezone.utc
 def test_plan_names_both_keys_and_the_record():
     params = hotfix_block.plan("present", "ops@ctl")
     assert params["Value"] == 1 and params["ValueName"] == "NoProgramUpgrade" and params["MiscSubkey"] == "Misc."
-    assert params["AgentKeys"]["64"]["path"] == "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion"
-    assert params["AgentKeys"]["32"]["path"] == "SOFTWARE\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion"
-    assert params["Record"]["write"] == {"BlockedAt": "{now}", "BlockedBy": "ops@ctl"}
+    keys = dict((entry["bits"], entry["path"]) for entry in params["AgentKeys"])
+    assert keys == {"64": "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion",
+                    "32": "SOFTWARE\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion"}
+    assert params["Record"]["write"] == [{"name": "BlockedAt", "value": "{now}"}, {"name": "BlockedBy", "value": "ops@ctl"}]
     assert "TrendMicro" not in params["Record"]["path"]
-    assert hotfix_block.plan("absent", "ops@ctl")["Record"]["write"] == {"ReleasedAt": "{now}", "ReleasedBy": "ops@ctl"}
+    assert hotfix_block.plan("absent", "ops@ctl")["Record"]["write"] == [
+        {"name": "ReleasedAt", "value": "{now}"}, {"name": "ReleasedBy", "value": "ops@ctl"}]
+    # the table the script looks its action up in: only a REG_DWORD of the wanted value is kept
+    assert hotfix_block.planned_action(params, "DWord:1") == "keep"
+    assert hotfix_block.planned_action(params, "String:1") == "set" == hotfix_block.planned_action(params, "absent")
+    lift = hotfix_block.plan("absent", "ops@ctl")
+    assert hotfix_block.planned_action(lift, "absent") == "keep" and hotfix_block.planned_action(lift, "DWord:1") == "set"
 
 
 def test_plan_refuses_an_unknown_state():
@@ -128,7 +135,8 @@ def test_hand_set_block_noted_not_changed():
 
 
 def test_plan_notes_a_hand_set_block_only_when_blocking():
-    assert hotfix_block.plan("present", "ops")["Record"]["note"] == {"FirstSeenAt": "{now}", "FirstSeenBy": "ops"}
+    assert hotfix_block.plan("present", "ops")["Record"]["note"] == [{"name": "FirstSeenAt", "value": "{now}"},
+                                                                     {"name": "FirstSeenBy", "value": "ops"}]
     assert hotfix_block.plan("present", "ops")["Record"]["note_unless"] == ["BlockedAt", "FirstSeenAt"]
     assert hotfix_block.plan("absent", "ops")["Record"]["note"] is None
 

@@ -79,4 +79,4 @@ def test_verify_catches_a_proxy_lost_to_direct_access():
 def test_script_params_name_what_the_script_declares():
     assert winhttp.script_params("read") == {"SettingsPath": winhttp.WINHTTP_KEY["path"],
                                              "UserSettingsPath": winhttp.USER_KEY["path"], "Action": "read"}
-    assert winhttp.script_params("set", "p:1", "<local>")["Bypass"] == "<local>"
+    assert winhttp.script_params("set", "p:1", "<local>")["ProxyExceptions"] == "<local>"
