@@ -13,6 +13,9 @@ step "pytest: decisions, runner, PowerShell scripts (syntax, 5.1, param blocks),
 pytest | tee build/pytest.log
 tests=$(grep -Eo '[0-9]+ passed' build/pytest.log | tail -1 | cut -d' ' -f1)
 
+step "every ansible-core the collection supports (tests/versions/): the runner, the transports, one playbook"
+bash "$here/versions.sh"
+
 step "ansible-doc: every module's documentation renders"
 for module in plugins/modules/*.py; do
     name=$(basename "$module" .py)
