@@ -344,6 +344,10 @@ RULES: tuple[Rule, ...] = (
                        Regex(r"\$\{`?e`?n`?v`?:`?p`?a`?t`?h`?\}", ignore_case=True)),
                 Not(contains("${env:path}", "it will return true or false instead",
                              "The function also prevents `Get-ItemProperty` from failing")))),
+    Rule("WinAPI Library Calls Via PowerShell Scripts", "19d65a1c-8540-4140-8062-8eb00db0bba5", "medium", SIGMA,
+         "rules-threat-hunting/windows/powershell/powershell_script/posh_ps_win_api_functions_access.yml",
+         "script_block", contains("Advapi32.dll", "kernel32.dll", "KernelBase.dll", "ntdll.dll", "secur32.dll",
+                                  "user32.dll")),
     # ---- Elastic, script blocks ----
     Rule("PowerShell Suspicious Payload Encoded and Compressed", "81fe9dc6-a2d7-4192-a2d8-eed98afc766a", "high",
          ELASTIC, _EW + "defense_evasion_posh_compressed.toml", "script_block",
