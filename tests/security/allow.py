@@ -19,7 +19,20 @@ class Allowed(t.NamedTuple):
     reason: str
 
 
-ALLOW: tuple[Allowed, ...] = ()
+_STORE = ("it adds the runbook's root and intermediate certificates to LocalMachine\\Root and \\CA "
+          "(KA-0001268): an X509Certificate2 from the certificate's bytes, added through X509Store, both in "
+          "System.Security.Cryptography.X509Certificates; Import-Certificate does the same on Windows 8 / Server "
+          "2012 and later only, and the runbook's hosts include Windows 7 and Server 2008 R2")
+_CHECKSUM = ("the server's probe only (#region subset file_hashes; an agent's probe never holds these lines): the "
+             "SHA-256 of OfficeScanAuth.dat, which the controller compares with the backup it keeps (KA-0012615 "
+             "item 10). SHA256CryptoServiceProvider: Get-FileHash needs PowerShell 4.0, and SHA256Managed fails on "
+             "a host with the FIPS policy before .NET 4.8")
+
+ALLOW: tuple[Allowed, ...] = (
+    Allowed("certificates_install", "Cryptography", _STORE),
+    Allowed("probe", "Cryptography", _CHECKSUM),
+    Allowed("probe", "CryptoServiceProvider", _CHECKSUM),
+)
 
 
 def checked(entries: t.Iterable[Allowed]) -> tuple[Allowed, ...]:

@@ -506,7 +506,7 @@ class Resource(resources.Resource):
             killed = antimalware.kills_runspace(data)
         outcome = lab.run_bootstrap(host.name, host.seed, command, list(items),
                                     payload_bytes=len(script.encode("utf-8")) + sum(len(i) for i in items),
-                                    lab_dir=host.lab_dir)
+                                    lab_dir=host.lab_dir, compiled=script)
         if killed:
             return Ran([], None, killed=True)
         if outcome.refusal_record:  # the runspace cannot run it: a terminating error record (RULE P7)

@@ -164,10 +164,12 @@ def capture(kind: str, name: str, text: str) -> None:
 
 
 def run_bootstrap(host: str, seed: str, command: str, input_items: list[str], payload_bytes: int,
-                  lab_dir: str | None = None) -> Outcome:
+                  lab_dir: str | None = None, compiled: str | None = None) -> Outcome:
     """One remote execution against `host` (state seeded from `seed`): the command PowerShell runs (the
-    bootstrap) and its `$input` items, as the endpoint's host model hands them over."""
+    bootstrap) and its `$input` items, as the endpoint's host model hands them over. `compiled`: the script
+    block PowerShell compiles for the command, where it is more than the command (the psrp plugin's suffix)."""
     host_state = lab_state.HostState(host, seed, lab_dir)
+    capture("script_block", "bootstrap", command if compiled is None else compiled)
     with counts(host, lab_dir) as data:
         data["executions"] += 1
         data["bytes_sent"] += payload_bytes
@@ -226,7 +228,6 @@ def _run(host_state, command: str, input_items: list[str]) -> tuple[Outcome, str
                   "tests/lab/simulator/wire.py against plugins/plugin_utils/_remote/bootstrap.ps1 and pin it. %s"
                   % (wire.digest(wire.normalized(command)), "; ".join(checked_bootstrap.errors)))
         return Outcome(1, "", reason), "(bootstrap)", reason
-    capture("script_block", "bootstrap", command)
     with host_state.open() as data:  # which PowerShell the host has (oldhosts.py, RULE P1-P5)
         try:
             antimalware.of(data)

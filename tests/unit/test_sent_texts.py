@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+"""Every text the collection sends a host, as a defender's logging records it, held to the public detection
+rules (tests/security/detection_patterns.py) and to PowerShell 5.1's suspicious-content check
+(tests/security/suspicious_words.py), side by side with Ansible's own exec wrapper running win_ping.
+
+The texts are captured by the lab (APEXONE_LAB_CAPTURE) as they arrive through ansible-core's real winrm and
+psrp plugins: powershell.exe's command line (WinRS) and every script block PowerShell compiles (the bootstrap,
+the driver, common.ps1, the script), for every script with every parameter set the actions send. The targets
+(issue 19): no critical or high rule matches; no more medium rules than Ansible's own wrapper; fewer script
+blocks with suspicious content than Ansible's wrapper, and each one that has some allowed by name with its
+reason (tests/security/allow.py)."""
+
+from __future__ import annotations
+
+import base64
+import glob
+import json
+import os
+
+import pytest
+from ansible.playbook.play_context import PlayContext
+from ansible.plugins.loader import connection_loader
+
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+from ansible_collections.apexone.upgrade.tests.lab.endpoint import server
+from ansible_collections.apexone.upgrade.tests.security import allow, detection_patterns, suspicious_words
+from ansible_collections.apexone.upgrade.tests.unit import helpers_action
+
+TRANSPORTS = ("winrm", "psrp")
+
+
+def _connect(endpoint, transport, host):
+    conn = connection_loader.get(transport, PlayContext())
+    path = "wsman/%s?seed=%s" % (host, "apexone-srv")
+    hostvars = {"ansible_host": "127.0.0.1", "ansible_port": endpoint.port, "ansible_user": "apexone-lab",
+                "ansible_password": "Lab-Passw0rd-1", "_extras": {}}
+    if transport == "winrm":
+        hostvars.update(ansible_winrm_scheme="http", ansible_winrm_path=path, ansible_winrm_transport="ntlm")
+    else:
+        hostvars.update(ansible_psrp_protocol="http", ansible_psrp_path=path, ansible_psrp_auth="ntlm")
+    conn.set_options(var_options=hostvars)
+    return conn
+
+
+def _read(folder):
+    """{"command_lines": [...], "script_blocks": {name: text}} of what the lab captured."""
+    texts = {"command_lines": [], "script_blocks": {}}
+    for path in sorted(glob.glob(os.path.join(folder, "*.txt"))):
+        kind, name, digest = os.path.basename(path)[:-len(".txt")].split("--")
+        with open(path, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+        if kind == "command_line":
+            texts["command_lines"].append(text)
+        else:
+            texts["script_blocks"]["%s (%s)" % (name, digest)] = text
+    return texts
+
+
+@pytest.fixture(scope="module")
+def sent(tmp_path_factory):
+    """What each transport sent, for every script and every parameter set the actions send."""
+    calls = helpers_action.script_calls(str(tmp_path_factory.mktemp("calls")))
+    found = {}
+    previous = os.environ.get("APEXONE_LAB_CAPTURE")
+    try:
+        for transport in TRANSPORTS:
+            folder = str(tmp_path_factory.mktemp("capture-" + transport))
+            os.environ["APEXONE_LAB_CAPTURE"] = folder
+            with server.Endpoint(str(tmp_path_factory.mktemp("lab-" + transport))) as endpoint:
+                for name, parameter_sets in sorted(calls.items()):
+                    for index, params in enumerate(parameter_sets):
+                        conn = _connect(endpoint, transport, "%s-%d" % (name, index))
+                        try:
+                            _remote.run_script(conn, name, params, read_only=True)
+                        except _remote.RemoteScriptError:
+                            pass  # a script may fail on the lab's server (no agent there): its texts were sent
+                        finally:
+                            conn.close()
+            found[transport] = _read(folder)
+    finally:
+        if previous is None:
+            os.environ.pop("APEXONE_LAB_CAPTURE", None)
+        else:
+            os.environ["APEXONE_LAB_CAPTURE"] = previous
+    return found
+
+
+def _decoded(command_line):
+    return base64.b64decode(command_line.rsplit(" ", 1)[1]).decode("utf-16-le")
+
+
+@pytest.fixture(scope="module")
+def ansible_wrapper():
+    """Ansible's own exec wrapper running ansible.windows.win_ping over winrm (ansible-core's shell plugin and
+    module manifest build it; the texts are what its host compiles)."""
+    from ansible.executor.powershell import module_manifest  # pylint: disable=import-outside-toplevel
+    from ansible.plugins.loader import shell_loader  # pylint: disable=import-outside-toplevel
+    import ansible_collections.ansible.windows as windows  # pylint: disable=import-outside-toplevel
+    command = shell_loader.get("powershell").build_module_command("", "#!powershell", "")
+    module_path = os.path.join(list(windows.__path__)[0], "plugins", "modules", "win_ping.ps1")
+    with open(module_path, "rb") as handle:
+        module_data = handle.read()
+    stdin = module_manifest._create_powershell_wrapper(  # pylint: disable=protected-access
+        name="ansible.windows.win_ping", module_data=module_data, module_path=module_path,
+        module_args={"data": "pong", "_ansible_tmpdir": None}, environment={}, async_timeout=0,
+        become_plugin=None, substyle="powershell", task_vars={}, profile="legacy")
+    first, rest = stdin.split(b"\n\0\0\0\0\n", 1)
+    blocks = {"bootstrap_wrapper.ps1": _decoded(command), "exec_wrapper.ps1": json.loads(first)["script"]}
+    for name, info in json.loads(rest)["scripts"].items():
+        if name.endswith((".ps1", ".psm1")):
+            blocks[name] = base64.b64decode(info["script"]).decode("utf-8-sig")
+    return {"command_lines": [command], "script_blocks": blocks}
+
+
+def _matches(texts):
+    return detection_patterns.matches(texts["command_lines"], texts["script_blocks"])
+
+
+def _levels(found, level):
+    return sorted(set(match.rule.title for match in found if match.level == level))
+
+
+def test_every_script_was_captured_on_both_transports(sent):
+    for transport in TRANSPORTS:
+        names = {key.split(" (")[0] for key in sent[transport]["script_blocks"]}
+        assert {"bootstrap", "driver", "common", "probe", "registry_block", "certificates_install", "auth_backup",
+                "winhttp_import", "invalid_rename"} <= names, names
+    assert sent["winrm"]["command_lines"] and not sent["psrp"]["command_lines"]  # psrp starts no process
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_no_critical_or_high_rule_matches_anything_we_send(sent, transport):
+    found = _matches(sent[transport])
+    assert _levels(found, "critical") == [] and _levels(found, "high") == [], [
+        (m.rule.title, m.text) for m in found if m.level in ("critical", "high")]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_no_more_medium_rules_than_ansibles_own_wrapper(sent, ansible_wrapper, transport):
+    ours, theirs = _levels(_matches(sent[transport]), "medium"), _levels(_matches(ansible_wrapper), "medium")
+    assert len(ours) <= len(theirs), (ours, theirs)
+
+
+def _suspicious(texts):
+    return dict((name, suspicious_words.findings(text)) for name, text in texts["script_blocks"].items()
+                if suspicious_words.findings(text))
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_fewer_script_blocks_with_suspicious_content_than_ansibles_wrapper(sent, ansible_wrapper, transport):
+    ours, theirs = _suspicious(sent[transport]), _suspicious(ansible_wrapper)
+    assert theirs, "the yardstick finds nothing in Ansible's wrapper: it is broken"
+    assert len(ours) < len(theirs), (sorted(ours), sorted(theirs))
+    # the agents' probe, the bootstrap, the driver and common.ps1 hold none at all
+    for name in ours:
+        assert name.split(" (")[0] not in ("bootstrap", "driver", "common"), (name, ours[name])
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_each_suspicious_finding_is_allowed_with_its_reason(sent, transport):
+    found = [(name.split(" (")[0], finding.word_or_snippet if finding.kind == "word" else finding.kind)
+             for name, findings in _suspicious(sent[transport]).items() for finding in findings]
+    assert allow.unallowed(found) == []
+
+
+def test_the_agents_probe_holds_no_suspicious_content(sent):
+    from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan  # pylint: disable=import-outside-toplevel
+    from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import payload  # pylint: disable=import-outside-toplevel
+    agent = payload.script_for("probe", probe_plan.probe_params(list(probe_plan.HOST_SUBSETS)))
+    assert suspicious_words.findings(agent) == []
+    assert agent in sent["winrm"]["script_blocks"].values()  # and it is what an agent receives
