@@ -193,7 +193,7 @@ def _missing_common_function(decoded: "wire.Decoded", seed: dict) -> str | None:
     NEWER_COMMANDS) nor a function the script or the common script sent with it (none with an older
     bootstrap) defines is not there: the call stops with CommandNotFoundException, as RULE P1 words it."""
     defined = pwsh.functions(decoded.script) | (pwsh.functions(decoded.common) if decoded.common else frozenset())
-    cmdlets = oldhosts.CORE_COMMANDS | {name.lower() for name in oldhosts.NEWER_COMMANDS}
+    cmdlets = oldhosts.CORE_COMMANDS | {name.lower() for name in oldhosts.NEWER_COMMANDS} | oldhosts.MODULE_COMMANDS
     lacking = pwsh.commands(decoded.script) - defined - cmdlets
     found = [(match.start(), match.group(0)) for command in lacking
              for match in [re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(command), decoded.script, re.IGNORECASE)]
