@@ -15,7 +15,7 @@ description:
     (or updates) one GPO whose computer half carries every certificate of the list (KA-0001268) from a checked
     bundle, each as the C(Blob) value Windows reads under
     C(HKLM\Software\Policies\Microsoft\SystemCertificates\Root\Certificates\<SHA-1>) or C(...\CA\Certificates\<SHA-1>)
-    (a serialized certificate store element: the SHA-1 hash property, then the certificate's DER encoding), and
+    (a serialized certificate store element, that is the SHA-1 hash property and then the certificate's DER encoding), and
     links it where O(link_target) says.
   - Run it against a domain controller. A Windows DC (connection C(winrm) or C(psrp)) is changed with the
     GroupPolicy module (C(New-GPO), C(Set-GPRegistryValue), C(New-GPLink)); a Samba DC (connection C(ssh) or
@@ -85,7 +85,7 @@ notes:
     certificates as present, since the logical store includes that physical store.
   - On a Samba DC each change of C(Registry.pol) raises the GPO's computer version (C(versionNumber) and
     C(GPT.INI)) and adds the Registry client-side extension to C(gPCMachineExtensionNames), as Set-GPRegistryValue
-    does on Windows: without both, Windows clients do not apply the file.
+    does on Windows; without both, Windows clients do not apply the file.
 seealso:
   - module: apexone.upgrade.apexone_cert_install
   - module: apexone.upgrade.apexone_gpo_samba

@@ -13,12 +13,12 @@ module: apexone_gpo_samba
 short_description: Read or change one GPO's machine registry settings on a Samba domain controller
 version_added: 0.2.0
 description:
-  - The Samba half of M(apexone.upgrade.apexone_gpo_certificates), which calls it; it runs on the Samba domain
+  - The Samba half of M(apexone.upgrade.apexone_gpo_certificates), which calls it. It runs on the Samba domain
     controller itself (over SSH, or a local connection on the DC) with the Python that has Samba's bindings
     (C(python3-samba)).
   - Reads the GPO of a display name (its id, version and machine extension names), every entry of its
     C(Machine\Registry.pol) under the keys given, and the C(gPLink) of the link target. Changes only what it is
-    told, in this order, then reads everything again: creates the GPO (C(samba-tool gpo create)), sets each value
+    told, in this order, then reads everything again. It creates the GPO (C(samba-tool gpo create)), sets each value
     of O(set) as REG_BINARY in C(Registry.pol) (Samba's C(preg) library, over SMB to the C(sysvol) share, so
     the file keeps the share's ACLs), writes O(version) to the GPO and its C(GPT.INI), writes
     O(extension_names), links the GPO (C(samba-tool gpo setlink)).
