@@ -246,8 +246,8 @@ class SambaDC:
                                                         "--configfile=%s" % self.module.params["smb_conf"]]
         proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=300)
         if proc.returncode != 0:
-            self.module.fail_json(msg="samba-tool gpo %s failed (rc %d): %s" % (args[0], proc.returncode,
-                                                                              (proc.stderr or proc.stdout).strip()[-800:]))
+            said = (proc.stderr or proc.stdout).strip()[-800:]
+            self.module.fail_json(msg="samba-tool gpo %s failed (rc %d): %s" % (args[0], proc.returncode, said))
         return proc.stdout
 
     def set_values(self, gpo_id, items):

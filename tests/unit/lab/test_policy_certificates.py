@@ -38,8 +38,8 @@ def test_preflight_counts_policy_delivered_certificates_as_present():
 def test_install_finds_a_policy_certificate_present_and_adds_nothing():
     host = _host()
     thumbprint = host["policy_certificates"]["Root"][0]["thumbprint"]
-    answer = twins.TWINS["certificates_install"](host, {"Certificates": [{"store": "Root", "thumbprint": thumbprint,
-                                                                           "der_b64": "AA=="}], "Stores": ["Root"]})
+    wanted = [{"store": "Root", "thumbprint": thumbprint, "der_b64": "AA=="}]
+    answer = twins.TWINS["certificates_install"](host, {"Certificates": wanted, "Stores": ["Root"]})
     assert answer["results"][0]["status"] == "present"
     assert thumbprint not in [c["thumbprint"] for c in host["certificates"]["Root"]]  # its own store untouched
 
