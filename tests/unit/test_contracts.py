@@ -47,7 +47,11 @@ def test_every_twin_answer_keeps_to_its_contract(seed, name, calls):
     for params in calls[name]:
         host = state.load_seed(seed)
         host["ie_proxy"] = {"proxy": "proxy.corp.example:8080"}
-        answer = twins.TWINS[name](host, copy.deepcopy(params))  # raises ContractBroken otherwise
+        try:
+            answer = twins.TWINS[name](host, copy.deepcopy(params))  # raises ContractBroken otherwise
+        except twins.ScriptFailure as exc:  # only a host without the GroupPolicy module stops a script here
+            assert name == "gpo_certificates" and "group_policy" not in host, exc
+            continue
         assert isinstance(answer, dict)
 
 

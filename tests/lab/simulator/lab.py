@@ -203,11 +203,11 @@ def _unknown_common(decoded: "wire.Decoded") -> str | None:
 
 
 def _missing_common_function(decoded: "wire.Decoded", seed: dict) -> str | None:
-    """RULE C2: a command the script calls that is neither a cmdlet (oldhosts.CORE_COMMANDS and NEWER_COMMANDS)
-    nor a function the script or the common script sent with it defines is not there: the call stops with
-    CommandNotFoundException, as RULE P1 words it."""
+    """RULE C2: a command the script calls that is neither a cmdlet (oldhosts.CORE_COMMANDS, NEWER_COMMANDS and
+    MODULE_COMMANDS) nor a function the script or the common script sent with it defines is not there: the call
+    stops with CommandNotFoundException, as RULE P1 words it."""
     defined = pwsh.functions(decoded.script) | pwsh.functions(decoded.common)
-    cmdlets = oldhosts.CORE_COMMANDS | {name.lower() for name in oldhosts.NEWER_COMMANDS}
+    cmdlets = oldhosts.CORE_COMMANDS | {name.lower() for name in oldhosts.NEWER_COMMANDS} | oldhosts.MODULE_COMMANDS
     lacking = pwsh.commands(decoded.script) - defined - cmdlets
     found = [(match.start(), match.group(0)) for command in lacking
              for match in [re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(command), decoded.script, re.IGNORECASE)]

@@ -47,7 +47,13 @@ NEWER_COMMANDS = {
 # not there). A cmdlet missing here makes the lab stop a script that would run: add it, with its version.
 CORE_COMMANDS = frozenset(name.lower() for name in (
     "ForEach-Object", "Get-ChildItem", "Get-Item", "Join-Path", "New-Object", "Rename-Item", "Select-Object",
-    "Test-Path", "Where-Object", "Get-WmiObject", "gwmi"))
+    "Test-Path", "Where-Object", "Get-WmiObject", "gwmi", "Import-Module"))
+
+# Cmdlets of a module the script imports first (Import-Module): there when the module is; a twin models a
+# host without the module (the import fails before any of them runs). GroupPolicy: the Group Policy
+# Management feature of a domain controller or RSAT (grouppolicy.py, RULE G1).
+MODULE_COMMANDS = frozenset(name.lower() for name in (
+    "Get-GPO", "New-GPO", "Get-GPRegistryValue", "Set-GPRegistryValue", "New-GPLink", "Get-GPInheritance"))
 
 NOT_RECOGNIZED = {
     "en": "The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable program.",

@@ -75,6 +75,7 @@ def load_seed(name: str) -> dict:
         raise LabError("lab host state %s does not exist (set apexone_lab_state to a file under %s)" % (path, HOSTS_DIR))
     state = _load_yaml(path) or {}
     state["certificates"] = expand_certificates(state.get("certificates"))
+    state["policy_certificates"] = expand_certificates(state.get("policy_certificates"))
     state.setdefault("registry", {})
     state.setdefault("files", {})
     state.setdefault("services", [])
@@ -112,6 +113,18 @@ class HostState:
                 os.replace(tmp, self.path)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def logical_store(host: dict, name: str) -> list:
+    """A LocalMachine store as X509Store(name, LocalMachine) lists it: the logical store, i.e. the
+    certificates of its own (Registry) physical store and those of its Group Policy physical store
+    (HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\<store>, which the Registry client-side
+    extension fills from a GPO), the store's own first. The seed's `policy_certificates` are the latter."""
+    own = list(host["certificates"].get(name) or [])
+    seen = set(cert["thumbprint"].upper() for cert in own)
+    delivered = [cert for cert in (host.get("policy_certificates") or {}).get(name) or []
+                 if cert["thumbprint"].upper() not in seen]
+    return own + delivered
 
 
 # --- the registry, as Windows presents it through RegistryKey.OpenBaseKey(hive, view) ---

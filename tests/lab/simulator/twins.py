@@ -17,7 +17,7 @@ import hashlib
 import ntpath
 import re
 
-from . import agent_upgrade, contracts
+from . import agent_upgrade, contracts, grouppolicy
 from . import state as lab_state
 
 
@@ -180,7 +180,7 @@ def probe(host: dict, params: dict) -> dict:
                 raise ScriptFailure(STORE_NOT_FOUND % name)
             stores[name] = [
                 {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
-                for cert in host["certificates"].get(name, [])
+                for cert in lab_state.logical_store(host, name)
             ]
         return stores
 
@@ -464,7 +464,7 @@ STORE_NOT_FOUND = "Cannot find path 'Cert:\\LocalMachine\\%s' because it does no
 
 
 def _store_exists(host: dict, name: str) -> bool:
-    return name in host["certificates"] or name in ALWAYS_STORES
+    return name in host["certificates"] or name in (host.get("policy_certificates") or {}) or name in ALWAYS_STORES
 
 
 def certificates_install(host: dict, params: dict) -> dict:
@@ -476,8 +476,8 @@ def certificates_install(host: dict, params: dict) -> dict:
             entry.update(status="failed", error=STORE_MISSING)
             result["results"].append(entry)
             continue
-        store = host["certificates"].get(item["store"], [])
-        if any(c["thumbprint"].lower() == item["thumbprint"].lower() for c in store):
+        # FindByThumbprint searches the logical store: a certificate delivered by policy is found too.
+        if any(c["thumbprint"].lower() == item["thumbprint"].lower() for c in lab_state.logical_store(host, item["store"])):
             entry["status"] = "present"
         elif params.get("CheckMode"):
             entry["status"] = "absent"
@@ -494,11 +494,11 @@ def certificates_install(host: dict, params: dict) -> dict:
                                                         'denied."')
                 else:
                     cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-                    store = host["certificates"].setdefault(item["store"], store)
-                    store.append({"name": cn[0].value if cn else "", "thumbprint": item["thumbprint"].upper(),
-                                  "subject": dotnet_name(cert.subject), "issuer": dotnet_name(cert.issuer),
-                                  "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                  "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")})
+                    host["certificates"].setdefault(item["store"], []).append({  # the store's own physical store
+                        "name": cn[0].value if cn else "", "thumbprint": item["thumbprint"].upper(),
+                        "subject": dotnet_name(cert.subject), "issuer": dotnet_name(cert.issuer),
+                        "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "not_after": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")})
                     entry["status"] = "added"
         result["results"].append(entry)
     for name in params["Stores"]:
@@ -507,7 +507,7 @@ def certificates_install(host: dict, params: dict) -> dict:
             continue
         result["certificates"][name] = [
             {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
-            for cert in host["certificates"].get(name, [])]
+            for cert in lab_state.logical_store(host, name)]
     return result
 
 
@@ -600,4 +600,5 @@ TWINS = dict((name, contracts.checked(name, twin)) for name, twin in (
     ("auth_backup", auth_backup),
     ("winhttp_import", winhttp_import),
     ("invalid_rename", invalid_rename),
+    ("gpo_certificates", grouppolicy.gpo_certificates),
 ))
