@@ -15,8 +15,8 @@ __metaclass__ = type
 import ntpath
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    auth_backup, catalog, certificates, checks, hotfix_block, invalid_files, network_check, os_rules, probe_plan,
-    secrets_check, winhttp)
+    auth_backup, catalog, certificates, checks, hotfix_block, installed_updates, invalid_files, network_check, os_rules,
+    probe_plan, secrets_check, winhttp)
 
 BLOCKER, WARNING, INFO, MANUAL = checks.BLOCKER, checks.WARNING, checks.INFO, checks.MANUAL
 SEVERITY_ORDER = checks.SEVERITY_ORDER
@@ -126,7 +126,7 @@ def host_facts(answer, required, sha2_updates=()):
             "iservice_folders": dict((feature, [e["path"] for e in found if e["exists"]])
                                      for feature, found in read.folders().items()),
         },
-        "hotfixes": answer.get("hotfixes"),
+        "hotfixes": None,  # the installed updates (KB numbers), when the host was asked for them and answered
         "services": answer.get("services") or [],
         "winhttp": parse_winhttp(read.value("winhttp", "WinHttpSettings")),
         "certificates": certificates.evaluate(answer.get("certificates") or {}, required),
@@ -136,12 +136,19 @@ def host_facts(answer, required, sha2_updates=()):
     }
     facts["network"] = (network_check.interpret(answer["network"], facts["winhttp"])
                         if answer.get("network") is not None else None)
+    updates = installed_updates.read(answer.get("hotfixes")) or {}
+    if updates.get("unreadable"):  # a read that saw no package is no list at all
+        facts["unreadable"].setdefault("hotfixes", updates["unreadable"])
+    elif updates:
+        facts["hotfixes"] = updates["installed"]
     facts["unsupported_os"] = facts["sha2"] = None  # the OS version was not read
     version_text = facts["os"]["version"]
     if version_text:
         facts["unsupported_os"] = os_rules.unsupported_os(version_text, facts["os"]["product_type"], facts["os"]["build"])
-        facts["sha2"] = os_rules.missing_updates(version_text, facts["os"]["product_type"], answer.get("hotfixes") or [],
-                                                 facts["os"]["build"], extra=sha2_updates)
+        # An answer without its updates leaves item 9 unknown (sha2 "known" False), never "none installed".
+        facts["sha2"] = os_rules.missing_updates(version_text, facts["os"]["product_type"], facts["hotfixes"],
+                                                 facts["os"]["build"], extra=sha2_updates,
+                                                 after_restart=updates.get("after_restart"))
     return facts
 
 
@@ -219,8 +226,27 @@ def _winhttp_direct(ctx):
 @finds("sha2_updates", HOST)
 def _sha2_updates(ctx):
     sha2 = ctx["facts"].get("sha2")
-    if sha2 and not sha2["satisfied"]:
-        yield {"os": sha2["os"], "any_of": sha2["any_of"]}
+    if sha2 and sha2["known"] and not sha2["satisfied"]:
+        yield {"os": sha2["os"], "any_of": sha2["any_of"], "after_restart": sha2["after_restart"]}
+
+
+@finds("sha2_unknown", (HOST, SHELL_AGENT, COVERAGE))
+def _sha2_unknown(ctx):
+    # KA-0012615 item 9 cannot be judged without the host's own list of updates: say so, never "ready".
+    if "coverage" in ctx:  # known from Active Directory or the server's list only
+        for agent in ctx["coverage"]["agents"]:
+            if agent["sha2_os"] and not agent["contacted"] and not agent["unsupported"]:
+                yield {"os": agent["sha2_os"], "on_host": agent["host"], "from_ad": agent["os_source"] == "ad",
+                       "from_export": agent["os_source"] == "export", "short_answer": False}
+        return
+    facts = ctx["facts"]
+    sha2 = facts.get("sha2")
+    if sha2 and not sha2["known"] and not facts.get("unsupported_os"):
+        short = "shell" in ctx  # PowerShell below 5.1 or restricted: the short answer holds the OS only
+        yield {"os": sha2["os"], "from_ad": False, "from_export": False, "short_answer": short,
+               "severity": WARNING if short else BLOCKER}  # a full answer without updates must not read ready
+
+
 
 
 @finds("unsupported_os", (AGENT, COVERAGE, SHELL_AGENT))

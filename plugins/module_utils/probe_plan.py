@@ -18,10 +18,13 @@ SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "i
 # What every host answers in the preflight; the server adds the network check.
 HOST_SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files")
 NETWORK_TIMEOUT_MS = 3000
+# How long the installed updates may take to read (the package keys, usually well under a second); past it
+# the read fails and the host's item 9 check says "could not be read".
+HOTFIX_DEADLINE_MS = 15000
 WINHTTP_KEY = {"view": "Registry64",
                "path": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections"}
 # Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
-LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "invalid_files", "network", "folders",
+LIST_PATHS = ("subsets", "hotfixes.states.*", "certificates.*", "services", "files", "invalid_files", "network", "folders",
               "invalid_files.entries", "invalid_files.errors")
 
 
@@ -120,6 +123,9 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
     if "hotfixes" in subsets:
         params["HotfixOsVersions"] = sorted(set("%d.%d" % rule["version"] for rule in
                                                 catalog.SHA2_UPDATES + catalog.ACS_UPDATES))
+        params["HotfixKey"] = catalog.CBS_PACKAGES_KEY
+        params["HotfixPattern"] = catalog.CBS_KB_PATTERN
+        params["HotfixDeadlineMs"] = HOTFIX_DEADLINE_MS
     if "files" in subsets:
         params["Files"] = [
             {"name": _name("auth_backup", bits), "registry": _name("server", bits), "value": "Local_Path",

@@ -13,8 +13,10 @@ version_added: 0.1.0
 description:
   - >-
     Reads, in one remote execution, what every check of the upgrade runbook needs from a Windows host (like
-    C(setup)'s gather subsets): OS version, build, service pack, product type and bitness; installed hotfixes (on
-    Windows 7 / Server 2008 / 2008 R2 only); the C(Root) and C(CA) certificate stores; the agent's registry
+    C(setup)'s gather subsets): OS version, build, service pack, product type and bitness; installed updates (on
+    Windows 7 / Server 2008 / 2008 R2 only, from the servicing stack's package keys in the registry, within 15
+    seconds, never from C(Win32_QuickFixEngineering), which can wait minutes while TrustedInstaller works); the
+    C(Root) and C(CA) certificate stores; the agent's registry
     (version, server, C(NoProgramUpgrade), the collection's block record); the server's registry (install folder,
     version, build); Trend Micro services with display names; the WinHTTP proxy; the server authentication
     certificate backup C(AuthCertBackup\OfficeScanAuth.dat); C(*_Invalid) files under the server's install folder;
@@ -165,9 +167,13 @@ ansible_facts:
               C(iservice_folders) (V(iVP) and V(iAC) to the folders found).
           type: dict
         hotfixes:
-          description: The installed update IDs (for example C(KB4490628)), or null where they were not read.
+          description:
+            - The installed update IDs (for example C(KB4490628)), of packages installed, superseded or permanent.
+              Null where they were not read; a read that timed out or found no package is in C(unreadable), never
+              an empty list.
           type: list
           elements: str
+
         services:
           description: The Trend Micro services, each with C(name), C(display_name), C(state) and C(start_mode).
           type: list
@@ -187,7 +193,11 @@ ansible_facts:
           description: The name of the unsupported OS this host runs (KA-0012615 item 2), or null.
           type: str
         sha2:
-          description: The SHA-2 code signing updates (KA-0012615 item 9), C(os), C(any_of), C(found), C(satisfied); null where the OS needs none.
+          description:
+            - The SHA-2 code signing updates (KA-0012615 item 9), C(os), C(any_of), C(found), C(satisfied),
+              C(after_restart) (installed once the host restarts); null where the OS needs none.
+            - C(known) is false when the answer holds no list of updates (then C(satisfied) is null); the finding
+              C(sha2_unknown) says so, never "ready".
           type: dict
         unreadable:
           description: What could not be read, each part of the read with the host's message (a failed part makes

@@ -219,7 +219,7 @@ def test_non_windows_host_gets_a_clear_error():
     assert not conn.calls
 
 
-def test_probe_sends_under_8_kb():
+def test_probe_sends_under_9_kb():
     # what the collection controls of the probe's bytes: the command line (the bootstrap, UTF-16LE base64)
     # and stdin (driver, common script, probe and parameters, gzip then base64); the WS-Man envelopes,
     # NTLM and WinRS's own base64 of stdin come on top (benchmarks/wire_breakdown.py)
@@ -227,7 +227,7 @@ def test_probe_sends_under_8_kb():
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
     plain = len(_runner.script_text("probe").encode("utf-8")) * 4 // 3
     sent = len(_runner.build_command()) + len(_runner.build_payload(_runner.sent_text("probe"), params))
-    assert sent < 8000 < plain
+    assert sent < 9000 < plain  # 8,542 with the bounded update read (issue 19: bytes are reported, not bought)
     assert len(_runner.build_command()) < 2000  # cmd.exe's limit (8,191 characters) is far
 
 
