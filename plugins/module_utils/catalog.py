@@ -45,6 +45,24 @@ INTERMEDIATE = "CA"
 # as a user writes apexone_required_certificates; certificates.required_certificates() completes them.
 CERTIFICATES_FILE = "data/certificates.yml"
 
+# Automatic root certificate update: Windows adds a root of Microsoft's root programme to LocalMachine\\Root when
+# a chain first needs it, from Windows Update's certificate list (ctldl.windowsupdate.com, HTTP through WinHTTP).
+# So a root missing on a host that reaches that list is normal; KA-0001268 method 2 is for hosts that cannot.
+# The policy "Turn off Automatic Root Certificates Update" (DisableRootAutoUpdate = 1) stops it. Windows records
+# when it last fetched the list (LastSyncTime, a FILETIME) and, when an internal copy replaces Windows Update,
+# where from (RootDirUrl) (Microsoft: "Configure trusted roots and disallowed certificates"; "Trusted root
+# program: testing").
+ROOT_UPDATE_POLICY_KEY = {"view": "Registry64", "path": "SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot",
+                          "values": ("DisableRootAutoUpdate",)}
+ROOT_UPDATE_STATE_KEY = {"view": "Registry64", "path": "SOFTWARE\\Microsoft\\SystemCertificates\\AuthRoot\\AutoUpdate",
+                         "values": ("LastSyncTime", "RootDirUrl")}
+# Where Windows fetches the list from: tested (one TCP connection) only when asked, or from the server along
+# with item 5's destinations.
+ROOT_LIST_ENDPOINT = {"host": "ctldl.windowsupdate.com", "port": 80}
+# A host that fetched the list within this many days has a route that works (Microsoft: hosts that reach
+# Windows Update receive updated lists daily); older or never: the route is not proven either way.
+ROOT_LIST_FRESH_DAYS = 30
+
 # Workstation / domain controller / server, as Win32_OperatingSystem.ProductType reports it.
 PRODUCT_WORKSTATION = 1
 PRODUCT_DOMAIN_CONTROLLER = 2

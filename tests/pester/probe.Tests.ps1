@@ -126,6 +126,17 @@ Describe 'probe.ps1: each subset fails on its own' {
         $answer.files[0].sha256 | Should -Be $table.sha256_of_apexone
     }
 
+    It 'a REG_BINARY value (LastSyncTime, a FILETIME) comes back as the base64 of its bytes; an absent value is left out' {
+        $key = $hive.CreateSubKey($base + '\AutoUpdate')
+        $key.SetValue('LastSyncTime', [byte[]](0x00, 0xC0, 0x52, 0x67, 0x6B, 0x6B, 0xDA, 0x01), 'Binary')
+        $key.Close()
+        $answer = Invoke-TestedScript @{ Subset = @('registry')
+            RegistryReads = @(@{ name = 'state'; view = 'Registry64'; path = $base + '\AutoUpdate'; values = @('LastSyncTime', 'RootDirUrl') }) }
+        $answer.registry.state.values.LastSyncTime.kind | Should -Be 'Binary'
+        $answer.registry.state.values.LastSyncTime.value | Should -Be 'AMBSZ2tr2gE='  # 2024-03-01, as the lab seed holds it
+        $answer.registry.state.values.ContainsKey('RootDirUrl') | Should -BeFalse
+    }
+
     It 'a file held open without sharing reports its error, the listing survives' {
         $path = Join-Path $folder 'locked.dat'
         Set-Content -LiteralPath $path -Value 'x'

@@ -51,14 +51,16 @@ def _certificate_sets() -> dict:
 
 
 def expand_certificates(stores: dict) -> dict:
-    """Replace `{set: NAME, except: [names]}` items by the named set's explicit entries."""
+    """Replace `{set: NAME, except: [names]}` items (or `only: [names]`) by the named set's explicit entries."""
     expanded = {}
     for store, items in (stores or {}).items():
         entries = []
         for item in items or []:
             if "set" in item:
                 skip = set(item.get("except") or ())
-                entries.extend(copy.deepcopy(e) for e in _certificate_sets()[item["set"]] if e["name"] not in skip)
+                only = set(item["only"]) if "only" in item else None
+                entries.extend(copy.deepcopy(e) for e in _certificate_sets()[item["set"]]
+                               if e["name"] not in skip and (only is None or e["name"] in only))
             else:
                 entries.append(dict(item))
         expanded[store] = entries
