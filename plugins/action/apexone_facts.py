@@ -29,6 +29,8 @@ class ActionModule(ApexOneAction):
         "server_upgrade_date": {"type": "str"},
         "post_upgrade": {"type": "bool", "default": False},
         "server_product": {"type": "str", "choices": ["xg", "apexone"]},
+        "offline": {"type": "bool", "default": False},
+        "root_update_route_test": {"type": "bool", "default": False},
     }
 
     def act(self, args, task_vars):
@@ -42,13 +44,17 @@ class ActionModule(ApexOneAction):
         subsets = list(probe_plan.HOST_SUBSETS)
         if is_server:  # the server certificate backup's checksum (KA-0012615 item 10); agents need none
             subsets.append("file_hashes")
-        if args["network"] if args["network"] is not None else is_server:
+        destinations = args["network"] if args["network"] is not None else is_server
+        # The route to Windows Update's root list: tested where the network part runs anyway, or when asked.
+        root_list = (destinations or args["root_update_route_test"]) and not args["offline"]
+        if destinations or root_list:
             subsets.append("network")
         if args["post_upgrade"] and is_server:
             subsets.append("folders")
         params = probe_plan.probe_params(subsets, region=args["region"], extra_endpoints=args["extra_endpoints"],
                                          timeout_ms=args["network_timeout_ms"], network_proxy=args["network_proxy"],
-                                         server_services=args["server_services"])
+                                         server_services=args["server_services"], destinations=destinations,
+                                         root_list=root_list)
         try:
             answer = self.run_script("probe", params, read_only=True, list_paths=probe_plan.LIST_PATHS)
         except _remote.ShortAnswer as exc:
@@ -56,13 +62,14 @@ class ActionModule(ApexOneAction):
                 raise
             # PowerShell 2.0 or Constrained Language Mode: the host is classified from its short answer,
             # never reported unreachable; its other checks need WMF 5.1 / FullLanguage.
-            facts = preflight.host_facts({"os": exc.decided["os"]}, required, sha2_updates=args["sha2_updates"])
+            facts = preflight.host_facts({"os": exc.decided["os"]}, required, sha2_updates=args["sha2_updates"],
+                                         offline=args["offline"])
             facts["shell"] = exc.decided
             facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
             found = preflight.shell_findings(facts, is_agent)
             return {"changed": False, "ansible_facts": {"apexone_host": facts, "apexone_findings": found},
                     "msg": exc.msg}
-        facts = preflight.host_facts(answer, required, sha2_updates=args["sha2_updates"])
+        facts = preflight.host_facts(answer, required, sha2_updates=args["sha2_updates"], offline=args["offline"])
         facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
         found = preflight.host_findings(facts, is_server, is_agent, upgrade_date=args["server_upgrade_date"])
         blockers = [f["check"] for f in found if f["severity"] == preflight.BLOCKER]

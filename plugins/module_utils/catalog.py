@@ -45,6 +45,24 @@ INTERMEDIATE = "CA"
 # as a user writes apexone_required_certificates; certificates.required_certificates() completes them.
 CERTIFICATES_FILE = "data/certificates.yml"
 
+# Automatic root certificate update: Windows adds a root of Microsoft's root programme to LocalMachine\\Root when
+# a chain first needs it, from Windows Update's certificate list (ctldl.windowsupdate.com, HTTP through WinHTTP).
+# So a root missing on a host that reaches that list is normal; KA-0001268 method 2 is for hosts that cannot.
+# The policy "Turn off Automatic Root Certificates Update" (DisableRootAutoUpdate = 1) stops it. Windows records
+# when it last fetched the list (LastSyncTime, a FILETIME) and, when an internal copy replaces Windows Update,
+# where from (RootDirUrl) (Microsoft: "Configure trusted roots and disallowed certificates"; "Trusted root
+# program: testing").
+ROOT_UPDATE_POLICY_KEY = {"view": "Registry64", "path": "SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot",
+                          "values": ("DisableRootAutoUpdate",)}
+ROOT_UPDATE_STATE_KEY = {"view": "Registry64", "path": "SOFTWARE\\Microsoft\\SystemCertificates\\AuthRoot\\AutoUpdate",
+                         "values": ("LastSyncTime", "RootDirUrl")}
+# Where Windows fetches the list from: tested (one TCP connection) only when asked, or from the server along
+# with item 5's destinations.
+ROOT_LIST_ENDPOINT = {"host": "ctldl.windowsupdate.com", "port": 80}
+# A host that fetched the list within this many days has a route that works (Microsoft: hosts that reach
+# Windows Update receive updated lists daily); older or never: the route is not proven either way.
+ROOT_LIST_FRESH_DAYS = 30
+
 # Workstation / domain controller / server, as Win32_OperatingSystem.ProductType reports it.
 PRODUCT_WORKSTATION = 1
 PRODUCT_DOMAIN_CONTROLLER = 2
@@ -74,7 +92,7 @@ EXPORT_OS_NAMES_FILE = "data/export_os_names.yml"
 SERVICE_PACK_BUILDS = {(6, 0): {1: 6001, 2: 6002}, (6, 1): {1: 7601}}
 
 # KA-0012615 item 9: updates for SHA-2 code signing, "KB A / KB B" as the article prints them (`any_of`: the
-# article's slash is read as "either"). Win32_QuickFixEngineering lists installed packages only, and
+# article's slash is read as "either"). A host lists the updates installed on it only (CBS_* below), and
 # Windows Update stops offering a superseded update: a host patched after 2019 may show neither of
 # the article's two and be fine. So each rule also lists every update known to satisfy it
 # (`satisfied_by`, each with its reason and how sure that is), and `later_than_kb`: an installed
@@ -109,6 +127,21 @@ SHA2_UPDATES = (
      "min_build": 7601, "any_of": ("KB3033929", "KB4490628"), "satisfied_by": _WIN7_SHA2,
      "later_than_kb": _SHA2_LATER, "source": _ITEM9},
 )
+
+# Where the installed updates are read (KA-0012615 item 9): the servicing stack's own package keys, one key per
+# package, named Package[_<n>]_for_KB<number>~<key token>~<arch>~~<version> (a rollup also lists sub-packages
+# named for its KB; its top package, Package_for_RollupFix~..., carries no KB). A registry read is bounded;
+# Win32_QuickFixEngineering asks the servicing stack itself and can wait minutes while TrustedInstaller works.
+# The pattern's first group is the KB; it means the same in .NET and Python regular expressions.
+CBS_PACKAGES_KEY = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages"  # 64-bit view
+CBS_KB_PATTERN = r"(?i)^Package_(?:\d+_)?for_(KB\d+)(?=[~_])"
+# A package key's CurrentState (DWORD), as Microsoft's "CBS Servicing States Chart" (TechNet, 2015) names them.
+CBS_STATES = {0: "absent", 5: "uninstall pending", 16: "resolving", 32: "resolved", 48: "staging", 64: "staged",
+              80: "superseded", 96: "install pending", 101: "partially installed", 112: "installed", 128: "permanent"}
+# What counts as installed: installed, permanent, and superseded (a newer package carries its components).
+CBS_INSTALLED = (80, 112, 128)
+# Installed once the host restarts: not yet in effect.
+CBS_AFTER_RESTART = (96,)
 
 # Trend's 2023 ACS bulletin (not in the articles): minimum rollups for ACS-signed modules (12011+).
 ACS_UPDATES = (

@@ -63,10 +63,11 @@ def normalise_spec(entry):
     """Validate one certificate entry (the catalog's or a user's `required_certificates`) and complete it."""
     if not isinstance(entry, dict):
         raise CertificateSpecError("each required certificate must be a dictionary, got %r" % (entry,))
-    unknown = set(entry) - set(["name", "thumbprint", "subject_cn", "store", "since_build", "file", "match", "source"])
+    unknown = set(entry) - set(["name", "thumbprint", "subject_cn", "store", "since_build", "file", "match", "source",
+                                "expired_on"])
     if unknown:
         raise CertificateSpecError("required certificate %r has unknown keys %s; allowed: name, thumbprint, "
-                                   "subject_cn, store, since_build, file, match, source"
+                                   "subject_cn, store, since_build, file, match, source, expired_on"
                                    % (entry.get("name"), ", ".join(sorted(unknown))))
     store = entry.get("store")
     if store not in STORES:
@@ -91,8 +92,16 @@ def normalise_spec(entry):
         except (TypeError, ValueError):
             raise CertificateSpecError("required certificate %r: since_build must be a build number"
                                        % (entry.get("name"),))
+    expired_on = entry.get("expired_on")
+    if expired_on is not None:
+        try:
+            expired_on = datetime.datetime.strptime(str(expired_on), "%Y-%m-%d").strftime("%Y-%m-%d")
+        except ValueError:
+            raise CertificateSpecError("required certificate %r: expired_on must be a date (YYYY-MM-DD), got %r"
+                                       % (entry.get("name"), expired_on))
     return {
         "name": entry.get("name") or cn or thumbprint,
+        "expired_on": expired_on,
         "thumbprint": thumbprint,
         "subject_cn": cn,
         "store": store,
@@ -183,7 +192,7 @@ def evaluate(stores, required, now=None):
             wrong_store.append(elsewhere)
         else:
             missing.append({"name": spec["name"], "thumbprint": spec["thumbprint"], "store": spec["store"],
-                            "file": spec["file"], "source": spec["source"]})
+                            "file": spec["file"], "source": spec["source"], "expired_on": spec["expired_on"]})
     ready = not missing and not wrong_store
     return {
         "ready": ready,
@@ -207,6 +216,8 @@ def _describe(spec, entry, how, store):
         "subject": entry.get("subject"),
         "not_after": entry.get("not_after"),
         "source": spec["source"],
+        "expired_on": spec["expired_on"],
+        "file": spec["file"],
     }
 
 
@@ -223,6 +234,30 @@ def _summary(total, present, missing, expired, wrong_store):
     if by_cn:
         text += "; matched by subject name, not thumbprint: " + ", ".join(by_cn)
     return text
+
+
+def judge(evaluation, update):
+    """What is not ready, as Windows works: what blocks the upgrade, and what Windows adds by itself.
+
+    `evaluation`: evaluate()'s result; `update`: root_update.judge()'s. A root (store Root) that is missing,
+    or sits only in another store, is added by Windows on first use where automatic root update can work
+    (`windows_adds`, with `elsewhere` naming the store a copy sits in); else it blocks, as every missing
+    intermediate does (Windows adds roots from its root programme, not intermediates). Returns
+    {blocking: {missing, wrong_store}, windows_adds, root_update}.
+    """
+    can = bool(update and update["available"])
+    blocking_missing, blocking_wrong, adds = [], [], []
+    for item in evaluation["missing"]:
+        (adds if can and item["store"] == catalog.ROOT else blocking_missing).append(dict(item, elsewhere=None))
+    for item in evaluation["wrong_store"]:
+        if can and item["expected_store"] == catalog.ROOT:
+            adds.append({"name": item["name"], "thumbprint": item["expected_thumbprint"], "store": catalog.ROOT,
+                         "file": item["file"], "source": item["source"], "expired_on": item["expired_on"],
+                         "elsewhere": item["store"]})
+        else:
+            blocking_wrong.append(item)
+    return {"blocking": {"missing": blocking_missing, "wrong_store": blocking_wrong}, "windows_adds": adds,
+            "root_update": update}
 
 
 def install_plan(chosen, check_mode):

@@ -81,7 +81,8 @@ def directory_record(name, values, var_names=None):
     decided = os_rules.classify_directory(os_name, version, service_pack)
     return {"name": name, "dns_host_name": values.get(names["dns_host_name"]) or values.get("ansible_host"),
             "os": os_name, "os_version": version, "service_pack": service_pack, "known": decided["known"],
-            "unsupported": decided["unsupported"], "version": decided["version"], "reason": decided["reason"]}
+            "unsupported": decided["unsupported"], "version": decided["version"], "reason": decided["reason"],
+            "sha2_os": decided.get("sha2_os")}
 
 
 def _probe_os(facts):
@@ -174,6 +175,8 @@ def evaluate(inventory_agents, probed, directory, server_agents=None, export_os_
             "unsupported": None if decided is None else decided.get("unsupported"),
             "os_unknown": decided is None, "why_unknown": why_unknown,
             "contacted": live is not None,
+            # KA-0012615 item 9: the OS needs SHA-2 updates that only the host itself can tell (probe or collect).
+            "sha2_os": None if decided is None or live is not None else decided.get("sha2_os"),
         })
     unsupported = [a for a in agents if a["unsupported"]]
     unknown = [a for a in agents if a["os_unknown"]]

@@ -68,7 +68,18 @@ def _kb_number(kb):
     return int(digits) if digits.isdigit() else None
 
 
-def missing_updates(version, product_type, installed, build=None, rules=catalog.SHA2_UPDATES, extra=()):
+def sha2_rule(version, product_type, build=None, rules=catalog.SHA2_UPDATES):
+    """The item 9 rule (KA-0012615) that covers this OS, or None."""
+    major, minor, parsed_build = parse_version(version)
+    build = parsed_build if build is None else int(build)
+    for rule in rules:
+        if _matches(rule, major, minor, build, int(product_type)):
+            return rule
+    return None
+
+
+def missing_updates(version, product_type, installed, build=None, rules=catalog.SHA2_UPDATES, extra=(),
+                    after_restart=()):
     """SHA-2 update state (KA-0012615 item 9) for one host.
 
     Returns None when no rule applies to this OS, else: the rule name, the article's updates
@@ -76,28 +87,34 @@ def missing_updates(version, product_type, installed, build=None, rules=catalog.
     `extra`: KB strings or {kb, reason}), `satisfied`, and `evidence` (why). A host with none of
     them but an update numbered above the rule's `later_than_kb` is satisfied by inference
     (`inferred`): it could not have installed that update without SHA-2 support.
+    `installed` None means the host's updates are not known (never read, or the answer lacks them):
+    then `known` is False and `satisfied` None, never a guess either way. `after_restart`: updates
+    installed only once the host restarts; one that would satisfy the rule is named in `after_restart`.
     """
-    major, minor, parsed_build = parse_version(version)
-    build = parsed_build if build is None else int(build)
-    have = set(_normalise_kb(kb) for kb in (installed or ()))
-    for rule in rules:
-        if _matches(rule, major, minor, build, int(product_type)):
-            table = list(rule.get("satisfied_by") or [{"kb": kb, "reason": rule.get("source", "")} for kb in rule["any_of"]])
-            for item in extra or ():
-                table.append(item if isinstance(item, dict) else {"kb": str(item), "reason": "given by you (sha2_updates)"})
-            reasons = dict((_normalise_kb(item["kb"]), item.get("reason", "")) for item in table)
-            found = [kb for kb in reasons if kb in have]
-            state = {"os": rule["name"], "any_of": [_normalise_kb(kb) for kb in rule["any_of"]],
-                     "accepted": sorted(reasons), "found": found, "satisfied": bool(found), "inferred": False,
-                     "evidence": ["%s: %s" % (kb, reasons[kb]) for kb in found]}
-            later = rule.get("later_than_kb")
-            if not found and later:
-                newer = sorted(kb for kb in have if (_kb_number(kb) or 0) > later["kb"])
-                if newer:
-                    state.update(satisfied=True, inferred=True, found=newer[-1:],
-                                 evidence=["%s is installed, newer than KB%d: %s" % (newer[-1], later["kb"], later["reason"])])
-            return state
-    return None
+    rule = sha2_rule(version, product_type, build, rules)
+    if rule is None:
+        return None
+    any_of = [_normalise_kb(kb) for kb in rule["any_of"]]
+    if installed is None:
+        return {"os": rule["name"], "any_of": any_of, "accepted": [], "found": [], "satisfied": None, "known": False,
+                "inferred": False, "evidence": [], "after_restart": []}
+    have = set(_normalise_kb(kb) for kb in installed)
+    table = list(rule.get("satisfied_by") or [{"kb": kb, "reason": rule.get("source", "")} for kb in rule["any_of"]])
+    for item in extra or ():
+        table.append(item if isinstance(item, dict) else {"kb": str(item), "reason": "given by you (sha2_updates)"})
+    reasons = dict((_normalise_kb(item["kb"]), item.get("reason", "")) for item in table)
+    found = [kb for kb in reasons if kb in have]
+    pending = sorted(kb for kb in set(_normalise_kb(kb) for kb in after_restart or ()) if kb in reasons)
+    state = {"os": rule["name"], "any_of": any_of, "accepted": sorted(reasons), "found": found,
+             "satisfied": bool(found), "known": True, "inferred": False, "after_restart": pending,
+             "evidence": ["%s: %s" % (kb, reasons[kb]) for kb in found]}
+    later = rule.get("later_than_kb")
+    if not found and later:
+        newer = sorted(kb for kb in have if (_kb_number(kb) or 0) > later["kb"])
+        if newer:
+            state.update(satisfied=True, inferred=True, found=newer[-1:],
+                         evidence=["%s is installed, newer than KB%d: %s" % (newer[-1], later["kb"], later["reason"])])
+    return state
 
 
 # --- Hosts that are not contacted: Active Directory computer objects and the server's agent list ---
@@ -135,7 +152,8 @@ def directory_product_type(operating_system):
 
 
 def classify(major, minor, build, product_type, service_pack=None, rules=catalog.UNSUPPORTED_OS):
-    """Decide one host from version parts: {'known', 'unsupported', 'reason'}.
+    """Decide one host from version parts: {'known', 'unsupported', 'reason'} and, for a supported OS that
+    KA-0012615 item 9 covers, `sha2_os` (its name there: the host's SHA-2 updates matter).
 
     `known` is False when the data cannot decide (no product type where client and server differ);
     an unknown OS blocks the upgrade like an unsupported one (KA-0012615 item 2: one agent is enough).
@@ -150,7 +168,12 @@ def classify(major, minor, build, product_type, service_pack=None, rules=catalog
                 "reason": "version %s is unsupported as a client but not as a server, and the source does not say which"
                           % version}
     name = " or ".join(sorted(set(names))) if all(names) else None  # both editions blocked: still a decision
-    return {"known": True, "unsupported": name, "version": version, "reason": None}
+    decided = {"known": True, "unsupported": name, "version": version, "reason": None}
+    # The item 9 OS it is (KA-0012615: SHA-2 updates), when any: Windows 7 SP1 and 2008 R2 SP1 share 6.1.7601.
+    covered = [rule["name"] for rule in (sha2_rule(version, kind) for kind in types) if rule]
+    if covered and not name:
+        decided["sha2_os"] = " or ".join(sorted(set(covered)))
+    return decided
 
 
 def classify_directory(operating_system, version, service_pack=None, rules=catalog.UNSUPPORTED_OS):

@@ -15,8 +15,8 @@ __metaclass__ = type
 import ntpath
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    auth_backup, catalog, certificates, checks, hotfix_block, invalid_files, network_check, os_rules, probe_plan,
-    secrets_check, winhttp)
+    auth_backup, catalog, certificates, checks, hotfix_block, installed_updates, invalid_files, network_check, os_rules,
+    probe_plan, root_update, secrets_check, winhttp)
 
 BLOCKER, WARNING, INFO, MANUAL = checks.BLOCKER, checks.WARNING, checks.INFO, checks.MANUAL
 SEVERITY_ORDER = checks.SEVERITY_ORDER
@@ -76,10 +76,11 @@ def _int(text):
         return None
 
 
-def host_facts(answer, required, sha2_updates=()):
+def host_facts(answer, required, sha2_updates=(), offline=False, now=None):
     """Normalise one probe answer into the facts every check reads.
 
     `sha2_updates`: more updates that satisfy KA-0012615 item 9 (KB strings or {kb, reason}).
+    `offline`: the team marked the host offline (apexone_offline): Windows cannot add roots by itself.
     """
     read = probe_plan.Answer(answer)
     os_info, bits = read.os, read.bits
@@ -126,7 +127,7 @@ def host_facts(answer, required, sha2_updates=()):
             "iservice_folders": dict((feature, [e["path"] for e in found if e["exists"]])
                                      for feature, found in read.folders().items()),
         },
-        "hotfixes": answer.get("hotfixes"),
+        "hotfixes": None,  # the installed updates (KB numbers), when the host was asked for them and answered
         "services": answer.get("services") or [],
         "winhttp": parse_winhttp(read.value("winhttp", "WinHttpSettings")),
         "certificates": certificates.evaluate(answer.get("certificates") or {}, required),
@@ -136,12 +137,25 @@ def host_facts(answer, required, sha2_updates=()):
     }
     facts["network"] = (network_check.interpret(answer["network"], facts["winhttp"])
                         if answer.get("network") is not None else None)
+    # Missing roots, judged as Windows works: added on first use where automatic root update can reach its list.
+    registry_read = "registry" not in facts["unreadable"]
+    update = root_update.judge(read.read(probe_plan.ROOT_UPDATE_POLICY) if registry_read else None,
+                               read.read(probe_plan.ROOT_UPDATE_STATE) if registry_read else None,
+                               offline, facts["network"], now or certificates.utc_now())
+    facts["certificates"].update(certificates.judge(facts["certificates"], update))
+    updates = installed_updates.read(answer.get("hotfixes")) or {}
+    if updates.get("unreadable"):  # a read that saw no package is no list at all
+        facts["unreadable"].setdefault("hotfixes", updates["unreadable"])
+    elif updates:
+        facts["hotfixes"] = updates["installed"]
     facts["unsupported_os"] = facts["sha2"] = None  # the OS version was not read
     version_text = facts["os"]["version"]
     if version_text:
         facts["unsupported_os"] = os_rules.unsupported_os(version_text, facts["os"]["product_type"], facts["os"]["build"])
-        facts["sha2"] = os_rules.missing_updates(version_text, facts["os"]["product_type"], answer.get("hotfixes") or [],
-                                                 facts["os"]["build"], extra=sha2_updates)
+        # An answer without its updates leaves item 9 unknown (sha2 "known" False), never "none installed".
+        facts["sha2"] = os_rules.missing_updates(version_text, facts["os"]["product_type"], facts["hotfixes"],
+                                                 facts["os"]["build"], extra=sha2_updates,
+                                                 after_restart=updates.get("after_restart"))
     return facts
 
 
@@ -202,25 +216,71 @@ def _unreadable(ctx):
         yield {"subset": "files", "error": "%s: %s" % (backup.get("path"), backup["error"])}
 
 
+def _expired(items):
+    return ["%s (%s)" % (i["name"], i["expired_on"]) for i in items if i.get("expired_on")]
+
+
 @finds("certificates", HOST)
 def _certificates(ctx):
     certs = ctx["facts"]["certificates"]
-    if not certs["ready"]:
-        yield {"missing": [m["name"] for m in certs["missing"]], "files": [m["file"] for m in certs["missing"]],
-               "wrong_store": [w["name"] for w in certs["wrong_store"]]}
+    missing, wrong = certs["blocking"]["missing"], certs["blocking"]["wrong_store"]
+    if missing or wrong:
+        why = certs["root_update"]["why"]
+        roots = [m for m in missing if m["store"] == catalog.ROOT] + [w for w in wrong if w["expected_store"] == catalog.ROOT]
+        yield {"missing": [m["name"] for m in missing], "files": [m["file"] for m in missing],
+               "wrong_store": [w["name"] for w in wrong], "expired": _expired(missing),
+               "off_by_policy": bool(roots) and why == root_update.POLICY,
+               "marked_offline": bool(roots) and why == root_update.OFFLINE,
+               "route_failed": certs["root_update"]["route_detail"] if roots and why == root_update.ROUTE else None,
+               "root_update_unknown": bool(roots) and why == root_update.UNKNOWN}
+
+
+@finds("root_auto_update", HOST)
+def _root_auto_update(ctx):
+    certs = ctx["facts"]["certificates"]
+    adds, update = certs["windows_adds"], certs["root_update"]
+    if adds:
+        yield {"missing": [a["name"] for a in adds], "expired": _expired(adds),
+               "elsewhere": ["%s (%s)" % (a["name"], a["elsewhere"]) for a in adds if a["elsewhere"]],
+               "route_ok": update["route"] == "ok", "last_sync": update["last_sync"] if update["fresh"] else None,
+               "stale_sync": update["last_sync"] if not update["fresh"] else None,
+               "never_synced": not update["last_sync"] and update["route"] != "ok", "source": update["source"]}
 
 
 @finds("winhttp_direct", HOST)
 def _winhttp_direct(ctx):
-    if not ctx["facts"]["certificates"]["ready"] and ctx["facts"]["winhttp"]["direct"]:
+    # Windows fetches roots through WinHTTP: a host that has no WinHTTP proxy, misses roots Windows would fetch,
+    # and shows no sign of reaching the list may only lack the proxy (KA-0001268 method 1).
+    certs = ctx["facts"]["certificates"]
+    update = certs["root_update"]
+    roots = certs["windows_adds"] or [m for m in certs["blocking"]["missing"] if m["store"] == catalog.ROOT]
+    if roots and ctx["facts"]["winhttp"]["direct"] and update["why"] not in (root_update.POLICY, root_update.OFFLINE) \
+            and update["route"] != "ok" and not update["fresh"]:
         yield {}
 
 
 @finds("sha2_updates", HOST)
 def _sha2_updates(ctx):
     sha2 = ctx["facts"].get("sha2")
-    if sha2 and not sha2["satisfied"]:
-        yield {"os": sha2["os"], "any_of": sha2["any_of"]}
+    if sha2 and sha2["known"] and not sha2["satisfied"]:
+        yield {"os": sha2["os"], "any_of": sha2["any_of"], "after_restart": sha2["after_restart"]}
+
+
+@finds("sha2_unknown", (HOST, SHELL_AGENT, COVERAGE))
+def _sha2_unknown(ctx):
+    # KA-0012615 item 9 cannot be judged without the host's own list of updates: say so, never "ready".
+    if "coverage" in ctx:  # known from Active Directory or the server's list only
+        for agent in ctx["coverage"]["agents"]:
+            if agent["sha2_os"] and not agent["contacted"] and not agent["unsupported"]:
+                yield {"os": agent["sha2_os"], "on_host": agent["host"], "from_ad": agent["os_source"] == "ad",
+                       "from_export": agent["os_source"] == "export", "short_answer": False}
+        return
+    facts = ctx["facts"]
+    sha2 = facts.get("sha2")
+    if sha2 and not sha2["known"] and not facts.get("unsupported_os"):
+        short = "shell" in ctx  # PowerShell below 5.1 or restricted: the short answer holds the OS only
+        yield {"os": sha2["os"], "from_ad": False, "from_export": False, "short_answer": short,
+               "severity": WARNING if short else BLOCKER}  # a full answer without updates must not read ready
 
 
 @finds("unsupported_os", (AGENT, COVERAGE, SHELL_AGENT))
@@ -323,6 +383,8 @@ def _invalid_files(ctx):
 def _network(ctx):
     if ctx["facts"]["server"]["present"]:
         for target in ctx["facts"].get("network") or []:
+            if root_update.is_root_list(target):
+                continue  # the root list's address answers for the certificates, not for item 5
             if target["outcome"] not in (network_check.OK, network_check.NOT_TESTED):
                 yield {"host": target["host"], "port": target["port"], "dns": target["dns"], "tcp": target["outcome"],
                        "detail": target["detail"]}
@@ -332,7 +394,7 @@ def _network(ctx):
 def _network_not_tested(ctx):
     if ctx["facts"]["server"]["present"]:
         for target in ctx["facts"].get("network") or []:
-            if target["outcome"] == network_check.NOT_TESTED:
+            if target["outcome"] == network_check.NOT_TESTED and not root_update.is_root_list(target):
                 yield {"host": target["host"], "port": target["port"], "detail": target["detail"]}
 
 

@@ -19,14 +19,18 @@ SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "i
 # What every host answers in the preflight; the server adds the network check.
 HOST_SUBSETS = ("os", "hotfixes", "certificates", "registry", "services", "files", "invalid_files")
 NETWORK_TIMEOUT_MS = 3000
+# How long the installed updates may take to read (the package keys, usually well under a second); past it
+# the read fails and the host's item 9 check says "could not be read".
+HOTFIX_DEADLINE_MS = 15000
 WINHTTP_KEY = {"view": "Registry64",
                "path": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections"}
 # Lists in the probe's answer, re-wrapped if PowerShell 5.1 unwrapped them.
-LIST_PATHS = ("subsets", "hotfixes", "certificates.*", "services", "files", "file_hashes", "invalid_files", "network",
-              "folders",
+LIST_PATHS = ("subsets", "hotfixes.states.*", "certificates.*", "services", "files", "file_hashes", "invalid_files",
+              "network", "folders",
               "invalid_files.entries", "invalid_files.errors")
 
 
+ROOT_UPDATE_POLICY, ROOT_UPDATE_STATE = "root_update_policy", "root_update_state"
 BITNESSES = (64, 32)
 # Reads made once per bitness: the answer holds both, Answer gives the one of the host's own bitness.
 PER_BITNESS = ("agent", "agent_misc", "server", "auth_backup")
@@ -53,6 +57,10 @@ def _reads():
                   "path": catalog.BLOCK_RECORD_KEY["path"], "values": ["BlockedAt", "BlockedBy", "ReleasedAt", "FirstSeenAt"]})
     reads.append({"name": "winhttp", "view": WINHTTP_KEY["view"], "path": WINHTTP_KEY["path"],
                   "values": ["WinHttpSettings"]})
+    # Automatic root certificate update (root_update.py): its policy, and when / where from Windows last
+    # fetched the root list.
+    for name, key in ((ROOT_UPDATE_POLICY, catalog.ROOT_UPDATE_POLICY_KEY), (ROOT_UPDATE_STATE, catalog.ROOT_UPDATE_STATE_KEY)):
+        reads.append({"name": name, "view": key["view"], "path": key["path"], "values": list(key["values"])})
     return reads
 
 
@@ -99,11 +107,13 @@ def parse_proxy(text):
 
 def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=catalog.DEFAULT_REGION,
                  extra_endpoints=None, timeout_ms=NETWORK_TIMEOUT_MS, invalid_path=None, network_proxy=None,
-                 server_services=None):
+                 server_services=None, destinations=True, root_list=False):
     """Parameters for probe.ps1 covering `subsets` (names from SUBSETS).
 
     `network_proxy` ('host:port'): test the destinations through it with HTTP CONNECT; without
     it they are tried directly, and the answer is only trusted when WinHTTP has no proxy.
+    The network subset tests item 5's `destinations` (region and extra endpoints) and, with `root_list`,
+    the address of Windows Update's root certificate list (catalog.ROOT_LIST_ENDPOINT).
     """
     unknown = [s for s in subsets if s not in SUBSETS]
     if unknown:
@@ -125,6 +135,9 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
     if "hotfixes" in subsets:
         params["HotfixOsVersions"] = sorted(set("%d.%d" % rule["version"] for rule in
                                                 catalog.SHA2_UPDATES + catalog.ACS_UPDATES))
+        params["HotfixKey"] = catalog.CBS_PACKAGES_KEY
+        params["HotfixPattern"] = catalog.CBS_KB_PATTERN
+        params["HotfixDeadlineMs"] = HOTFIX_DEADLINE_MS
     if "files" in subsets:
         params["Files"] = [
             {"name": _name("auth_backup", bits), "registry": _name("server", bits), "value": "Local_Path",
@@ -142,7 +155,8 @@ def probe_params(subsets, stores=(catalog.ROOT, catalog.INTERMEDIATE), region=ca
     if "folders" in subsets:
         params["Folders"] = iservice_folders()
     if "network" in subsets:
-        params["Endpoints"] = endpoints(region, extra_endpoints)
+        params["Endpoints"] = (endpoints(region, extra_endpoints) if destinations else []) + \
+            ([dict(catalog.ROOT_LIST_ENDPOINT)] if root_list else [])
         params["TimeoutMs"] = int(timeout_ms)
         if network_proxy:
             params["ProxyHost"], params["ProxyPort"] = parse_proxy(network_proxy)
@@ -171,6 +185,12 @@ class Answer:
     def registry(self, key):
         """{exists, values: {name: {kind, value}}} of the read `key`."""
         return (self.raw.get("registry") or {}).get(self._own(key)) or {}
+
+    def read(self, key):
+        """The read `key` as answered ({exists, values, path}), or None when the answer does not hold it (not
+        asked, or the registry part failed): unlike registry(), absence is never taken for an absent key."""
+        found = (self.raw.get("registry") or {}).get(self._own(key))
+        return found if isinstance(found, dict) else None
 
     def values(self, key):
         """name -> {kind, value} of the read `key`."""

@@ -13,8 +13,11 @@ version_added: 0.1.0
 description:
   - >-
     Reads, in one remote execution, what every check of the upgrade runbook needs from a Windows host (like
-    C(setup)'s gather subsets): OS version, build, service pack, product type and bitness; installed hotfixes (on
-    Windows 7 / Server 2008 / 2008 R2 only); the C(Root) and C(CA) certificate stores; the agent's registry
+    C(setup)'s gather subsets): OS version, build, service pack, product type and bitness; installed updates (on
+    Windows 7 / Server 2008 / 2008 R2 only, from the servicing stack's package keys in the registry, within 15
+    seconds, never from C(Win32_QuickFixEngineering), which can wait minutes while TrustedInstaller works); the
+    C(Root) and C(CA) certificate stores and the automatic root certificate update (its policy, when Windows last
+    fetched its root list, from where); the agent's registry
     (version, server, C(NoProgramUpgrade), the collection's block record); the server's registry (install folder,
     version, build); Trend Micro services with display names; the WinHTTP proxy; the server authentication
     certificate backup C(AuthCertBackup\OfficeScanAuth.dat); C(*_Invalid) files under the server's install folder;
@@ -112,6 +115,25 @@ options:
     description: The server's product after the upgrade, for the agents' version check with O(post_upgrade).
     type: str
     choices: [xg, apexone]
+  offline:
+    description:
+      - The host cannot reach Windows Update (an offline or closed network; KA-0012615 item 8). Windows then cannot
+        add a missing root by itself, so a missing root blocks the upgrade (KA-0001268 method 2). Set it per host
+        or group with C(apexone_offline).
+      - Elsewhere a missing root of the list is a warning, as Windows adds it the first time a signature check
+        needs it (automatic root update), unless the policy C(DisableRootAutoUpdate) turns that off or the route
+        to Windows Update's certificate list is tested and fails.
+    type: bool
+    default: false
+  root_update_route_test:
+    description:
+      - Also test the route to Windows Update's certificate list (one TCP connection to C(ctldl.windowsupdate.com)
+        port 80, with the network part of the read, in the same execution). The server tests it along with its
+        destinations anyway.
+      - A direct failure while WinHTTP goes direct makes missing roots blockers; through a proxy only a success
+        counts (a proxy may refuse C(CONNECT) to port 80 and still carry Windows' plain HTTP request).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -165,7 +187,10 @@ ansible_facts:
               C(iservice_folders) (V(iVP) and V(iAC) to the folders found).
           type: dict
         hotfixes:
-          description: The installed update IDs (for example C(KB4490628)), or null where they were not read.
+          description:
+            - The installed update IDs (for example C(KB4490628)), of packages installed, superseded or permanent.
+              Null where they were not read; a read that timed out or found no package is in C(unreadable), never
+              an empty list.
           type: list
           elements: str
         services:
@@ -176,8 +201,13 @@ ansible_facts:
           description: The WinHTTP proxy, C(proxy), C(bypass), C(direct) and C(source).
           type: dict
         certificates:
-          description: The certificate state, as C(apexone_certificates) of M(apexone.upgrade.apexone_cert_facts)
-            (C(ready), C(summary), C(present), C(missing), C(wrong_store), ...).
+          description:
+            - The certificate state, as C(apexone_certificates) of M(apexone.upgrade.apexone_cert_facts) (C(ready),
+              C(summary), C(present), C(missing), C(wrong_store), ...), judged as Windows works.
+            - C(root_update) says whether Windows can add a missing root by itself (C(available), and C(why) not,
+              V(policy), V(offline), V(route) or V(unknown); C(last_sync), C(fresh), C(route), C(source)).
+            - C(blocking) (C(missing), C(wrong_store)) is what blocks the upgrade; C(windows_adds) the roots Windows
+              adds on first use (C(elsewhere) names another store a copy sits in).
           type: dict
         network:
           description: On the server, each destination tested with C(host), C(port), C(dns) and C(tcp).
@@ -187,7 +217,11 @@ ansible_facts:
           description: The name of the unsupported OS this host runs (KA-0012615 item 2), or null.
           type: str
         sha2:
-          description: The SHA-2 code signing updates (KA-0012615 item 9), C(os), C(any_of), C(found), C(satisfied); null where the OS needs none.
+          description:
+            - The SHA-2 code signing updates (KA-0012615 item 9), C(os), C(any_of), C(found), C(satisfied),
+              C(after_restart) (installed once the host restarts); null where the OS needs none.
+            - C(known) is false when the answer holds no list of updates (then C(satisfied) is null); the finding
+              C(sha2_unknown) says so, never "ready".
           type: dict
         unreadable:
           description: What could not be read, each part of the read with the host's message (a failed part makes

@@ -11,12 +11,28 @@ BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'probe'
     $table = Read-CaseTable 'invalid_strip'
     $cases = @(foreach ($case in $table.cases) { @{ Case = $case } })
+    $hotfixCases = @(foreach ($case in (Read-CaseTable 'hotfix_read').cases) { @{ Case = $case } })
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'probe'
     $table = Read-CaseTable 'invalid_strip'
+    $hotfixTable = Read-CaseTable 'hotfix_read'
     $folder = New-TestFolder
+
+    # The hotfixes parameters the controller sends, with another key or deadline where a test says so.
+    function Get-HotfixParams([string]$Key, [int]$DeadlineMs) {
+        $params = @{}
+        foreach ($property in $hotfixTable.params.PSObject.Properties) { $params[$property.Name] = $property.Value }
+        $params.Subset = @('hotfixes')
+        if ($Key) { $params.HotfixKey = $Key }
+        if ($DeadlineMs) { $params.HotfixDeadlineMs = $DeadlineMs }
+        $params
+    }
+
+    function Remove-Packages {
+        if ($null -ne $hive.OpenSubKey($hotfixTable.packages_path)) { $hive.DeleteSubKeyTree($hotfixTable.packages_path) }
+    }
 }
 
 AfterAll {
@@ -37,6 +53,48 @@ Describe 'probe.ps1: _Invalid names, with the controller''s pattern' {
             $entry.target.exists | Should -Be ([bool]$Case.target_exists)
         }
         Get-ChildItem -LiteralPath $folder -Force | Remove-Item -Force
+    }
+}
+
+Describe 'probe.ps1: installed updates from the package keys, as the table lists them' {
+    AfterEach { Remove-Packages }
+
+    It '<Case.name>' -ForEach $hotfixCases {
+        foreach ($package in $Case.packages.PSObject.Properties) {
+            $key = $hive.CreateSubKey($hotfixTable.packages_path + '\' + $package.Name)
+            if ($null -ne $package.Value) { $key.SetValue('CurrentState', [int]$package.Value, 'DWord') }
+            $key.Close()
+        }
+        $answer = Invoke-TestedScript (Get-HotfixParams)
+        $answer.errors.Count | Should -Be 0
+        $answer.hotfixes.packages | Should -Be @($Case.packages.PSObject.Properties).Count
+        $expected = @($Case.states.PSObject.Properties)
+        @($answer.hotfixes.states.Keys).Count | Should -Be $expected.Count
+        foreach ($state in $expected) {
+            @($answer.hotfixes.states[$state.Name] | Sort-Object) | Should -Be @($state.Value | Sort-Object)
+        }
+    }
+
+    It 'reads this host''s own package keys, well within the deadline' {
+        $answer = Invoke-TestedScript (Get-HotfixParams $hotfixTable.servicing_key)
+        $answer.errors.Count | Should -Be 0
+        $answer.hotfixes.packages | Should -BeGreaterThan 0
+        $answer.hotfixes.elapsed_ms | Should -BeLessThan $hotfixTable.params.HotfixDeadlineMs
+    }
+
+    It 'past the deadline the read stops with its error, never a partial list' {
+        $key = $hive.CreateSubKey($hotfixTable.packages_path)
+        foreach ($index in 1..2000) { $key.CreateSubKey(('Package_for_KB{0}~31bf3856ad364e35~amd64~~6.1.1.0' -f (4000000 + $index))).Close() }
+        $key.Close()
+        $answer = Invoke-TestedScript (Get-HotfixParams -DeadlineMs 1)
+        $answer.ContainsKey('hotfixes') | Should -BeFalse
+        $answer.errors.hotfixes.message | Should -Match 'took longer than 1 ms'
+    }
+
+    It 'a package key that does not exist is an error, not an empty list' {
+        $answer = Invoke-TestedScript (Get-HotfixParams ($hotfixTable.packages_path + '\absent'))
+        $answer.ContainsKey('hotfixes') | Should -BeFalse
+        $answer.errors.hotfixes.message | Should -Match 'does not exist'
     }
 }
 
@@ -69,6 +127,17 @@ Describe 'probe.ps1: each subset fails on its own' {
         $answer.file_hashes[0].sha256 | Should -Be $table.sha256_of_apexone
     }
 
+    It 'a REG_BINARY value (LastSyncTime, a FILETIME) comes back as the base64 of its bytes; an absent value is left out' {
+        $key = $hive.CreateSubKey($base + '\AutoUpdate')
+        $key.SetValue('LastSyncTime', [byte[]](0x00, 0xC0, 0x52, 0x67, 0x6B, 0x6B, 0xDA, 0x01), 'Binary')
+        $key.Close()
+        $answer = Invoke-TestedScript @{ Subset = @('registry')
+            RegistryReads = @(@{ name = 'state'; view = 'Registry64'; path = $base + '\AutoUpdate'; values = @('LastSyncTime', 'RootDirUrl') }) }
+        $answer.registry.state.values.LastSyncTime.kind | Should -Be 'Binary'
+        $answer.registry.state.values.LastSyncTime.value | Should -Be 'AMBSZ2tr2gE='  # 2024-03-01, as the lab seed holds it
+        $answer.registry.state.values.ContainsKey('RootDirUrl') | Should -BeFalse
+    }
+
     It 'a file held open without sharing reports its error, the listing survives' {
         $path = Join-Path $folder 'locked.dat'
         Set-Content -LiteralPath $path -Value 'x'
@@ -82,8 +151,8 @@ Describe 'probe.ps1: each subset fails on its own' {
         finally { $held.Close() }
     }
 
-    It 'answers os, hotfixes and services from CIM' {
-        $answer = Invoke-TestedScript @{ Subset = @('os', 'hotfixes', 'services'); HotfixOsVersions = @('*'); ServicePatterns = @('wuauserv') }
+    It 'answers os and services from CIM' {
+        $answer = Invoke-TestedScript @{ Subset = @('os', 'services'); ServicePatterns = @('wuauserv') }
         $answer.errors.Count | Should -Be 0
         $answer.os.version | Should -Match '^\d+\.\d+\.\d+'
         @($answer.services | Where-Object { $_.name -eq 'wuauserv' }).Count | Should -Be 1

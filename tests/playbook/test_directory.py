@@ -178,7 +178,7 @@ def test_end_to_end_agents_no_winrm_reaches_are_blockers_by_name(full_run):
     assert flagged["agent-win7-rtm"].startswith("Windows 7 without SP1")  # read over WinRM (PowerShell 2.0)
     rows = dict((h["host"], h) for h in model["hosts"])
     # a PowerShell 2.0 host on a supported OS that WinRM reaches: classified, not unreachable
-    assert rows["agent-win7-ps2"]["findings"] == {"wmf51_required": "blocker"}
+    assert rows["agent-win7-ps2"]["findings"] == {"wmf51_required": "blocker", "sha2_unknown": "warning"}
     assert flagged["PC-EXPORT-XP"].startswith("Windows XP (") and "agent list export" in flagged["PC-EXPORT-XP"]
     unknown = dict((h["host"], h["detail"]) for h in checks["os_unknown"]["hosts"])
     # in neither AD nor the inventory: OS unknown, blocks; and an inventory host whose WMI did not answer

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import invalid_files
+from ansible_collections.apexone.upgrade.plugins.module_utils import installed_updates, invalid_files, probe_plan
 from ansible_collections.apexone.upgrade.tests.cases import make_cases
 from ansible_collections.apexone.upgrade.tests.lab.simulator import state, twins
 
@@ -102,3 +102,31 @@ def test_the_lab_answers_the_runner_cases_as_the_table_says(case):
         assert case["mentions"] in answer["message"]
     for key in case.get("empty_lists", []):
         assert answer[key] == []
+
+
+HOTFIX = TABLES["hotfix_read.json"]
+
+
+def test_hotfix_params_are_the_probes_but_for_the_throwaway_key():
+    sent = probe_plan.probe_params(["hotfixes"])
+    assert dict(HOTFIX["params"], HotfixKey=sent["HotfixKey"], HotfixOsVersions=sent["HotfixOsVersions"]) == sent
+    assert HOTFIX["packages_path"].startswith(make_cases.PESTER_BASE + "\\")
+    assert HOTFIX["servicing_key"] == sent["HotfixKey"]
+
+
+@pytest.mark.parametrize("case", HOTFIX["cases"], ids=lambda c: c["name"])
+def test_hotfix_read_follows_the_table(case):
+    host = state.load_seed("agent-win7-sp1-nokb")
+    host["registry"][HOTFIX["packages_path"]] = {}
+    for name, current in case["packages"].items():
+        host["registry"][HOTFIX["packages_path"] + "\\" + name] = {} if current is None else {
+            "CurrentState": {"kind": "DWord", "value": current}}
+    answer = twins.TWINS["probe"](host, dict(HOTFIX["params"], Subset=["hotfixes"]))
+    assert answer["errors"] == {}
+    listed = answer["hotfixes"]
+    assert listed["packages"] == len(case["packages"])
+    assert dict((s, sorted(kbs)) for s, kbs in listed["states"].items()) == dict(
+        (s, sorted(kbs)) for s, kbs in case["states"].items())
+    # what the controller makes of the same answer
+    read = installed_updates.read(listed)
+    assert (read["installed"], read["after_restart"]) == (case["installed"], case["after_restart"])

@@ -13,6 +13,9 @@ param(
     [object[]]$RegistryReads,
     [string[]]$ServicePatterns,
     [string[]]$HotfixOsVersions,
+    [string]$HotfixKey,
+    [string]$HotfixPattern,
+    [int]$HotfixDeadlineMs,
     [object[]]$Files,
     [object[]]$InvalidRoots,
     [string]$InvalidStrip,
@@ -89,7 +92,33 @@ Invoke-Subset 'hotfixes' {
     # Assigned once, at the end: a failure leaves no half answer beside errors.hotfixes.
     $found = $null
     if ($HotfixOsVersions -contains '*' -or $HotfixOsVersions -contains $short) {
-        $found = @(Get-CimInstance -ClassName Win32_QuickFixEngineering | ForEach-Object { [string]$_.HotFixID })
+        # The servicing stack's package keys (HotfixKey, 64-bit view), not Win32_QuickFixEngineering, which
+        # waits on the servicing stack and can take minutes while TrustedInstaller works. Each package whose
+        # name the controller's pattern matches is listed by the pattern's first group (its KB) under its raw
+        # CurrentState ('none' without one). Past the deadline the read stops with an error: never a partial list.
+        if (-not $HotfixKey -or -not $HotfixPattern -or $HotfixDeadlineMs -le 0) { throw 'the hotfixes subset needs HotfixKey, HotfixPattern and HotfixDeadlineMs' }
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $packages = Open-RegistryKey 'LocalMachine' 'Registry64' $HotfixKey
+        if ($null -eq $packages) { throw ('HKLM\{0} does not exist' -f $HotfixKey) }
+        $states = @{}
+        try {
+            $names = @($packages.GetSubKeyNames())
+            $read = 0
+            foreach ($packageName in $names) {
+                if ($clock.ElapsedMilliseconds -gt $HotfixDeadlineMs) { throw ('reading the installed updates took longer than {0} ms ({1} of {2} packages read)' -f $HotfixDeadlineMs, $read, $names.Count) }
+                $read++
+                $match = [regex]::Match($packageName, $HotfixPattern)
+                if (-not $match.Success) { continue }
+                $package = $packages.OpenSubKey($packageName)
+                try { $entry = Read-RegistryValue $package 'CurrentState' } finally { if ($null -ne $package) { $package.Close() } }
+                $state = if ($null -eq $entry) { 'none' } else { [string]$entry.value }
+                if (-not $states.ContainsKey($state)) { $states[$state] = @{} }
+                $states[$state][$match.Groups[1].Value] = 1
+            }
+        }
+        finally { $packages.Close() }
+        foreach ($state in @($states.Keys)) { $states[$state] = @($states[$state].Keys) }
+        $found = @{ packages = $names.Count; states = $states; elapsed_ms = [int]$clock.ElapsedMilliseconds }
     }
     $result.hotfixes = $found
 }

@@ -51,18 +51,50 @@ def _certificate_sets() -> dict:
 
 
 def expand_certificates(stores: dict) -> dict:
-    """Replace `{set: NAME, except: [names]}` items by the named set's explicit entries."""
+    """Replace `{set: NAME, except: [names]}` items (or `only: [names]`) by the named set's explicit entries."""
     expanded = {}
     for store, items in (stores or {}).items():
         entries = []
         for item in items or []:
             if "set" in item:
                 skip = set(item.get("except") or ())
-                entries.extend(copy.deepcopy(e) for e in _certificate_sets()[item["set"]] if e["name"] not in skip)
+                only = set(item["only"]) if "only" in item else None
+                entries.extend(copy.deepcopy(e) for e in _certificate_sets()[item["set"]]
+                               if e["name"] not in skip and (only is None or e["name"] in only))
             else:
                 entries.append(dict(item))
         expanded[store] = entries
     return expanded
+
+
+# The servicing stack's package keys, which probe.ps1 reads for the installed updates. A seed's `hotfixes`
+# lists what is installed: a KB string is a package Package_for_<KB>~...~~<major.minor>.1.0 in state 112
+# (installed); {kb, state, name} sets another CurrentState (None: the key has no such value) or the key's
+# whole name (a rollup's sub-package, Package_<n>_for_<KB>). Every host also has the OS's own foundation
+# package, as Windows does. Faults: `cbs_missing` (no Packages key), `cbs_empty` (a key without packages).
+CBS_PACKAGES = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages"
+
+
+def expand_updates(state: dict) -> None:
+    faults = state.get("faults") or {}
+    if faults.get("cbs_missing"):
+        return
+    registry = state.setdefault("registry", {})
+    registry.setdefault(CBS_PACKAGES, {})
+    if faults.get("cbs_empty"):
+        return
+    os_info = state.get("os") or {}
+    arch = "amd64" if os_info.get("is_64bit") else "x86"
+    version = str(os_info.get("version") or "0.0.0")
+    major_minor = ".".join(version.split(".")[:2])
+    packages = {"Microsoft-Windows-Foundation-Package~31bf3856ad364e35~%s~~%s.0" % (arch, version): 112}
+    for item in state.get("hotfixes") or []:
+        item = {"kb": item} if isinstance(item, str) else item
+        name = item.get("name") or "Package_for_%s~31bf3856ad364e35~%s~~%s.1.0" % (item["kb"], arch, major_minor)
+        packages[name] = item.get("state", 112)
+    for name, current in packages.items():
+        registry[CBS_PACKAGES + "\\" + name] = {} if current is None else {
+            "CurrentState": {"kind": "DWord", "value": current}}
 
 
 def seed_path(name: str) -> str:
@@ -81,6 +113,7 @@ def load_seed(name: str) -> dict:
     state.setdefault("services", [])
     state.setdefault("hotfixes", [])
     state.setdefault("faults", {})
+    expand_updates(state)
     return state
 
 
@@ -146,6 +179,21 @@ def find_key(registry: dict, path: str):
         if key.lower() == wanted:
             return key
     return None
+
+
+def subkey_names(registry: dict, path: str) -> list:
+    """RegistryKey.GetSubKeyNames: the names one level below `path` (stored spellings, in stored order); a
+    deeper key stored without its parent still names that parent, as the registry would hold it."""
+    prefix = path.rstrip("\\").lower() + "\\"
+    names: list = []
+    seen: set = set()
+    for key in registry:
+        if key.lower().startswith(prefix):
+            child = key[len(prefix):].split("\\", 1)[0]
+            if child.lower() not in seen:
+                seen.add(child.lower())
+                names.append(child)
+    return names
 
 
 def find_file(files: dict, path: str):

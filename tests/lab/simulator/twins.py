@@ -171,7 +171,7 @@ def probe(host: dict, params: dict) -> dict:
         _wmi(host)
         short = ".".join(os_info["version"].split(".")[:2])
         wanted = params.get("HotfixOsVersions") or []
-        return list(host["hotfixes"]) if ("*" in wanted or short in wanted) else None
+        return _installed_updates(host, params) if ("*" in wanted or short in wanted) else None
 
     def certificate_subset():
         stores = {}
@@ -216,6 +216,44 @@ def probe(host: dict, params: dict) -> dict:
             lambda: [_folders(host, spec, registry) for spec in params.get("Folders") or []])
     _subset(result, "network", subsets, lambda: _network(host, params))
     return result
+
+
+HOTFIX_PARAMS = "the hotfixes subset needs HotfixKey, HotfixPattern and HotfixDeadlineMs"
+
+
+def _installed_updates(host: dict, params: dict) -> dict:
+    """The hotfixes subset of probe.ps1: the package keys under HotfixKey (64-bit view), each name the
+    pattern matches listed by its first group under its raw CurrentState ('none' without one).
+
+    Rule written down: how long the read takes is the state's fault `cbs_read_ms` (default 0, a registry
+    read of a few thousand keys takes well under a second); past HotfixDeadlineMs the script stops with
+    its error after the packages it had time for, never with a partial list.
+    """
+    key_path, pattern, deadline = params.get("HotfixKey"), params.get("HotfixPattern"), params.get("HotfixDeadlineMs")
+    if not key_path or not pattern or not deadline or int(deadline) <= 0:
+        raise ScriptFailure(HOTFIX_PARAMS)
+    physical = lab_state.physical_key(key_path, "Registry64", host["os"]["is_64bit"])
+    found = lab_state.find_key(host["registry"], physical)
+    if found is None and not lab_state.subkey_names(host["registry"], physical):
+        raise ScriptFailure("HKLM\\%s does not exist" % key_path)
+    names = lab_state.subkey_names(host["registry"], physical)
+    cost = int((host.get("faults") or {}).get("cbs_read_ms") or 0)
+    if cost > int(deadline):
+        done = len(names) * int(deadline) // cost
+        raise ScriptFailure("reading the installed updates took longer than %d ms (%d of %d packages read)"
+                            % (int(deadline), done, len(names)))
+    states: dict = {}
+    for name in names:
+        match = re.match(pattern, name)  # the pattern is written to mean the same in .NET and Python
+        if not match:
+            continue
+        key = lab_state.find_key(host["registry"], physical + "\\" + name)
+        current = (host["registry"].get(key) or {}).get("CurrentState") if key else None
+        state = "none" if current is None else str(current["value"])
+        listed = states.setdefault(state, {})
+        listed.setdefault(match.group(1).lower(), match.group(1))  # a hashtable: keys case-insensitive
+    return {"packages": len(names), "states": dict((s, list(kbs.values())) for s, kbs in states.items()),
+            "elapsed_ms": cost}
 
 
 def _under(path: str, root: str) -> bool:

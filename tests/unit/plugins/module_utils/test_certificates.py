@@ -204,3 +204,20 @@ def test_the_catalog_goes_through_the_same_completion():
     assert [c["name"] for c in completed if c["store"] == "Root"][0] == "VeriSign Class 3 Public Primary Certification Authority - G5"
     assert set(c["match"] for c in completed if c["store"] == "Root") == {"thumbprint"}
     assert set(c["match"] for c in completed if c["store"] == "CA") == {"thumbprint_or_cn"}
+
+
+@pytest.mark.parametrize("name, home, elsewhere", [
+    ("DigiCert Assured ID Root CA", "Root", "CA"),  # issue 22: a root in the intermediate store was counted ready
+    (G4_CA1, "CA", "Root"),
+])
+def test_one_certificate_in_the_other_store_alone_is_not_ready(name, home, elsewhere):
+    stores = _full_stores()
+    moved = [e for e in stores[home] if "CN=%s," % name in e["subject"]]
+    assert len(moved) == 1
+    stores[home] = [e for e in stores[home] if e not in moved]
+    stores[elsewhere] = stores[elsewhere] + moved
+    result = certificates.evaluate(stores, certificates.required_certificates(), now=NOW)
+    assert not result["ready"] and result["missing"] == []
+    assert [(w["name"], w["store"], w["expected_store"]) for w in result["wrong_store"]] == [(name, elsewhere, home)]
+    assert name not in _names(result["present"])
+    assert "in the wrong store: %s (in %s, belongs in %s)" % (name, elsewhere, home) in result["summary"]

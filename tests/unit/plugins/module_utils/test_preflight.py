@@ -45,7 +45,10 @@ def test_winhttp_proxy_parsed():
     ("agent-win7-rtm", [("hotfix_block", "blocker"), ("unsupported_os", "blocker")]),
     ("agent-2008r2", []),
     ("host-no-agent", [("no_agent", "warning")]),
-    ("agent-missing-certs", [("certificates", "blocker"), ("hotfix_block", "blocker"), ("winhttp_direct", "warning")]),
+    # online (no policy, not marked offline): Windows adds the missing roots on first use
+    ("agent-missing-certs", [("hotfix_block", "blocker"), ("root_auto_update", "warning"), ("winhttp_direct", "warning")]),
+    ("agent-roots-policy-off", [("certificates", "blocker")]),
+    ("agent-root-in-ca", [("certificates", "blocker"), ("root_auto_update", "warning"), ("winhttp_direct", "warning")]),
 ])
 def test_agent_findings(host, expected):
     facts = preflight.host_facts(_answer(host), REQUIRED)
