@@ -137,7 +137,6 @@ class DirectoryStore(StoreBase):
             os.close(fd)
 
 
-
 def _sync_folder(folder: str) -> None:
     """Make the rename itself durable (a folder can be opened and synced on Linux; elsewhere it is skipped)."""
     try:
