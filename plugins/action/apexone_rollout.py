@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import rollout, rollout_guard, rollout_report
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files, _rollout_state
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files, _rollout_state, _store
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
-from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import waiting
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import job_folder, waiting
 
 STEPS = ("plan", "released", "poll", "close", "report", "rollback_plan", "rollback_split", "rollback_record")
-REFUSED, STOPPED = "refused", "stopped"
+REFUSED = "refused"
+STOPPED = "stopped"
 
 
 class ActionModule(ApexOneAction):
@@ -177,6 +178,11 @@ class ActionModule(ApexOneAction):
                 for w in state["waves"]]
 
     def _plan(self, args, task_vars, now):
+        try:  # before anything is released: a state that would vanish with an AWX job is no state
+            job_folder.refuse(self._state_file.store.location, "the rollout state", _rollout_state.VARIABLE,
+                              args["allow_job_folder"])
+        except _store.StoreError as exc:
+            return self._refused(str(exc), state_file=self._state_file.path)
         state = self._load(args, required=False)
         refusal = rollout_guard.start_refusal(state is not None, args["new"], self._state_file.path) or \
             self._refusal(args, task_vars, state, args["reopen"])
@@ -328,4 +334,3 @@ class ActionModule(ApexOneAction):
             len(record["reblocked"]), ", ".join(record["upgraded"]) or "none", ", ".join(record["reblock_failed"]) or "none")
         return dict(record, changed=changed, report=paths, failed=bool(record["reblock_failed"]), msg=msg,
                     awx=rollout_report.result_for_awx(state, "rolled_back", msg, paths, self._state_file.path))
-

@@ -62,8 +62,8 @@ def kept(tmp_path_factory, lab_transport):
 
     def recording(host, seed, bootstrap, input_items, payload_bytes, lab_dir=None):
         outcome = real(host, seed, bootstrap, input_items, payload_bytes, lab_dir)
-        texts.extend([bootstrap] + list(input_items) + [outcome.console, outcome.refusal_record or "",
-                                                         outcome.error_record or ""])
+        texts.extend([bootstrap] + list(input_items)
+                     + [outcome.console, outcome.refusal_record or "", outcome.error_record or ""])
         return outcome
 
     lab.run_bootstrap = recording
@@ -101,7 +101,7 @@ def test_no_byte_of_the_file_crosses_the_pipeline(kept):
 
 def test_the_search_finds_the_file_when_it_is_there(kept):
     dummy, plain, dummy2, dummy3 = kept
-    line = "APEXONE-RESULT:" + base64.b64encode(('{"content_b64": "%s"}' % base64.b64encode(plain[5:40]).decode())
-                                               .encode()).decode()
+    leaked = '{"content_b64": "%s"}' % base64.b64encode(plain[5:40]).decode()
+    line = "APEXONE-RESULT:" + base64.b64encode(leaked.encode()).decode()
     windows = set(plain[i:i + WINDOW] for i in range(len(plain) - WINDOW + 1))
     assert any(blob[s:s + WINDOW] in windows for blob in _blobs(line.encode()) for s in range(len(blob)))

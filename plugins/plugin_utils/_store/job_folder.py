@@ -42,7 +42,7 @@ def inside_job_folder(where: str, environ=None):
         return None
     path = os.path.realpath(location.local_folder(where))
     for folder in job_folders(environ):
-        for candidate in {folder, os.path.realpath(folder)}:
+        for candidate in (folder, os.path.realpath(folder)):
             if path == candidate or path.startswith(candidate.rstrip(os.sep) + os.sep):
                 return folder
     return None

@@ -14,8 +14,8 @@ Internal use only: not a public API.
   file that is never overwritten (the server refuses the rename when the name exists), replacing for
   the rollout state. Rights and retention are the share's (its ACL), not file modes.
 - The lock is a lock file opened with no sharing at all: while one run holds it open, the server
-  refuses any other open (STATUS_SHARING_VIOLATION), from any machine. A killed run's session ends
-  with its TCP connection and the server closes its handles, which frees the lock.
+  refuses any other open (STATUS_SHARING_VIOLATION), from any machine. When a killed run's TCP
+  connection drops, the server closes its handles, which frees the lock.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def _import_client():
             raise StoreError("a store on a share needs the Python package 'smbprotocol' on the controller "
                              "(requirements.txt of this collection): %s" % exc)
         smbclient, smb_exceptions = client, exceptions
+
 
 STATUS_SHARING_VIOLATION = 0xC0000043
 ENV_USERNAME, ENV_PASSWORD, ENV_AUTH, ENV_ENCRYPT = ("APEXONE_STORE_USERNAME", "APEXONE_STORE_PASSWORD",

@@ -28,6 +28,6 @@ def acquire(try_once, timeout: float, what: str, clock=time.monotonic, sleep=tim
         waited = clock() - began
         if waited >= timeout:
             raise LockTimeout("%s is still locked by another run after %d s: wait for that run to finish (a killed run's "
-                              "lock goes when its process or SMB session ends), or raise apexone_store_lock_timeout"
+                              "lock goes when its process or SMB connection ends), or raise apexone_store_lock_timeout"
                               % (what, int(waited)))
         sleep(min(POLL, max(0.0, timeout - waited)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import os
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.asymmetric import padding as asymmetric_padding

@@ -156,8 +156,8 @@ def test_a_link_into_the_job_folder_is_seen_through(tmp_path):
 
 
 def test_share_paths_are_read_in_both_spellings():
-    assert _store.split("\\\\fs01\\apexone$\\rollout\\rollout-state.json") == ("\\\\fs01\\apexone$\\rollout",
-                                                                             "rollout-state.json")
+    assert _store.split("\\\\fs01\\apexone$\\rollout\\rollout-state.json") == \
+        ("\\\\fs01\\apexone$\\rollout", "rollout-state.json")
     assert _store.split("//fs01/apexone$/rollout-state.json") == ("\\\\fs01\\apexone$", "rollout-state.json")
     with pytest.raises(_store.StoreError, match="not allowed"):
         _store.open_store("\\\\fs01\\apexone$\\a\\..\\b")

@@ -59,7 +59,7 @@ def test_write_read_never_overwrite_and_replace_on_the_share(share):
 
 
 def _hold_share_lock(folder, environ, ready, seconds):
-    """Another controller (its own SMB session) holding the lock."""
+    """Another controller (its own SMB connection) holding the lock."""
     store = _store.open_store(folder, environ)
     with store.lock("rollout-state.json.lock", timeout=10):
         ready.set()
