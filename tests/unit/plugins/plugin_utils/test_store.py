@@ -28,6 +28,17 @@ def test_a_file_that_is_never_overwritten_stays_as_it_was(tmp_path):
     assert os.stat(str(tmp_path / "keep" / "apexone-srv")).st_mode & 0o777 == 0o700
 
 
+def test_a_file_another_run_publishes_meanwhile_is_not_overwritten(tmp_path, monkeypatch):
+    store = _store.open_store(str(tmp_path))
+    store.write_new("OfficeScanAuth.dat", b"first")
+    # The other run published its file after this run looked: only the publishing step itself can refuse.
+    monkeypatch.setattr(_store.directory.os.path, "lexists", lambda path: False)
+    with pytest.raises(_store.StoreExists):
+        store.write_new("OfficeScanAuth.dat", b"second")
+    monkeypatch.undo()
+    assert store.read("OfficeScanAuth.dat") == b"first" and os.listdir(str(tmp_path)) == ["OfficeScanAuth.dat"]
+
+
 def test_a_replace_that_dies_midway_leaves_the_old_file_whole(tmp_path):
     store = _store.open_store(str(tmp_path))
     store.replace("rollout-state.json", b'{"format": 1}')
