@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, coverage, errors, preflight, report
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
@@ -76,11 +75,7 @@ class ActionModule(ApexOneAction):
         model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
                              meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=unread,
                              coverage=cov)
-        stem = "%s-%s" % (args["name"], now.strftime("%Y%m%d-%H%M%S"))
-        counter = 1
-        while os.path.exists(os.path.join(args["report_dir"], stem + ".json")):
-            counter += 1
-            stem = "%s-%s-%d" % (args["name"], now.strftime("%Y%m%d-%H%M%S"), counter)
+        stem = _report_files.free_stem(args["report_dir"], args["name"], now)  # a folder or a share
         paths = _report_files.write(model, args["report_dir"], stem)
         blockers = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
                     for c in model["checks"] if c["severity"] == preflight.BLOCKER]

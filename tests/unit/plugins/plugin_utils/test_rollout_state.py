@@ -116,3 +116,13 @@ def test_versions_agree_when_no_agent_is_left_on_xg():
         state["hosts"][host].update(last_status=rollout.UPGRADED, last_version="14.0.12011")
     model = rollout_report.build(state, "en", "now")
     assert not model["version_mix"]["mixed"] and model["still_xg"] == []
+
+
+def test_two_reports_in_one_second_get_two_names(tmp_path):
+    import datetime  # pylint: disable=import-outside-toplevel
+    moment = datetime.datetime(2026, 12, 7, 6, 0, 0, tzinfo=datetime.timezone.utc)
+    model = rollout_report.build(_state(), "en", "now")
+    first = _report_files.free_stem(str(tmp_path), "rollout", moment)
+    _report_files.write(model, str(tmp_path), first, template=rollout_report.TEMPLATE, section=rollout_report.SECTION)
+    second = _report_files.free_stem(str(tmp_path), "rollout", moment)
+    assert (first, second) == ("rollout-20261207-060000", "rollout-20261207-060000-2")
