@@ -220,7 +220,7 @@ class SambaDC:
             handle.write("\n[%s]\n\tpath = %s\n\tread only = no\n" % (SHARE, self.share_folder))
 
     def wait_for_share(self, timeout=60):
-        """Wait until the DC's smbd accepts a session: port 389 answers before winbindd is ready, and a session
+        """Wait until the DC's smbd accepts an SMB logon: port 389 answers before winbindd is ready, and a logon
         set up before that fails with STATUS_INTERNAL_ERROR. Returns the seconds waited."""
         import smbclient  # pylint: disable=import-outside-toplevel
 
@@ -234,7 +234,7 @@ class SambaDC:
                 return round(time.monotonic() - began, 2)
             except Exception as exc:  # pylint: disable=broad-except
                 if time.monotonic() - began > timeout:
-                    raise DirectoryError("the DC's file share did not accept a session within %d s: %s" % (timeout, exc))
+                    raise DirectoryError("the DC's file share did not accept a logon within %d s: %s" % (timeout, exc))
                 time.sleep(0.5)
 
     @property
