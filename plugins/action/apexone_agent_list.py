@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import agent_list, errors
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _paths
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -19,6 +20,7 @@ class ActionModule(ApexOneAction):
     }
 
     def act(self, args, task_vars):
+        args["path"] = _paths.input_path(args["path"], task_vars, "the agent list")  # relative: the project's
         try:
             with open(args["path"], "rb") as handle:
                 data = handle.read()

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import certificates
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _cert_bundle
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _cert_bundle, _paths
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -23,6 +23,7 @@ class ActionModule(ApexOneAction):
 
     def act(self, args, task_vars):
         required = certificates.required_certificates(args["build"], args["required_certificates"], args["use_catalog"])
+        args["path"] = _paths.input_path(args["path"], task_vars, "the certificate bundle")  # relative: the project's
         bundle = _cert_bundle.public_view(_cert_bundle.read_bundle(args["path"], required))
         parts = ["%d of %d required certificates in the bundle" % (len(bundle["matched"]), len(required))]
         for key, label in (("missing", "missing"), ("unknown", "not on the list"), ("duplicates", "duplicated"),

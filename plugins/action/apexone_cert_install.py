@@ -11,7 +11,7 @@ one execution that adds each one absent by thumbprint and reads the stores back.
 from __future__ import annotations
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import certificates, errors
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _cert_bundle
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _cert_bundle, _paths
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -26,6 +26,7 @@ class ActionModule(ApexOneAction):
 
     def act(self, args, task_vars):
         required = certificates.required_certificates(args["build"], args["required_certificates"], args["use_catalog"])
+        args["bundle"] = _paths.input_path(args["bundle"], task_vars, "the certificate bundle")  # relative: the project's
         bundle = _cert_bundle.read_bundle(args["bundle"], required)
         known = dict((spec["name"], spec) for spec in required)
         names = args["names"] if args["names"] is not None else [spec["name"] for spec in required]

@@ -1,12 +1,40 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action for apexone_invalid_rename: list (or take the preflight's listing), plan, rename exactly that."""
+"""Action for apexone_invalid_rename: list (or take the preflight's listing), plan, rename exactly that.
+
+The manifest of what was renamed (to undo by hand) is kept in the store when manifest_dir is given.
+"""
 
 from __future__ import annotations
 
+import datetime
+import json
+
+from ansible.utils.display import Display
+
 from ansible_collections.apexone.upgrade.plugins.module_utils import errors, invalid_files, preflight, probe_plan
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _store
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import job_folder
+
+
+def keep_manifest(folder, host, manifest, now=None):
+    """Write the manifest as invalid-renames-<host>-<UTC time>.json in the store (never over another); where it is."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    warning = job_folder.warning(folder, "the rename manifest", "apexone_report_dir")
+    if warning:
+        Display().warning(warning)
+    text = json.dumps(manifest, ensure_ascii=False, indent=4, sort_keys=True) + "\n"
+    with _store.open_store(folder) as store:
+        stem = "invalid-renames-%s-%s" % (host, now.strftime("%Y%m%dT%H%M%SZ"))
+        for counter in range(1, 100):
+            name = "%s.json" % stem if counter == 1 else "%s-%d.json" % (stem, counter)
+            try:
+                return store.write_new(name, text.encode("utf-8"))
+            except _store.StoreExists:
+                continue
+    raise errors.InputError("too many rename manifests for %s in this second in %s" % (host, folder))
 
 
 class ActionModule(ApexOneAction):
@@ -14,6 +42,7 @@ class ActionModule(ApexOneAction):
         "path": {"type": "str"},
         "force": {"type": "bool", "default": False},
         "facts": {"type": "dict"},
+        "manifest_dir": {"type": "str"},
     }
 
     def act(self, args, task_vars):
@@ -69,6 +98,9 @@ class ActionModule(ApexOneAction):
             else:
                 result["failed_files"].append({"path": outcome["from"], "to": outcome["to"], "error": outcome.get("error")})
         result["changed"] = bool(result["renamed"])
+        if result["manifest"] and args["manifest_dir"]:
+            result["manifest_file"] = keep_manifest(args["manifest_dir"], task_vars.get("inventory_hostname", "host"),
+                                                    result["manifest"])
         result["msg"] = "renamed %d, skipped %d, excluded %d, failed %d under %s" % (
             len(result["renamed"]), len(result["skipped_files"]), len(result["excluded"]), len(result["failed_files"]),
             listing["root"])

@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, coverage, errors, preflight, report
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import backups as backups_store
 
 
 class ActionModule(ApexOneAction):
@@ -21,7 +21,7 @@ class ActionModule(ApexOneAction):
         "agents": {"type": "list", "elements": "str"},
         "lang": {"type": "str", "default": catalog.DEFAULT_LANG, "choices": list(checks.LANGUAGES)},
         "report_dir": {"type": "path", "required": True},
-        "backup_dir": {"type": "path"},
+        "backup_dir": {"type": "str"},
         "name": {"type": "str", "default": "preflight"},
         "activation_code_var": {"type": "str", "default": "apexone_activation_code"},
         "sql_password_var": {"type": "str", "default": "apexone_sql_password"},
@@ -47,10 +47,9 @@ class ActionModule(ApexOneAction):
             probe = values.get(args["probe_var"]) or {}
             if facts[host] is None and probe.get("msg"):
                 unread[host] = str(probe["msg"])
-        backups = {}
-        for server in servers:
-            path = os.path.join(args["backup_dir"], server, "OfficeScanAuth.dat") if args["backup_dir"] else None
-            backups[server] = path if path and os.path.isfile(path) else None
+        # Each server's kept certificate, read back through the store (a folder or a share) and checked against its SHA-256.
+        backups = dict((server, backups_store.verify(args["backup_dir"], server) if args["backup_dir"] else None)
+                       for server in servers)
         directory_hosts = list(groups.get(args["directory_group"]) or [])
         if args["directory_required"] and not directory_hosts:
             raise errors.InputError(
@@ -76,11 +75,7 @@ class ActionModule(ApexOneAction):
         model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
                              meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=unread,
                              coverage=cov)
-        stem = "%s-%s" % (args["name"], now.strftime("%Y%m%d-%H%M%S"))
-        counter = 1
-        while os.path.exists(os.path.join(args["report_dir"], stem + ".json")):
-            counter += 1
-            stem = "%s-%s-%d" % (args["name"], now.strftime("%Y%m%d-%H%M%S"), counter)
+        stem = _report_files.free_stem(args["report_dir"], args["name"], now)  # a folder or a share
         paths = _report_files.write(model, args["report_dir"], stem)
         blockers = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
                     for c in model["checks"] if c["severity"] == preflight.BLOCKER]

@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action for apexone_selftest: every read-only script once, each answer checked against its contract."""
+"""Action for apexone_selftest: every read-only script once, each answer checked against its contract.
+
+The recording is kept in the store (a controller folder or a share) when recording_dir is given.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ import datetime
 import json
 import os
 
+from ansible.utils.display import Display
+
 from ansible_collections.apexone.upgrade.plugins.module_utils import errors, selftest
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote, _store
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import job_folder
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONTRACT_DIR = os.path.join(COLLECTION_ROOT, "tests", "contracts")
@@ -34,11 +40,26 @@ def _validators(folder):
     return found
 
 
+def keep_recording(folder, recording):
+    """Write selftest-<host>-<recorded_at>.json in the store, never over another recording; where it is."""
+    warning = job_folder.warning(folder, "the self-test recording", "apexone_selftest_dir")
+    if warning:
+        Display().warning(warning)
+    name = "selftest-%s-%s.json" % (recording["host"], recording["recorded_at"].replace(":", "").replace("-", ""))
+    with _store.open_store(folder) as store:
+        try:
+            return store.write_new(name, (json.dumps(recording, ensure_ascii=False, indent=4, sort_keys=True)
+                                          + "\n").encode("utf-8"))
+        except _store.StoreExists:
+            return store.where(name)  # the same host, the same second: that recording is kept already
+
+
 class ActionModule(ApexOneAction):
     _supports_diff = False
     ARGUMENT_SPEC = {
         "network": {"type": "bool", "default": False},
         "contracts_dir": {"type": "path"},
+        "recording_dir": {"type": "str"},
     }
 
     def act(self, args, task_vars):
@@ -69,6 +90,8 @@ class ActionModule(ApexOneAction):
         result = {"changed": False, "ok": ok, "lines": lines, "recording": recording,
                   "msg": "every read-only script answered within its contract" if ok else
                          "; ".join(line for line in lines if "FAILED" in line or "OUTSIDE" in line)}
+        if args["recording_dir"]:  # kept for a host whose answers broke a contract too: that is when it matters most
+            result["recording_file"] = keep_recording(args["recording_dir"], recording)
         if not ok:
             result["failed"] = True
         return result

@@ -68,7 +68,7 @@ CHECKS = {
     "hotfix_block_age": _check(BLOCKER, [_item(6)], ["days", "earliest", "counted_from_today", "first_seen"], reads="registry"),
     "server_not_found": _check(BLOCKER, [_item(10)], ["registry_path"], reads="registry"),
     "auth_backup_on_server": _check(WARNING, [_item(10)], ["path", "build", "limit"], reads="files"),
-    "auth_backup_on_controller": _check(BLOCKER, [_item(10)], ["server"]),
+    "auth_backup_on_controller": _check(BLOCKER, [_item(10)], ["server", "unverifiable", "damaged"]),
     "invalid_files": _check(WARNING, [_cert("rename")], ["count", "sample", "self_renames"], reads="invalid_files"),
     "network": _check(WARNING, [_item(5)], ["host", "port", "dns", "tcp", "detail"], reads="network"),
     "network_not_tested": _check(INFO, [_item(5)], ["host", "port", "detail"]),

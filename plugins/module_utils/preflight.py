@@ -176,7 +176,8 @@ def host_findings(facts, is_server, is_agent, upgrade_date=None):
 def fleet_findings(hosts, servers, agents, activation_code=None, sql_password=None, controller_backups=None):
     """Checks across the fleet and of the two secrets. `hosts`: name -> facts (None = unreachable).
 
-    `controller_backups`: server name -> the backup file found on the controller (or None).
+    `controller_backups`: server name -> the kept copy read back through the store ({"where", "problem"}: problem
+    None, "unverifiable" or "damaged"), or None when there is none.
     """
     return _run([FLEET], {"hosts": hosts, "servers": servers, "agents": agents, "activation_code": activation_code,
                           "sql_password": sql_password, "controller_backups": controller_backups or {}})
@@ -435,8 +436,13 @@ def _no_server_in_inventory(ctx):
 @finds("auth_backup_on_controller", FLEET)
 def _auth_backup_on_controller(ctx):
     for server in ctx["servers"]:
-        if ctx["controller_backups"].get(server) is None and ctx["hosts"].get(server) is not None:
+        if ctx["hosts"].get(server) is None:
+            continue
+        kept = ctx["controller_backups"].get(server)
+        if kept is None:
             yield {"server": server, "on_host": server}
+        elif isinstance(kept, dict) and kept.get("problem"):  # read back through the store, checked against its SHA-256
+            yield {"server": server, "on_host": server, kept["problem"]: True}
 
 
 def _agent_products(ctx):

@@ -37,6 +37,10 @@ REQUIRED_SERVICES = ("tmlisten", "NTRTScan")
 # cloning notes name it); a value the agent lacks is simply not compared.
 AGENT_IDENTITY_VALUES = ("GUID",)
 
+# What a check after a release says when the agent's value is back at 1 (KA-0009550, item 6).
+BLOCK_RESTORED = ("NoProgramUpgrade is 1 again after the release at %s: block restored by the server's settings: "
+                  "release this wave from the console's domain setting instead")
+
 # What one poll says about an agent.
 UPGRADED = "upgraded"              # Apex One program and its services run
 SERVICES_LOST = "services_lost"    # Apex One program, but tmlisten or NTRTScan is not running
@@ -112,6 +116,30 @@ def _wave_size(item, total):
     return None
 
 
+def wave_spec(value):
+    """The waves as given: a list, the word "groups", or one line of text as a survey or `-e` gives it.
+
+    "5%,25%,100%" (an AWX survey's text answer; spaces and a trailing comma allowed) is the list
+    ["5%", "25%", "100%"]; "pilot, floor" is two group names; "groups" stays the word.
+    """
+    if isinstance(value, (list, tuple)):
+        return [str(item).strip() for item in value]
+    if not isinstance(value, str):
+        raise RolloutError("apexone_release_waves must be a list of sizes (['5%%', '25%%', '100%%']), a list of "
+                           "inventory groups, the word 'groups', or the same as one line of text ('5%%,25%%,100%%'); "
+                           "got %r" % (value,))
+    text = value.strip()
+    if text == "groups":
+        return text
+    items = [item.strip() for item in text.split(",")]
+    if len(items) > 1 and not items[-1]:
+        items.pop()  # "5%,25%,100%," : a trailing comma is forgiven
+    if any(not item for item in items):
+        raise RolloutError("apexone_release_waves %r: write the waves separated by commas, for example 5%%,25%%,100%% "
+                           "or pilot,floor,servers" % (value,))
+    return items
+
+
 def plan_waves(spec, agents, groups):
     """The rollout's waves: [{"index", "name", "hosts"}], every agent in exactly one wave.
 
@@ -123,11 +151,8 @@ def plan_waves(spec, agents, groups):
     agents = list(agents)
     if not agents:
         raise RolloutError("no agents to roll out: the inventory group apexone_agents is empty")
+    spec = wave_spec(spec)
     if isinstance(spec, str):
-        if spec.strip() != "groups":
-            raise RolloutError("apexone_release_waves must be a list of sizes (['5%%', '25%%', '100%%']), a list of "
-                               "inventory groups, or the word 'groups' for apexone_wave_1, apexone_wave_2, ...; got %r"
-                               % (spec,))
         names = sorted((g for g in groups if WAVE_GROUP.match(g)), key=lambda g: int(WAVE_GROUP.match(g).group(1)))
         if not names:
             raise RolloutError("apexone_release_waves is 'groups' but the inventory has no group apexone_wave_1, "
@@ -265,8 +290,10 @@ def next_step(state, wait, released_this_run=0, polled_this_run=0):
     if wait:
         polls = max_polls(state["settings"])
     else:
-        # A scheduler's run checks a wave opened by an earlier run, once; a wave it opens waits for the next run.
-        polls = 0 if (wave["status"] == PENDING or release) else 1
+        # A scheduler's run checks a wave opened by an earlier run once (also when some of its agents could not be
+        # released yet: the gate's deadline runs from the wave's opening, and only a check can call it); a wave it
+        # opens waits for the next run.
+        polls = 0 if wave["status"] == PENDING else 1
     base.update(action=action, wave=wave["index"], release=release, poll=released, polls_allowed=polls,
                 msg="%s wave %d (%s): %d agent(s) to release, %d to check"
                 % ("open" if wave["status"] == PENDING else "continue", wave["index"], wave["name"], len(release),
@@ -461,14 +488,14 @@ def record_poll(state, polled, now):
             item["host"] = host
             found.append(item)
         if entry["released_at"] and seen.get("blocked") and seen.get("product") != "apexone" \
-                and not entry.get("block_returned"):
-            entry["block_returned"] = now
-            item = _event(entry, now, "block_returned", "NoProgramUpgrade is 1 again after the release at %s"
-                          % entry["released_at"])
+                and not entry.get("block_restored") and not entry.get("reblocked_at"):
+            # KA-0009550 / item 6: the console's update setting is the switch. A value the agent's update cycle set
+            # back to 1 after the release means the server's settings re-block it: the program will not come, and
+            # waiting for the deadline would only lose a day. The gate stops the wave at once.
+            entry["block_restored"] = now
+            item = _event(entry, now, "block_restored", BLOCK_RESTORED % entry["released_at"])
             item["host"] = host
             found.append(item)
-        elif entry.get("block_returned") and not seen.get("blocked"):
-            entry["block_returned"] = None
         if identity:
             entry["identity"] = identity
         version = seen.get("version")
@@ -511,7 +538,13 @@ def gate(state, index, now):
     progress = ("wave %d (%s): %d of %d agent(s) on Apex One (%.0f%%, %.0f%% needed), %d still on XG, %d unreachable"
                 % (index, wave["name"], counts[UPGRADED], counts["counted"], share, settings["threshold"],
                    counts[STILL_XG], counts[UNREACHABLE]))
-    if counts[SERVICES_LOST]:
+    restored = [h for h in wave["hosts"] if state["hosts"][h].get("block_restored")]
+    if restored:
+        verdict = FAIL
+        msg = "%s; block restored by the server's settings on %d agent(s) (%s): release this wave from the console's " \
+              "domain setting instead (KA-0012615 item 6), then set apexone_rollout_reopen=true to check it again" % (
+                  progress, len(restored), ", ".join(restored))
+    elif counts[SERVICES_LOST]:
         verdict = FAIL
         msg = "%s; %d upgraded agent(s) lost their services (%s not running): %s" % (
             progress, counts[SERVICES_LOST], " / ".join(REQUIRED_SERVICES), ", ".join(by_status[SERVICES_LOST]))
@@ -557,6 +590,8 @@ def reopen(state, now):
     for wave in state["waves"]:
         if wave["status"] == FAILED:
             wave.update(status=OPEN, opened_at=now, closed_at=None, reason=None)
+            for host in wave["hosts"]:  # released again from the console: judged by what the next checks see
+                state["hosts"][host].pop("block_restored", None)
             changed = True
     if changed:
         state["updated_at"] = now

@@ -108,3 +108,27 @@ def build(state, lang, generated_at, final=False):
         "hosts": hosts,
         "summary": summary(state),
     }
+
+
+def result_for_awx(state, action, msg, report=None, state_file=None):
+    """What each run hands to AWX with set_stats (apexone_rollout_result): where the rollout stands.
+
+    A workflow passes it on to the next node as an extra variable, and shows it beside the job: the
+    open (or last decided) wave, agents by status, the report and state locations. `action` is what
+    the run ended with: release / poll / hold (a wave is open and was checked or released), done,
+    stopped (a wave failed or the rollout was rolled back), refused (nothing was done).
+    """
+    result = {"action": action, "msg": msg, "report": (report or {}).get("html"), "state_file": state_file,
+              "wave": None, "wave_name": None, "wave_status": None, "waves": 0, "waves_passed": 0, "counts": {}}
+    if not state:
+        return result
+    current = rollout.open_wave(state)
+    decided = [w for w in state["waves"] if w["status"] != rollout.PENDING]
+    wave = current or (decided[-1] if decided else None)
+    counts = dict((status, len(hosts)) for status, hosts in summary(state)["by_status"].items())
+    result.update(waves=len(state["waves"]), waves_passed=len([w for w in state["waves"] if w["status"] == rollout.PASSED]),
+                  counts=counts, overall=_overall(state))
+    if wave:
+        result.update(wave=wave["index"], wave_name=wave["name"], wave_status=wave["status"],
+                      wave_counts=rollout.wave_counts(state, wave))
+    return result

@@ -46,6 +46,12 @@ options:
       - The C(apexone_host) fact of M(apexone.upgrade.apexone_facts) from the same play, to reuse its listing and save
         one remote execution.
     type: dict
+  manifest_dir:
+    description:
+      - Keep the manifest of the renames as C(invalid-renames-<host>-<UTC time>.json) in this folder of the store, a
+        controller folder or a share (C(\\fileserver\apexone$\reports)), never over an earlier one. Nothing is kept
+        in check mode or when nothing was renamed.
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -115,4 +121,8 @@ manifest:
   returned: always
   type: list
   elements: dict
+manifest_file:
+  description: Where the manifest was kept (a controller path or a share path).
+  returned: when O(manifest_dir) is set and something was renamed
+  type: str
 """

@@ -39,8 +39,11 @@ options:
     type: path
     required: true
   backup_dir:
-    description: Where C(prerequisites.yml) keeps server certificate backups, C(<backup_dir>/<server>/OfficeScanAuth.dat).
-    type: path
+    description:
+      - Where C(prerequisites.yml) keeps server certificate backups, C(<backup_dir>/<server>/OfficeScanAuth.dat), a
+        controller folder or a share (C(\\fileserver\apexone$\backups)). Each kept copy is read back through the
+        store and checked against its C(.sha256); a missing, unverifiable or damaged copy is a blocker.
+    type: str
   name:
     description: The start of the report file names, followed by the date and time.
     type: str

@@ -8,21 +8,31 @@
 DOCUMENTATION = r"""
 ---
 module: apexone_rollout
-short_description: The staged agent rollout's state, gates and report, on the controller
+short_description: The staged agent rollout's state, gates and report, kept in the store
 version_added: 0.1.0
 description:
-  - Keeps the rollout of release_hotfix_block.yml in a JSON state file on the controller - the waves (fixed at the
-    first run), when each agent was released, the versions seen, which wave is open. Each step reads the file
-    under a lock and writes it back atomically (temporary file, then one rename), so an interrupted run never
-    leaves a damaged state.
+  - Keeps the rollout of release_hotfix_block.yml in a JSON state file in the store - a controller folder (local,
+    NFS, a persistent volume) or a share - with the waves (fixed at the first run), when each agent was released,
+    the versions seen, which wave is open. Each step reads the file under a lock (waiting for another run's, up to
+    a timeout) and writes it back atomically (temporary file, then one rename), so an interrupted run never leaves
+    a damaged state.
+  - A rollout cannot restart silently. V(plan) refuses a release with no state unless O(new) is true, and a O(new)
+    rollout where a state exists. V(plan) and V(rollback_plan) refuse an inventory that lacks agents of the
+    rollout, a C(--limit) (the AWX job template's Limit), a job that AWX runs as one slice of a sliced job template,
+    and O(reopen) in a scheduled AWX job (each run would restart the wave's deadline). A refusal is returned as
+    C(action=refused) with the reason; the playbook fails at its end, after C(set_stats).
+  - Under AWX / ansible-runner, a state file inside the job's own folder is refused (deleted when the job ends).
   - Steps, in the order the playbooks use them. V(plan) decides what the run does next (open the next wave or
     continue the open one; an agent with a release time is never released again). V(released) records the
     block module's results. V(poll) records one check of the open wave and applies the gate. V(close) writes
-    the report after a wave and fails when the wave failed. V(report) writes the final report.
-    V(rollback_split) and V(rollback_record) serve rollback_hotfix_release.yml.
+    the report after a wave and says when the wave failed (C(stopped)). V(report) writes the final report and
+    returns C(awx), what the playbook hands to AWX with C(set_stats). V(rollback_plan), V(rollback_split) and
+    V(rollback_record) serve rollback_hotfix_release.yml.
   - "The gate: the next wave starts only when at least O(threshold) percent of the wave's agents run Apex One
     (hosts without an agent are not counted) and no upgraded agent lost C(tmlisten) or C(NTRTScan); a wave that
-    reaches O(deadline) first, or has an agent that lost its services, stops the rollout."
+    reaches O(deadline) first, has an agent that lost its services, or a released agent whose block is back at 1
+    (the server's settings restored it - release that wave from the console's domain setting instead), stops the
+    rollout at once."
   - Reports (HTML and JSON, Japanese or English) list the waves with times and counts, the agents still on XG,
     the version mix against the server (KA-0012615 item 4), XG agents whose service names say Apex One (item 7),
     agents reinstalled or whose block came back, and the console's update setting as a manual check (item 6).
@@ -31,10 +41,13 @@ options:
     description: What to do; see the description.
     type: str
     required: true
-    choices: [plan, released, poll, close, report, rollback_split, rollback_record]
+    choices: [plan, released, poll, close, report, rollback_plan, rollback_split, rollback_record]
   state_file:
-    description: The rollout's state file.
-    type: path
+    description:
+      - The rollout's state file, a controller path or a share path (C(\\fileserver\apexone$\rollout\rollout-state.json)).
+      - A share is reached with smbprotocol, signed and encrypted, with the credentials in the environment variables
+        E(APEXONE_STORE_USERNAME) and E(APEXONE_STORE_PASSWORD), else the controller's Kerberos ticket.
+    type: str
     required: true
   waves:
     description:
@@ -62,8 +75,12 @@ options:
     description: V(false) for schedulers - a run releases at most one wave and checks the open wave once.
     type: bool
     default: true
+  new:
+    description: Start a new rollout. Without it, V(plan) refuses when there is no state.
+    type: bool
+    default: false
   reopen:
-    description: Open a failed wave again with a new deadline (after its agents were fixed).
+    description: Open a failed wave again with a new deadline (after its agents were fixed). Refused in a scheduled AWX job.
     type: bool
     default: false
   released_this_run:
@@ -89,8 +106,8 @@ options:
     description: The management server's version, for the version mix.
     type: str
   report_dir:
-    description: Where reports are written; none when unset.
-    type: path
+    description: Where reports are written (a controller folder or a share); none when unset.
+    type: str
   lang:
     description: Language of the report.
     type: str
@@ -100,6 +117,19 @@ options:
     description: File name prefix of the reports.
     type: str
     default: rollout
+  refused:
+    description: For V(report) - the reason an earlier V(plan) refused the run; the report step then returns it as C(stop).
+    type: str
+  lock_timeout:
+    description:
+      - Seconds to wait for another run's lock on the state. Defaults to the variable C(apexone_store_lock_timeout),
+        else 300.
+    type: int
+  allow_job_folder:
+    description:
+      - Write the state even when it lies inside the folder of an AWX / ansible-runner job. Defaults to the variable
+        C(apexone_store_allow_job_folder), else false.
+    type: bool
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -131,13 +161,44 @@ EXAMPLES = r"""
     state_file: /srv/apexone/reports/rollout-state.json
     waves: groups
   register: rollout_plan
+
+- name: Start a new rollout with its state on the team's share (waves as an AWX survey gives them)
+  apexone.upgrade.apexone_rollout:
+    step: plan
+    state_file: \\fileserver\apexone$\rollout\rollout-state.json
+    waves: 5%,25%,100%
+    new: true
+  register: rollout_plan
 """
 
 RETURN = r"""
 action:
-  description: For the V(plan) and V(report) steps, what the rollout does next - V(release), V(poll), V(done), V(stopped), V(hold).
-  returned: plan, report
+  description:
+    - For the V(plan) and V(report) steps, what the rollout does next - V(release), V(poll), V(done), V(stopped),
+      V(hold); V(refused) (from V(plan) and V(rollback_plan)) when the run must not touch the rollout, with the
+      reason in C(msg).
+  returned: plan, report, rollback_plan
   type: str
+awx:
+  description:
+    - What the run hands to AWX (the playbooks' C(set_stats) key C(apexone_rollout_result)) - C(action), C(msg),
+      C(wave), C(wave_name), C(wave_status), C(wave_counts), C(waves), C(waves_passed), C(counts) (agents by last
+      status), C(report) (the HTML report's location) and C(state_file).
+  returned: report, rollback_record
+  type: dict
+stop:
+  description: Why the run must end as failed (a refusal, a failed wave, a roll back), or null.
+  returned: report
+  type: str
+stopped:
+  description: True when the wave just closed failed; the run stops after its report.
+  returned: close
+  type: bool
+hosts:
+  description: The rollout's agents, which a roll back reads.
+  returned: rollback_plan
+  type: list
+  elements: str
 release:
   description: Agents to release now (never one already released).
   returned: plan
@@ -161,12 +222,14 @@ progress:
   returned: poll
   type: dict
 events:
-  description: Agents reinstalled, whose block came back, or whose agent disappeared, found by this check.
+  description:
+    - Agents reinstalled, whose block the server's settings restored (C(block_restored), which fails the wave at
+      once), or whose agent disappeared, found by this check.
   returned: poll
   type: list
   elements: dict
 report:
-  description: Paths of the report written (C(html), C(json)).
+  description: Where the report was written (C(html), C(json)), as controller paths or share paths.
   returned: close, report, rollback_record
   type: dict
 reblock:

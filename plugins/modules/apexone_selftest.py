@@ -26,6 +26,11 @@ options:
   contracts_dir:
     description: Where the contracts are. Defaults to the collection's C(tests/contracts).
     type: path
+  recording_dir:
+    description:
+      - Keep the recording as C(selftest-<host>-<time>.json) in this folder of the store, a controller folder or a share
+        (C(\\fileserver\apexone$\selftest)), also when an answer broke its contract. Never over an earlier file.
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -70,4 +75,8 @@ recording:
     with the contract's C(problems).
   returned: always
   type: dict
+recording_file:
+  description: Where the recording was kept (a controller path or a share path).
+  returned: when O(recording_dir) is set
+  type: str
 """

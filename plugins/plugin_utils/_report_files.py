@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write a report as one self-contained HTML page and one JSON file. Internal: not a public API."""
+"""Write a report as one self-contained HTML page and one JSON file, into the store. Internal: not a public API.
+
+The folder may be a controller path or a share (\\fileserver\apexone$\reports): see _store. A report
+is never overwritten, and one written inside an AWX job's throwaway folder is written with a warning.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,11 @@ import json
 import os
 
 import jinja2
+from ansible.utils.display import Display
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import checks
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _store
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import job_folder
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 
@@ -32,13 +39,41 @@ def render_html(report: dict, template: str = "preflight_report.html.j2", sectio
 
 def write(report: dict, folder: str, stem: str, template: str = "preflight_report.html.j2",
           section: str = "report") -> dict:
-    """Write <stem>.html and <stem>.json into `folder` (created 0700); never overwrite a file."""
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    paths = {}
-    for suffix, text in (("json", json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True)),
-                         ("html", render_html(report, template, section))):
-        path = os.path.join(folder, "%s.%s" % (stem, suffix))
-        with open(path, "x", encoding="utf-8") as handle:  # "x": an existing report is never overwritten
-            handle.write(text)
-        paths[suffix] = path
-    return paths
+    """Write <stem>.html and <stem>.json into `folder` (created 0700 on the controller); never overwrite a file.
+
+    Returns {"json": ..., "html": ...}: where each file is, as a path or a share path. An existing
+    report raises FileExistsError (nothing is written then).
+    """
+    store = _store.open_store(folder)
+    try:
+        warning = job_folder.warning(store.location, "the report", "apexone_report_dir")
+        if warning:
+            Display().warning(warning)
+        paths = {}
+        for suffix in ("json", "html"):
+            if store.exists("%s.%s" % (stem, suffix)):
+                raise FileExistsError("%s already exists: a report is never overwritten" % store.where(stem + "." + suffix))
+        for suffix, text in (("json", json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True)),
+                             ("html", render_html(report, template, section))):
+            name = "%s.%s" % (stem, suffix)
+            try:
+                paths[suffix] = store.write_new(name, text.encode("utf-8"))
+            except _store.StoreExists as exc:
+                raise FileExistsError(str(exc))
+        return paths
+    finally:
+        store.close()
+
+
+def free_stem(folder: str, name: str, moment) -> str:
+    """<name>-<YYYYmmdd-HHMMSS>, with -2, -3, ... when a report of that second is already in `folder`."""
+    store = _store.open_store(folder)
+    try:
+        base = "%s-%s" % (name, moment.strftime("%Y%m%d-%H%M%S"))
+        stem, counter = base, 1
+        while store.exists(stem + ".json"):
+            counter += 1
+            stem = "%s-%d" % (base, counter)
+        return stem
+    finally:
+        store.close()

@@ -39,6 +39,9 @@ SAMBA = shutil.which("samba") or "/usr/sbin/samba"
 SAMBA_TOOL = shutil.which("samba-tool") or "/usr/bin/samba-tool"
 LDBADD = shutil.which("ldbadd") or "/usr/bin/ldbadd"
 LOOPBACK_ONLY = ('--option=interfaces = lo', '--option=bind interfaces only = yes')
+# The file share the collection's store is tested against (\\127.0.0.1\apexone$), served by the DC's own smbd.
+SHARE = "apexone$"
+SMB_PORT = 445
 
 
 class DirectoryError(RuntimeError):
@@ -147,6 +150,7 @@ class SambaDC:
             loaded = time.monotonic()
             self.add_computers(self.computers)
             self.timings["load_computers_s"] = round(time.monotonic() - loaded, 2)
+        self._add_share()
         started = time.monotonic()
         log = open(os.path.join(self.workdir, "samba.log"), "wb")
         self.process = subprocess.Popen([SAMBA, "-s", self.conf, "-i", "-M", "single", "--debuglevel=1"],
@@ -208,6 +212,34 @@ class SambaDC:
             return None
         version = subprocess.run([SAMBA, "--version"], capture_output=True, text=True, check=False).stdout.strip()
         return os.path.join(CACHE_DIR, "samba-dc-%s.tar.gz" % (version.split()[-1] if version else "unknown"))
+
+    def _add_share(self):
+        """The share SHARE, a folder of the DC's work folder (the provisioned domain is cached without it)."""
+        os.makedirs(self.share_folder, exist_ok=True)
+        with open(self.conf, "a", encoding="utf-8") as handle:
+            handle.write("\n[%s]\n\tpath = %s\n\tread only = no\n" % (SHARE, self.share_folder))
+
+    def wait_for_share(self, timeout=60):
+        """Wait until the DC's smbd accepts an SMB logon: port 389 answers before winbindd is ready, and a logon
+        set up before that fails with STATUS_INTERNAL_ERROR. Returns the seconds waited."""
+        import smbclient  # pylint: disable=import-outside-toplevel
+
+        began = time.monotonic()
+        while True:
+            cache = {}
+            try:
+                smbclient.register_session(HOST, username="%s\\Administrator" % DOMAIN, password=self.password,
+                                           auth_protocol="ntlm", connection_cache=cache)
+                smbclient.reset_connection_cache(fail_on_error=False, connection_cache=cache)
+                return round(time.monotonic() - began, 2)
+            except Exception as exc:  # pylint: disable=broad-except
+                if time.monotonic() - began > timeout:
+                    raise DirectoryError("the DC's file share did not accept a logon within %d s: %s" % (timeout, exc))
+                time.sleep(0.5)
+
+    @property
+    def share_folder(self):
+        return os.path.join(self.workdir, "share")
 
     @property
     def conf(self):

@@ -3,6 +3,7 @@
 #
 # Pester 5 tests of auth_backup.ps1 on a real Windows host, with a throwaway server key
 # (HKLM\SOFTWARE\apexone.upgrade.pester\Server) and a folder under $env:TEMP, both removed afterwards.
+# The test plays the controller: it makes the key pair, sends the public key, and opens the answer.
 #   Invoke-Pester -Path tests\pester\auth_backup.Tests.ps1
 $ErrorActionPreference = 'Stop'
 
@@ -12,24 +13,66 @@ BeforeAll {
     $leaf = Split-Path -Leaf $folder
     New-Item -ItemType Directory -Path (Join-Path $folder 'PCCSRV') | Out-Null
     New-Item -ItemType Directory -Path (Join-Path $folder 'AuthCertBackup') | Out-Null
-    [IO.File]::WriteAllBytes((Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'), [byte[]](1, 2, 3))
+    $plain = [byte[]](48, 130, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
+    [IO.File]::WriteAllBytes((Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'), $plain)
     $keys = @(ConvertTo-Wire @{ view = 'Registry64'; path = $base + '\Server' })
+    $controller = New-Object -TypeName System.Security.Cryptography.RSACryptoServiceProvider -ArgumentList 3072
+    $controller.PersistKeyInCsp = $false
+    $public = $controller.ToXmlString($false)
+
+    function Open-Sealed($Sealed) {
+        $aes = New-Object -TypeName System.Security.Cryptography.AesCryptoServiceProvider
+        try {
+            $aes.Key = $controller.Decrypt([Convert]::FromBase64String($Sealed.key), $true)
+            $aes.IV = [Convert]::FromBase64String($Sealed.iv)
+            $data = [Convert]::FromBase64String($Sealed.data)
+            $aes.CreateDecryptor().TransformFinalBlock($data, 0, $data.Length)
+        }
+        finally { $aes.Dispose() }
+    }
+    function Get-PlainSha256 {
+        $sha = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
+        [BitConverter]::ToString($sha.ComputeHash($plain)).Replace('-', '').ToLowerInvariant()
+    }
 }
 
 AfterAll {
     Remove-Item -LiteralPath $folder -Recurse -Force
     Remove-TestKey
+    $controller.Dispose()
 }
 
 Describe 'auth_backup.ps1' {
-    It 'expands a REG_EXPAND_SZ Local_Path and reads a file the server holds open for writing' {
+    It 'seals a file the server holds open for writing to the public key, beside its SHA-256; nothing in clear' {
         Set-ServerValue 'Local_Path' ('%TEMP%\' + $leaf + '\PCCSRV\') 'ExpandString'
         $held = [IO.File]::Open((Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'), 'Open', 'ReadWrite', 'ReadWrite')
-        try { $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024 }
+        try {
+            $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' `
+                -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024 -PublicKey $public -Known @()
+        }
         finally { $held.Close() }
         $answer.found | Should -BeTrue
         $answer.path | Should -Be (Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat')
-        $answer.content_b64 | Should -Be 'AQID'
+        $answer.sha256 | Should -Be (Get-PlainSha256)
+        $answer.ContainsKey('content_b64') | Should -BeFalse
+        $answer.sealed.data | Should -Not -Be ([Convert]::ToBase64String($plain))
+        [Convert]::ToBase64String((Open-Sealed $answer.sealed)) | Should -Be ([Convert]::ToBase64String($plain))
+    }
+
+    It 'sends no content when the controller already keeps a copy with that SHA-256' {
+        $answer = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' `
+            -DefaultPaths @('C:\nowhere.dat') -MaxBytes 1024 -PublicKey $public -Known @(Get-PlainSha256)
+        $answer.sha256 | Should -Be (Get-PlainSha256)
+        $answer.ContainsKey('sealed') | Should -BeFalse
+    }
+
+    It 'refuses to read the file without a public key: it never returns it in clear' {
+        { & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') `
+            -MaxBytes 1024 } | Should -Throw '*never returned in clear*'
+        $looked = & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' `
+            -DefaultPaths @('C:\nowhere.dat') -MaxBytes 0
+        $looked.found | Should -BeTrue
+        $looked.ContainsKey('sha256') | Should -BeFalse
     }
 
     It 'skips an empty Local_Path instead of resolving it under the working folder' {

@@ -138,7 +138,8 @@ def test_release_in_waves_reports_agents_still_on_xg(tmp_path):
             "NoProgramUpgrade": {"kind": "DWord", "value": 1}}}}})
     settings = {"apexone_release_waves": [2, "100%"], "apexone_rollout_wait": False, "apexone_rollout_threshold": 50,
                 "apexone_report_dir": str(tmp_path / "reports"), "apexone_report_lang": "en"}
-    first = labrun.run_playbook("playbooks/release_hotfix_block.yml", tmp_path, extra_vars=settings)
+    first = labrun.run_playbook("playbooks/release_hotfix_block.yml", tmp_path,
+                                extra_vars=dict(settings, apexone_rollout_new=True))
     assert first.rc == 0, first.stdout[-2000:]
     misc = "SOFTWARE\\WOW6432Node\\TrendMicro\\PC-cillinNTCorp\\CurrentVersion\\Misc."
     assert _registry(tmp_path, "agent-2008r2")[misc]["NoProgramUpgrade"]["value"] == 1  # wave 2: not yet

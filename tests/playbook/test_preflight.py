@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 
@@ -178,8 +179,16 @@ def test_controller_backup_clears_the_server_blocker(tmp_path):
     backup = tmp_path / "backups" / "apexone-srv"
     backup.mkdir(parents=True)
     (backup / "OfficeScanAuth.dat").write_bytes(b"0\x82")
+    (backup / "OfficeScanAuth.dat.sha256").write_text("%s  OfficeScanAuth.dat\n" % hashlib.sha256(b"0\x82").hexdigest(),
+                                                      encoding="ascii")
     _run(tmp_path, extra_vars={"apexone_fail_on_blockers": False})
     assert "auth_backup_on_controller" not in _by_host(_report(tmp_path))["apexone-srv"]["findings"]
+    # A copy without its checksum cannot be verified: it does not count as a backup.
+    (backup / "OfficeScanAuth.dat.sha256").unlink()
+    for report in glob.glob(str(tmp_path / "reports" / "preflight-*")):
+        os.remove(report)
+    _run(tmp_path, extra_vars={"apexone_fail_on_blockers": False})
+    assert "auth_backup_on_controller" in _by_host(_report(tmp_path))["apexone-srv"]["findings"]
 
 
 def test_no_variables_at_all(tmp_path):

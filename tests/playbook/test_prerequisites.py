@@ -56,7 +56,7 @@ def test_server_certificate_kept_on_the_controller(runs):
     path, first, dummy = runs
     kept = path / "backups" / "apexone-srv" / "OfficeScanAuth.dat"
     assert kept.exists() and stat.S_IMODE(os.stat(kept).st_mode) == 0o600
-    result = first.result("Keep a copy of the server authentication certificate on the controller (KA-0012615 item 10)",
+    result = first.result("Keep a copy of the server authentication certificate in the store (KA-0012615 item 10)",
                           "apexone-srv")
     assert result["changed"] and (path / "backups" / "apexone-srv" / "OfficeScanAuth.dat.sha256").read_text().startswith(
         result["sha256"])

@@ -70,7 +70,7 @@ def _scripts(run, host):
 @pytest.fixture(scope="module")
 def rolled(tmp_path_factory, lab_transport):
     lab = _seed_lab(tmp_path_factory.mktemp("rollout"))
-    first = _run("playbooks/release_hotfix_block.yml", lab)
+    first = _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_new=True)
     assert first.rc == 0, first.stdout[-3000:]
     return lab, first
 
@@ -120,7 +120,7 @@ def test_second_run_changes_nothing_and_touches_no_agent(rolled):
 
 def test_check_mode_writes_nothing_and_lifts_nothing(tmp_path):
     lab = _seed_lab(tmp_path)
-    run = _run("playbooks/release_hotfix_block.yml", lab, check=True)
+    run = _run("playbooks/release_hotfix_block.yml", lab, check=True, apexone_rollout_new=True)
     assert run.rc == 0, run.stdout[-3000:]
     assert run.result(BLOCK_TASK, "pilot-1")["changed"]  # would lift wave 1
     assert not os.path.exists(os.path.join(str(lab), "reports", "rollout-state.json"))
@@ -153,7 +153,8 @@ def test_rollout_interrupted_in_wave_2_resumes_without_releasing_wave_1_again(tm
     lab = _seed_lab(tmp_path, **{"floor-1": {"upgrade": {"outcome": "never"}}})
     outcome = {}
     worker = threading.Thread(target=lambda: outcome.update(
-        run=_try(lambda: _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_interval=2))))
+        run=_try(lambda: _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_interval=2,
+                              apexone_rollout_new=True))))
     worker.start()
     deadline = time.time() + 120
     killed = False
@@ -205,7 +206,7 @@ def stuck(tmp_path_factory, lab_transport):
     """Wave 2 has an agent that never upgrades: the rollout stops there."""
     changes = {"floor-1": {"upgrade": {"outcome": "never"}}, "floor-2": {"upgrade": {"after_polls": 1}}}
     lab = _seed_lab(tmp_path_factory.mktemp("stuck"), **changes)
-    run = _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_deadline=4)
+    run = _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_deadline=4, apexone_rollout_new=True)
     return lab, run
 
 
@@ -238,7 +239,7 @@ def test_roll_back_reblocks_the_agents_not_upgraded_and_lists_the_others(stuck):
 
 def test_an_upgraded_agent_that_loses_its_services_stops_the_rollout_at_once(tmp_path):
     lab = _seed_lab(tmp_path, **{"pilot-1": {"upgrade": {"after_polls": 1, "outcome": "lose_services"}}})
-    run = _run("playbooks/release_hotfix_block.yml", lab)
+    run = _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_new=True)
     assert run.rc != 0
     data = _rollout_state(lab)
     assert data["waves"][0]["status"] == "failed" and data["waves"][0]["polls"] == 1
@@ -249,7 +250,7 @@ def test_an_upgraded_agent_that_loses_its_services_stops_the_rollout_at_once(tmp
 def test_no_wait_mode_releases_one_wave_per_run_and_checks_the_previous(tmp_path):
     lab = _seed_lab(tmp_path)
     sizes = {"apexone_release_waves": ["1", "2", "100%"], "apexone_rollout_wait": False}
-    first = _run("playbooks/release_hotfix_block.yml", lab, **sizes)
+    first = _run("playbooks/release_hotfix_block.yml", lab, apexone_rollout_new=True, **sizes)
     assert first.rc == 0, first.stdout[-3000:]
     assert [_block(lab, h) for h in AGENTS] == [0, 1, 1, 1, 1]
     assert first.counts("pilot-1")["scripts"] == {"registry_block": 1}  # released, not yet checked

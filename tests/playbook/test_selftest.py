@@ -23,11 +23,12 @@ def run(tmp_path_factory, lab_transport):
 
 
 def test_every_script_answers_within_its_contract(run):
-    dummy, result = run
+    path, result = run
     assert result.rc == 0, result.stdout[-3000:]
     for host in ("apexone-srv", "agent-win7-sp1-nokb", "host-no-agent"):
-        answer = result.result("Run the scripts (read-only)", host)
+        answer = result.result("Run the scripts (read-only) and keep the recording in the store", host)
         assert answer["ok"] and not answer["changed"], answer["lines"]
+        assert answer["recording_file"].startswith(str(path / "recordings" / ("selftest-%s-" % host)))
         assert "invalid_rename: not run" in " ".join(answer["lines"])
 
 

@@ -28,7 +28,17 @@ _CHECKSUM = ("the server's probe only (#region subset file_hashes; an agent's pr
              "item 10). SHA256CryptoServiceProvider: Get-FileHash needs PowerShell 4.0, and SHA256Managed fails on "
              "a host with the FIPS policy before .NET 4.8")
 
+_SEALED = ("it reads OfficeScanAuth.dat, the server certificate's only recovery copy, and encrypts it to the "
+           "controller's per-run public key before it crosses PowerShell's pipeline (issue 19 item 5), so that "
+           "transcription and module logging record only ciphertext: a random AES-256 key (AesCryptoServiceProvider, "
+           "CreateEncryptor, TransformFinalBlock) wrapped with RSA-OAEP (RSACryptoServiceProvider), FIPS-validated "
+           "CryptoAPI classes of .NET 4.5; runs on the management server only")
+
 ALLOW: tuple[Allowed, ...] = (
+    Allowed("auth_backup", "Cryptography", _SEALED),
+    Allowed("auth_backup", "CryptoServiceProvider", _SEALED),
+    Allowed("auth_backup", "CreateEncryptor", _SEALED),
+    Allowed("auth_backup", "TransformFinalBlock", _SEALED),
     Allowed("certificates_install", "Cryptography", _STORE),
     Allowed("probe", "Cryptography", _CHECKSUM),
     Allowed("probe", "CryptoServiceProvider", _CHECKSUM),

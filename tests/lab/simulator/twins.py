@@ -17,7 +17,7 @@ import hashlib
 import ntpath
 import re
 
-from . import agent_upgrade, contracts, grouppolicy
+from . import agent_upgrade, contracts, grouppolicy, sealing
 from . import state as lab_state
 
 
@@ -558,6 +558,8 @@ def _text(key: dict, name: str, host: dict) -> str:
 
 
 def auth_backup(host: dict, params: dict) -> dict:
+    """auth_backup.ps1: the file is read (FileStream, read-only) only up to MaxBytes, hashed, and sealed to
+    PublicKey unless its SHA-256 is among Known; without a PublicKey a file to read stops the script."""
     result = {"found": False, "candidates": [], "server": None}
     for spec in params["ServerKeys"]:
         key = _open(host, spec["view"], spec["path"])
@@ -581,8 +583,14 @@ def auth_backup(host: dict, params: dict) -> dict:
         content = base64.b64decode(data.get("content_b64", ""))
         result.update(found=True, path=path, size=len(content), modified=data.get("modified", ""))
         if len(content) <= params["MaxBytes"]:
-            _sha256(host, found)  # the same FileStream open: a locked or denied file fails the script here
-            result["content_b64"] = base64.b64encode(content).decode("ascii")
+            if not params.get("PublicKey", ""):
+                raise ScriptFailure("no public key to seal %s to: the file is never returned in clear" % path)
+            result["sha256"] = _sha256(host, found)  # the same FileStream open: a locked or denied file fails here
+            if result["sha256"] not in (params.get("Known") or []):
+                try:
+                    result["sealed"] = sealing.seal(content, params["PublicKey"])
+                except sealing.SealRefused as exc:
+                    raise ScriptFailure(str(exc))
         break
     return result
 

@@ -68,7 +68,9 @@ def test_named_groups_in_number_order():
     (["w1", "w2"], {"w1": ["a01", "a02"], "w2": ["a02"]}, "a02 is in two waves"),
     (["w1", "5%"], {"w1": ["a01", "a02"]}, "mixes sizes and group names"),
     (["w9"], {}, "w9 are not in the inventory"),
-    ("everything", {}, "must be a list of sizes"),
+    (42, {}, "must be a list of sizes"),
+    ("everything", {}, "everything are not in the inventory"),  # one word of a survey is one group
+    ("5%,,100%", {}, "separated by commas"),
     (["0%"], {}, "above 0%"),
     ([1], {}, "more than the 10"),
 ])
@@ -149,7 +151,7 @@ def _open_and_release(state, index, now=T0):
 def test_wave_passes_at_the_threshold_and_not_below():
     state = _state(["10", "100%"])
     wave = _open_and_release(state, 1)
-    polled = dict((h, rollout.read_status(_answer())) for h in wave["hosts"])
+    polled = dict((h, rollout.read_status(_answer(block=0))) for h in wave["hosts"])  # released, still XG
     for host in wave["hosts"][:9]:
         polled[host] = rollout.read_status(_answer(version="14.0.12011", block=0))
     rollout.record_poll(state, polled, "2026-11-22T06:10:00Z")
@@ -167,7 +169,7 @@ def test_hosts_without_agent_are_not_counted_and_unreachable_ones_are():
     hosts = wave["hosts"]
     polled = {hosts[0]: rollout.read_status(_answer(version="14.0.12011", block=0)),
               hosts[1]: rollout.read_status(_answer(present=False)), hosts[2]: None,
-              hosts[3]: rollout.read_status(_answer())}
+              hosts[3]: rollout.read_status(_answer(block=0))}
     rollout.record_poll(state, polled, "2026-11-22T06:10:00Z")
     verdict = rollout.gate(state, 1, "2026-11-22T06:10:00Z")
     assert verdict["counts"]["counted"] == 3 and verdict["counts"]["unreachable"] == 1
@@ -190,7 +192,7 @@ def test_upgraded_agent_that_lost_its_services_fails_the_wave_at_once():
 def test_deadline_fails_a_wave_that_does_not_upgrade():
     state = _state(["2", "100%"], settings=dict(SETTINGS, deadline=3600))
     wave = _open_and_release(state, 1)
-    polled = dict((h, rollout.read_status(_answer())) for h in wave["hosts"])
+    polled = dict((h, rollout.read_status(_answer(block=0))) for h in wave["hosts"])
     rollout.record_poll(state, polled, "2026-11-22T06:59:59Z")
     assert rollout.gate(state, 1, "2026-11-22T06:59:59Z")["verdict"] == rollout.WAIT
     verdict = rollout.gate(state, 1, "2026-11-22T07:00:00Z")
@@ -256,7 +258,7 @@ def test_inventory_drift_is_reported():
 
 # --- events -------------------------------------------------------------------------------------
 
-def test_reinstalled_agent_block_that_came_back_and_removed_agent_are_reported():
+def test_reinstalled_agent_restored_block_and_removed_agent_are_reported():
     state = _state(["3", "100%"])
     _open_and_release(state, 1)
     rollout.record_poll(state, {"a01": rollout.read_status(_answer(version="14.0.12011", block=0)),
@@ -265,10 +267,10 @@ def test_reinstalled_agent_block_that_came_back_and_removed_agent_are_reported()
     events = rollout.record_poll(state, {
         "a01": rollout.read_status(_answer(version="12.0.5684", block=0)),  # back to XG: reinstalled
         "a02": rollout.read_status(_answer(block=0, guid="g-2")),          # new installation identity
-        "a03": rollout.read_status(_answer(block=1)),                      # the block came back
+        "a03": rollout.read_status(_answer(block=1)),                      # the server put the block back
     }, "2026-11-22T06:20:00Z")
     kinds = sorted((e["host"], e["kind"]) for e in events)
-    assert kinds == [("a01", "reinstalled"), ("a02", "reinstalled"), ("a03", "block_returned")]
+    assert kinds == [("a01", "reinstalled"), ("a02", "reinstalled"), ("a03", "block_restored")]
     assert "g-1 -> g-2" in [e for e in events if e["host"] == "a02"][0]["detail"]
     # Reported once, not at every poll.
     assert rollout.record_poll(state, {"a03": rollout.read_status(_answer(block=1))}, "2026-11-22T06:30:00Z") == []

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import time
 
 import pytest
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import rollout, rollout_report
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files, _rollout_state
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files, _rollout_state, _store
 
 
 def _state():
@@ -32,11 +34,10 @@ def test_a_write_interrupted_midway_leaves_the_old_state_whole(tmp_path, monkeyp
     changed = _state()
     changed["waves"][0]["status"] = rollout.OPEN
 
-    def dies_midway(obj, handle, **kwargs):
-        handle.write(json.dumps(obj)[:40])  # half the document reaches the disk, then the run dies
-        raise KeyboardInterrupt
+    def dies_before_the_rename(src, dst):
+        raise KeyboardInterrupt  # the new state is on disk under a temporary name; the run dies
 
-    monkeypatch.setattr(_rollout_state.json, "dump", dies_midway)
+    monkeypatch.setattr(_store.directory.os, "replace", dies_before_the_rename)
     with pytest.raises(KeyboardInterrupt):
         _rollout_state.save(path, changed)
     assert open(path, encoding="utf-8").read() == before
@@ -50,14 +51,35 @@ def test_a_damaged_file_is_refused_with_what_to_do(tmp_path):
         _rollout_state.load(str(path))
 
 
-def test_a_second_run_is_refused_while_the_first_holds_the_lock(tmp_path):
-    path = str(tmp_path / "rollout-state.json")
+def _hold(path, ready):
     with _rollout_state.locked(path):
-        with pytest.raises(_rollout_state.StateFileError, match="another run"):
-            with _rollout_state.locked(path):
+        ready.set()
+        time.sleep(60)
+
+
+def test_a_second_run_waits_for_the_lock_then_says_why_it_gives_up(tmp_path):
+    path = str(tmp_path / "rollout-state.json")
+    ready = multiprocessing.Event()
+    first = multiprocessing.Process(target=_hold, args=(path, ready))
+    first.start()
+    try:
+        assert ready.wait(20)
+        with pytest.raises(_rollout_state.StateFileError, match="still locked by another run.*release hosts twice"):
+            with _rollout_state.locked(path, timeout=1):
                 pass
-    with _rollout_state.locked(path):  # released
+    finally:
+        first.kill()
+        first.join(10)
+    with _rollout_state.locked(path, timeout=5):  # the killed run's lock went with it
         pass
+
+
+def test_a_state_in_the_job_folder_is_refused_under_ansible_runner(tmp_path):
+    with _rollout_state.opened(str(tmp_path / "project" / "apexone-reports" / "rollout-state.json")) as state_file:
+        with pytest.raises(_rollout_state.StateFileError, match="deleted when the job ends"):
+            state_file.save(_state(), environ={"AWX_ISOLATED_DATA_DIR": str(tmp_path / "artifacts" / "1")})
+        state_file.save(_state(), allow_job_folder=True, environ={"AWX_ISOLATED_DATA_DIR": str(tmp_path / "artifacts" / "1")})
+        assert state_file.load() == _state()
 
 
 @pytest.mark.parametrize("lang, words", [("ja", ["ウェーブ", "XG のまま", "[その他の設定] タブ", "KA-0012615 事項 4",
@@ -94,3 +116,13 @@ def test_versions_agree_when_no_agent_is_left_on_xg():
         state["hosts"][host].update(last_status=rollout.UPGRADED, last_version="14.0.12011")
     model = rollout_report.build(state, "en", "now")
     assert not model["version_mix"]["mixed"] and model["still_xg"] == []
+
+
+def test_two_reports_in_one_second_get_two_names(tmp_path):
+    import datetime  # pylint: disable=import-outside-toplevel
+    moment = datetime.datetime(2026, 12, 7, 6, 0, 0, tzinfo=datetime.timezone.utc)
+    model = rollout_report.build(_state(), "en", "now")
+    first = _report_files.free_stem(str(tmp_path), "rollout", moment)
+    _report_files.write(model, str(tmp_path), first, template=rollout_report.TEMPLATE, section=rollout_report.SECTION)
+    second = _report_files.free_stem(str(tmp_path), "rollout", moment)
+    assert (first, second) == ("rollout-20261207-060000", "rollout-20261207-060000-2")
