@@ -113,8 +113,8 @@ def hosts_entries(names, path: str = HOSTS_FILE) -> list:
             present.update(fields[1:])
     missing = [fqdn(name) for name in names if fqdn(name) not in present]
     if missing:
-        lead = "" if text.endswith("\n") or not text else "\n"
-        block = "%s%s\n%s" % (lead, HOSTS_MARK, "".join("127.0.0.1 %s\n" % name for name in missing))
+        newline = "" if text.endswith("\n") or not text else "\n"
+        block = "%s%s\n%s" % (newline, HOSTS_MARK, "".join("127.0.0.1 %s\n" % name for name in missing))
         with open(path, "a", encoding="utf-8") as handle:  # one write: the file may be read meanwhile
             handle.write(block)
     return missing

@@ -123,7 +123,7 @@ def observe(case: str | None, transport: str, realm, port: int, workdir: str, ho
     """Provoke `case` over `transport` against the endpoint on `port` (the realm of samba_dc.SambaDC); case
     None: no failure. `psrp_auth="negotiate"`: what psrp's negotiate does instead (it may fall back to NTLM)."""
     if case is not None and case not in CASES:
-        raise ValueError("case %r: the helper provokes %s" % (case, ", ".join(CASES)))
+        raise ValueError("case %r: kerberos_failures provokes %s" % (case, ", ".join(CASES)))
     env = dict(os.environ, KRB5_CONFIG=realm.krb5_conf, PYTHONPATH=COLLECTIONS)
     env.pop("KRB5CCNAME", None)
     user, password, target = realm.principal, realm.password, kerberos.fqdn(host)
