@@ -8,13 +8,19 @@ python=${PYTHON:-python3}
 
 # Debian tools the checks use: shellcheck (ansible-test sanity), the CA bundle (real certificates
 # for the tests), Samba as an Active Directory domain controller (the real directory the inventory
-# tests query; ldb-tools loads computer objects in bulk). Installed only when missing and when we may.
+# tests query; ldb-tools loads computer objects in bulk; also the lab realm's KDC). Kerberos on the
+# controller: kinit (krb5-user; the winrm plugin runs it), and what building pykerberos, gssapi and
+# krb5 from PyPI needs (no Linux wheels: libkrb5-dev's krb5-config and headers, gcc, Python's headers).
+# faketime: the lab's Kerberos test of a host whose clock is off. Installed only when missing and when we may.
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 [ -d /usr/share/ca-certificates/mozilla ] || missing+=(ca-certificates)
-for tool in samba:samba samba-tool:samba-ad-dc ldbadd:ldb-tools wbinfo:winbind; do
+for tool in samba:samba samba-tool:samba-ad-dc ldbadd:ldb-tools wbinfo:winbind kinit:krb5-user \
+            krb5-config:libkrb5-dev gcc:gcc faketime:faketime; do
     command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool#*:}")
 done
+"$python" -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || missing+=(python3-dev)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing ${missing[*]} from Debian"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -22,7 +28,12 @@ fi
 want=$(cat requirements-dev.txt requirements.txt | sha256sum | cut -d' ' -f1)
 stamp="$VENV/.requirements.sha256"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "== setting up $VENV (one time, about a minute)"
+    if ! command -v krb5-config >/dev/null; then
+        echo "bootstrap: pykerberos, gssapi and krb5 build from source and need MIT Kerberos' headers: install" \
+             "libkrb5-dev and gcc (Debian/Ubuntu) or krb5-devel and gcc (RHEL), or run this as root" >&2
+        exit 1
+    fi
+    echo "== setting up $VENV (one time, a few minutes: the Kerberos libraries build from source)"
     "$python" -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements-dev.txt
     echo "$want" > "$stamp"

@@ -5,6 +5,8 @@ Provisioned into a temporary folder with `samba-tool domain provision`, computer
 `ldbadd` (the directory's own tool, through Samba's modules, so each object gets its SID and
 category as a join would give it), then `samba -i -M single` started bound to the loopback
 interface only. The collection reads it through the real `microsoft.ad.ldap` inventory plugin.
+It is also the realm's KDC on 127.0.0.1:88: given `kerberos_hosts`, it holds the WinRM service's
+account and SPNs and the controller's user, and exports the service's keytab (kerberos.py).
 
 LDAP has no ephemeral port here: Samba listens on 389. A file lock lets one test session at a time
 own the directory; another waits for it.
@@ -23,6 +25,8 @@ import subprocess
 import tarfile
 import tempfile
 import time
+
+from . import kerberos
 
 REALM = "LAB.EXAMPLE"
 DOMAIN = "LAB"
@@ -91,8 +95,12 @@ def _port_open(host, port):
 class SambaDC:
     """One provisioned, running domain controller; use as a context manager."""
 
-    def __init__(self, computers=(), cache=True):
+    def __init__(self, computers=(), cache=True, kerberos_hosts=()):
+        """`kerberos_hosts`: lab host names whose `<name>.lab.example` gets an HTTP SPN (self.realm then holds the
+        keytab, the controller's krb5.conf and account)."""
         self.computers = list(computers)
+        self.kerberos_hosts = list(kerberos_hosts)
+        self.realm = None
         self.password = None
         self.workdir = WORKDIR
         self.cache = cache
@@ -151,6 +159,10 @@ class SambaDC:
             self.add_computers(self.computers)
             self.timings["load_computers_s"] = round(time.monotonic() - loaded, 2)
         self._add_share()
+        if self.kerberos_hosts:
+            keyed = time.monotonic()
+            self.realm = self._kerberos_realm(self.kerberos_hosts)
+            self.timings["kerberos_s"] = round(time.monotonic() - keyed, 2)
         started = time.monotonic()
         log = open(os.path.join(self.workdir, "samba.log"), "wb")
         self.process = subprocess.Popen([SAMBA, "-s", self.conf, "-i", "-M", "single", "--debuglevel=1"],
@@ -252,6 +264,22 @@ class SambaDC:
             handle.write(computer_ldif(computers))
         self._run([LDBADD, "-H", os.path.join(self.workdir, "private", "sam.ldb"), "--configfile=" + self.conf, path],
                   "add %d computer object(s)" % len(computers))
+
+    def _kerberos_realm(self, names):
+        """The service account, its SPNs and the controller's user (one ldbadd), the service's keytab
+        (samba-tool domain exportkeytab) and the controller's krb5.conf, all in the DC's folder."""
+        path = os.path.join(self.workdir, "kerberos-accounts.ldif")
+        with open(path, "w", encoding="ascii") as handle:
+            handle.write(kerberos.accounts_ldif(BASE_DN, names))
+        self._run([LDBADD, "-H", os.path.join(self.workdir, "private", "sam.ldb"), "--configfile=" + self.conf, path],
+                  "add the Kerberos accounts")
+        os.remove(path)  # it held the account passwords
+        keytab = os.path.join(self.workdir, "winrm-http.keytab")
+        self._run([SAMBA_TOOL, "domain", "exportkeytab", keytab, "--principal=" + kerberos.SERVICE_ACCOUNT,
+                   "--configfile=" + self.conf], "export the WinRM service's keytab")
+        return kerberos.Realm(keytab=keytab, krb5_conf=kerberos.write_krb5_conf(os.path.join(self.workdir, "krb5.conf")),
+                              principal="%s@%s" % (kerberos.USER, REALM), password=kerberos.PASSWORD,
+                              fqdns=tuple(kerberos.fqdn(name) for name in names))
 
     def inventory(self, path, password=None, **extra):
         """Write a microsoft.ad.ldap inventory source (the file name must end in microsoft.ad.ldap.yml)."""

@@ -41,10 +41,11 @@ def _hosts(hosts: dict) -> dict | None:
                 for name, value in hosts.items()) or None
 
 
-def write_inventory(path, groups: dict | None = None, hosts: dict | None = None) -> str:
-    """A lab inventory at `path`: the `windows` group with the lab's connection settings, its child
-    groups (`groups`: group -> {host: apexone_lab_state or {vars}}) and its own `hosts`."""
-    windows: dict = {"vars": windows_vars()}
+def write_inventory(path, groups: dict | None = None, hosts: dict | None = None, connection: dict | None = None) -> str:
+    """A lab inventory at `path`: the `windows` group with the lab's connection settings (`connection`
+    replaces some: Kerberos, HTTPS), its child groups (`groups`: group -> {host: apexone_lab_state or
+    {vars}}) and its own `hosts`."""
+    windows: dict = {"vars": dict(windows_vars(), **(connection or {}))}
     if groups:
         windows["children"] = dict((group, {"hosts": _hosts(members)}) for group, members in groups.items())
     if hosts:
@@ -76,7 +77,8 @@ class Run:
 
 
 def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, limit=None, inventory=None, env=None,
-                 cwd=None, transport=None):
+                 cwd=None, transport=None, endpoint=None):
+    """`endpoint`: options of the lab endpoint (server.Endpoint: keytab=, pki=) for Kerberos and HTTPS runs."""
     path = playbook if os.path.isabs(playbook) else os.path.join(helpers.ROOT, playbook)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
     sources = [inventory] if isinstance(inventory, str) else inventory or [os.path.join(LAB, "inventory.yml")]
@@ -107,7 +109,7 @@ def run_playbook(playbook, lab_dir, extra_vars=None, check=False, diff=False, li
         raise ValueError("transport %r: the lab serves %s" % (full_env["APEXONE_LAB_TRANSPORT"], ", ".join(TRANSPORTS)))
     full_env.update(env or {})
     began = time.monotonic()
-    with server.Endpoint(str(lab_dir)) if needs_endpoint else contextlib.nullcontext():
+    with server.Endpoint(str(lab_dir), **(endpoint or {})) if needs_endpoint else contextlib.nullcontext():
         ENDPOINT_STARTS.append(time.monotonic() - began)
         proc = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False, timeout=600,
                               cwd=cwd)

@@ -7,6 +7,8 @@
     python tests/lab/endpoint/serve.py stop --lab-dir DIR
     python tests/lab/endpoint/serve.py run --lab-dir DIR     # in the foreground until SIGTERM / Ctrl-C
 
+--keytab FILE: the hosts' HTTP / WSMAN service keys, so the endpoint offers and accepts Kerberos.
+
 The port is written to DIR/endpoint.port (the lab inventories read it), the process id to
 DIR/endpoint.pid. Used by scripts/preflight_lab.sh and molecule's create / destroy.
 """
@@ -32,12 +34,12 @@ PORT_FILE = "endpoint.port"
 PID_FILE = "endpoint.pid"
 
 
-def _run(lab_dir: str, latency: float) -> int:
+def _run(lab_dir: str, latency: float, keytab: str | None = None) -> int:
     from ansible_collections.apexone.upgrade.tests.lab.endpoint import server  # pylint: disable=import-outside-toplevel
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: stop.set())
-    endpoint = server.Endpoint(lab_dir, latency=latency).start()
+    endpoint = server.Endpoint(lab_dir, latency=latency, keytab=keytab).start()
     pid_file = os.path.join(endpoint.lab_dir, PID_FILE)
     with open(pid_file, "w", encoding="ascii") as handle:
         handle.write(str(os.getpid()))
@@ -49,14 +51,14 @@ def _run(lab_dir: str, latency: float) -> int:
     return 0
 
 
-def _start(lab_dir: str, latency: float, wait: float = 20.0) -> int:
+def _start(lab_dir: str, latency: float, keytab: str | None = None, wait: float = 20.0) -> int:
     port_file = os.path.join(lab_dir, PORT_FILE)
     if os.path.exists(port_file):
         os.remove(port_file)
     os.makedirs(lab_dir, exist_ok=True)
     with open(os.path.join(lab_dir, "endpoint.log"), "ab") as log:
         process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "run", "--lab-dir", lab_dir,
-                                    "--latency", str(latency)],
+                                    "--latency", str(latency)] + (["--keytab", keytab] if keytab else []),
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
@@ -71,7 +73,7 @@ def _start(lab_dir: str, latency: float, wait: float = 20.0) -> int:
     return 1
 
 
-def _stop(lab_dir: str, _latency: float = 0.0, wait: float = 10.0) -> int:
+def _stop(lab_dir: str, _latency: float = 0.0, _keytab: str | None = None, wait: float = 10.0) -> int:
     pid_file = os.path.join(lab_dir, PID_FILE)
     if not os.path.exists(pid_file):
         return 0  # not running: nothing to stop
@@ -95,11 +97,12 @@ def main(argv=None) -> int:
                         help="the lab folder (default: $APEXONE_LAB_DIR)")
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds each command runs on a host whose seed sets no faults.latency")
+    parser.add_argument("--keytab", help="the hosts' service keys: the endpoint offers and accepts Kerberos")
     args = parser.parse_args(argv)
     if not args.lab_dir:
         parser.error("give --lab-dir or set APEXONE_LAB_DIR")
     lab_dir = os.path.abspath(args.lab_dir)
-    return {"start": _start, "stop": _stop, "run": _run}[args.action](lab_dir, args.latency)
+    return {"start": _start, "stop": _stop, "run": _run}[args.action](lab_dir, args.latency, args.keytab)
 
 
 if __name__ == "__main__":

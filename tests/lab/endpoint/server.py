@@ -1,19 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lab's WS-Management endpoint: HTTP/1.1 on 127.0.0.1, NTLM with message encryption.
+"""The lab's WS-Management endpoint: HTTP/1.1 or HTTPS on 127.0.0.1, NTLM or Kerberos.
 
 Each lab host is its own endpoint under one port: ``/wsman/<inventory name>?seed=<state seed>``
 (the inventories template ``ansible_winrm_path`` / ``ansible_psrp_path`` from
 ``inventory_hostname`` and ``apexone_lab_state``). One ``Endpoint`` serves one lab folder
 (APEXONE_LAB_DIR): host state, counters (``counts/<host>.json``) and ``endpoint.port`` live there.
 
-Authentication is what Windows does with ``ansible_winrm_transport: ntlm`` over HTTP: a request
-without credentials gets ``401 WWW-Authenticate: Negotiate``; the NTLM handshake runs on the TCP
-connection (pyspnego is the acceptor, the account in ``ntlm_users`` beside this file); after it,
-every message is sealed with that connection's NTLM session keys in a ``multipart/encrypted``
-body ([MS-WSMV] 2.2.9.1.1), both ways, faults included. Plain SOAP is refused (AllowUnencrypted
-is false on Windows by default).
+Authentication is what a Windows host's WinRM service does (auth.py states each rule): a request
+without credentials gets ``401 WWW-Authenticate: Negotiate`` (and ``Kerberos`` when the endpoint
+is given the keytab of the hosts' HTTP service principal: a domain member); the NTLM or Kerberos
+handshake runs on the TCP connection (pyspnego is the acceptor, the NTLM account in ``ntlm_users``
+beside this file); after it, over HTTP, every message is sealed with that connection's session
+keys in a ``multipart/encrypted`` body ([MS-WSMV] 2.2.9.1), both ways, faults included, and plain
+SOAP is refused (AllowUnencrypted is false on Windows by default). Over HTTPS (``tls=``, a
+certificate from a test CA: tls.py) plain SOAP is what the client sends, and channel bindings a
+client sends are checked against the listener's certificate. The keytab is read through
+KRB5_KTNAME, which the endpoint sets while it runs.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from __future__ import annotations
 import base64
 import os
 import socket
+import ssl
 import struct
+import sys
 import threading
 import time
 import urllib.parse
@@ -31,16 +37,13 @@ import spnego
 
 from ..simulator import lab
 from ..simulator import state as lab_state
-from . import faults, hostmodel, resources, soap
+from . import auth, faults, hostmodel, resources, soap, tls
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 USER_FILE = os.path.join(HERE, "ntlm_users")
 USER = "apexone-lab"
 PORT_FILE = "endpoint.port"
 PID_FILE = "endpoint.pid"
-PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
-BOUNDARY = b"--Encrypted Boundary"
-CONTENT_TYPE = 'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % PROTOCOL
 LIMITS = {"max_shells_per_user": 30, "max_concurrent_operations_per_user": 1500}  # Windows' defaults
 HOLD_LIMIT = 300.0  # a "timeout" fault holds a connection at most this long
 
@@ -73,7 +76,12 @@ class Host:
             self.machine = os_info.get("hostname") or name
             self.oem_codepage = int(os_info.get("oem_codepage") or 437)
             self.utf8_bom = bool((data.get("console") or {}).get("utf8_bom"))
-            self.limits = dict(LIMITS, **(data.get("winrm") or {}))
+            winrm = data.get("winrm") or {}
+            self.limits = dict(LIMITS, **dict((k, v) for k, v in winrm.items() if k not in auth.SEED_KEYS))
+            try:
+                self.policy = auth.Policy.from_seed(winrm, domain_member=endpoint.keytab is not None)
+            except ValueError as exc:
+                raise faults.FaultSpecError(str(exc)) from exc
         self.latency = float(self.faults.get("latency", endpoint.latency) or 0)
         self.model = hostmodel.PowerShellHost(self)
 
@@ -92,6 +100,12 @@ class Host:
         with lab.counts(self.name, self.lab_dir) as data:
             data["refused"].append({"script": "(host model)", "reason": message})
 
+    def logon(self, package: str, ok: bool) -> None:
+        """A logon as the host's Security log records it (4624 succeeded / 4625 failed), by package."""
+        key = "logons" if ok else "logon_failures"
+        with lab.counts(self.name, self.lab_dir) as data:
+            data[key][package] = data[key].get(package, 0) + 1
+
     def take_fault(self, step: str) -> str | None:
         if not faults.pending(self.faults, step):
             return None
@@ -108,10 +122,20 @@ class Host:
 class Endpoint:
     """The loopback WS-Management service for one lab folder; `start()` serves it from a thread."""
 
-    def __init__(self, lab_dir: str, bind: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
-        """`latency`: seconds each command runs on a host whose seed sets none (the benchmark's slow fleet)."""
+    def __init__(self, lab_dir: str, bind: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
+                 keytab: str | None = None, pki: tls.PKI | None = None) -> None:
+        """`latency`: seconds each command runs on a host whose seed sets none (the benchmark's slow fleet).
+        `keytab`: the hosts' HTTP service keys (Kerberos is offered and accepted); `pki`: serve HTTPS."""
         self.lab_dir = os.path.abspath(lab_dir)
         self.latency = latency
+        self.keytab = os.path.abspath(keytab) if keytab else None
+        self.pki = pki
+        self.tls_context = tls.server_context(pki) if pki else None
+        self.channel_binding = None
+        if pki:
+            with open(pki.cert_file, encoding="ascii") as handle:
+                self.channel_binding = tls.channel_binding(ssl.PEM_cert_to_DER_cert(handle.read()))
+        self._saved_ktname: str | None = None
         self.bind = bind
         self.port = port
         self.hosts: dict[str, Host] = {}
@@ -123,11 +147,16 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return "http://%s:%d" % (self.bind, self.port)
+        return "%s://%s:%d" % ("https" if self.pki else "http", self.bind, self.port)
 
     def start(self) -> "Endpoint":
         began = time.monotonic()
         os.environ["NTLM_USER_FILE"] = USER_FILE  # read by pyspnego's NTLM acceptor
+        if self.keytab:
+            if not os.path.isfile(self.keytab):
+                raise FileNotFoundError("the keytab %s does not exist" % self.keytab)
+            self._saved_ktname = os.environ.get("KRB5_KTNAME")
+            os.environ["KRB5_KTNAME"] = "FILE:" + self.keytab  # read by MIT GSSAPI's acceptor
         os.makedirs(self.lab_dir, exist_ok=True)
         self._server = _Server((self.bind, self.port), _Handler)
         self._server.endpoint = self
@@ -155,6 +184,11 @@ class Endpoint:
             os.remove(os.path.join(self.lab_dir, PORT_FILE))
         except FileNotFoundError:
             pass
+        if self.keytab:
+            if self._saved_ktname is None:
+                os.environ.pop("KRB5_KTNAME", None)
+            else:
+                os.environ["KRB5_KTNAME"] = self._saved_ktname
 
     def __enter__(self) -> "Endpoint":
         return self.start()
@@ -227,35 +261,11 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     endpoint: Endpoint
 
-
-def _parse_encrypted(body: bytes) -> list[tuple[int, bytes, bytes]]:
-    """[(original length, signature, sealed data)] from a multipart/encrypted body (NTLM)."""
-    parts = []
-    position = 0
-    head = BOUNDARY + b"\r\n"
-    while body.startswith(head, position):
-        end_headers = body.find(head, position + len(head))
-        if end_headers < 0:
-            break
-        headers = body[position + len(head):end_headers].decode("latin-1")
-        if PROTOCOL not in headers or "Length=" not in headers:
-            raise HTTPFailure(400, "encrypted part without %s / OriginalContent Length" % PROTOCOL)
-        length = int(headers.split("Length=")[1].split()[0].strip(";"))
-        position = end_headers + len(head)
-        octet = b"\tContent-Type: application/octet-stream\r\n"
-        if not body.startswith(octet, position):
-            raise HTTPFailure(400, "encrypted part without application/octet-stream")
-        position += len(octet)
-        (signature_length,) = struct.unpack("<i", body[position:position + 4])
-        position += 4
-        signature = body[position:position + signature_length]
-        position += signature_length
-        sealed = body[position:position + length]  # NTLM seals with RC4: as long as the plain text
-        position += length
-        parts.append((length, signature, sealed))
-    if not parts or not body[position:].startswith(BOUNDARY + b"--"):
-        raise HTTPFailure(400, "not a multipart/encrypted body the endpoint reads (no closing boundary)")
-    return parts
+    def handle_error(self, request, client_address) -> None:
+        """A TLS handshake the client gave up (it does not trust the certificate) is its own business;
+        anything else is a defect of the lab, printed."""
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -264,9 +274,15 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self) -> None:
+        tls_context = self.server.endpoint.tls_context  # type: ignore[attr-defined]
+        if tls_context is not None:  # the TLS handshake runs in this connection's thread, not the listener's
+            self.request.settimeout(30)
+            self.request = tls_context.wrap_socket(self.request, server_side=True)
+            self.request.settimeout(None)
         super().setup()
-        self.context = None   # the NTLM context of this TCP connection
-        self.scheme = "Negotiate"
+        self.logon: auth.Logon | None = None  # the security context of this TCP connection
+        self.sealed = False  # whether the request being answered came sealed (answer alike)
+        self.final_token: tuple = ()  # the handshake's last token, sent with the answer that follows it
         self.host_name = None
         self.counted_connection = False
         self.refuse_credentials = False
@@ -379,45 +395,50 @@ class _Handler(BaseHTTPRequestHandler):
                    connections=1 if first else 0)
 
     def _serve(self, host: Host, body: bytes) -> int:
-        if self.context is None or not self.context.complete:
+        if self.logon is None or not self.logon.complete:
             return self._authenticate(host, body)
         content_type = self.headers.get("Content-Type", "")
-        if not content_type.startswith("multipart/encrypted") or PROTOCOL not in content_type:
+        if not content_type.startswith("multipart/encrypted"):
             if not body:
                 return self._answer(200)
-            refusal = soap.WSManFault("lab_refused", machine=host.machine,
-                                      detail="an unencrypted message over HTTP (AllowUnencrypted is false): use "
-                                      "ansible_winrm_message_encryption auto or always")
-            return self._answer(500, refusal.envelope(None), (("Content-Type", "application/soap+xml;charset=UTF-8"),))
-        try:
-            plain = b"".join(self.context.unwrap_winrm(signature, sealed)
-                             for _length, signature, sealed in _parse_encrypted(body))
-        except HTTPFailure as exc:
-            return self._answer(exc.status, exc.text.encode("utf-8"), close=True)
-        except spnego.exceptions.SpnegoError:
-            # Sealed with another connection's keys (pywinrm resends a sealed body after re-authenticating
-            # on a new connection): Windows answers 400 Bad Request, which ansible's winrm plugin expects.
-            return self._answer(400, b"", close=True)
+            if self.endpoint.pki is None:  # AUTH 4
+                refusal = soap.WSManFault("lab_refused", machine=host.machine,
+                                          detail="an unencrypted message over HTTP (AllowUnencrypted is false): use "
+                                          "ansible_winrm_message_encryption auto or always, or HTTPS")
+                return self._answer(500, refusal.envelope(None),
+                                    (("Content-Type", "application/soap+xml;charset=UTF-8"),))
+            self.sealed = False  # AUTH 5: plain SOAP inside TLS
+            plain = body
+        else:
+            try:
+                plain = self.logon.unwrap(content_type, body)
+            except auth.BadMessage as exc:
+                return self._answer(400, str(exc).encode("utf-8"), close=True)
+            except spnego.exceptions.SpnegoError:
+                # Sealed with another connection's keys (pywinrm resends a sealed body after re-authenticating
+                # on a new connection): Windows answers 400 Bad Request, which ansible's winrm plugin expects.
+                return self._answer(400, b"", close=True)
+            self.sealed = True
         try:
             request = soap.parse(plain)
         except soap.EnvelopeError as exc:
-            return self._sealed(500, soap.WSManFault("lab_refused", machine=host.machine,
-                                                     detail=str(exc)).envelope(None))
+            return self._reply(500, soap.WSManFault("lab_refused", machine=host.machine,
+                                                    detail=str(exc)).envelope(None))
         injected = host.take_fault(request.step)
         if injected:
             answered = self._inject(host, injected, request)
             if answered is not None:
                 return answered
         status, answer = self.endpoint.dispatch(host, request)
-        return self._sealed(status, answer)
+        return self._reply(status, answer)
 
-    def _sealed(self, status: int, plain: bytes) -> int:
-        wrapped = self.context.wrap_winrm(plain)
-        body = (BOUNDARY + b"\r\n\tContent-Type: " + PROTOCOL.encode() + b"\r\n"
-                b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" + str(len(plain)).encode()
-                + b"\r\n" + BOUNDARY + b"\r\n\tContent-Type: application/octet-stream\r\n"
-                + struct.pack("<i", len(wrapped.header)) + wrapped.header + wrapped.data + BOUNDARY + b"--\r\n")
-        return self._answer(status, body, (("Content-Type", CONTENT_TYPE),))
+    def _reply(self, status: int, plain: bytes) -> int:
+        """Answer a WS-Man message: sealed if it came sealed, else plain SOAP (over HTTPS only)."""
+        if not self.sealed:
+            return self._answer(status, plain, self.final_token + (
+                ("Content-Type", "application/soap+xml;charset=UTF-8"),))
+        body, content_type = self.logon.wrap(plain)
+        return self._answer(status, body, self.final_token + (("Content-Type", content_type),))
 
     def _inject(self, host: Host, kind: str, request: soap.Request | None) -> int | None:
         """Apply an injected fault; the bytes answered, or None to serve the request after all."""
@@ -428,25 +449,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
             return 0
         if kind == "http_401":  # (at connect, _authenticate refuses the handshake's last leg instead)
-            self.context = None
+            self.logon = None
             return self._answer(401, b"", close=True)
         if request is None:  # before the handshake there is no session to seal a WS-Man fault with
             return self._answer(500, b"", close=True)
         if kind == "http_500":
-            return self._sealed(500, host.fault("internal_error", detail="(fault injected by the lab)")
-                                .envelope(request))
+            return self._reply(500, host.fault("internal_error", detail="(fault injected by the lab)")
+                               .envelope(request))
         if kind == "quota_shells":
-            return self._sealed(500, host.fault("quota_shells", limit=host.limits["max_shells_per_user"])
-                                .envelope(request))
+            return self._reply(500, host.fault("quota_shells", limit=host.limits["max_shells_per_user"])
+                               .envelope(request))
         if kind == "quota_operations":
-            return self._sealed(500, host.fault(
+            return self._reply(500, host.fault(
                 "quota_operations", limit=host.limits["max_concurrent_operations_per_user"]).envelope(request))
         raise AssertionError(kind)
 
     def _authenticate(self, host: Host, body: bytes) -> int:
         header = self.headers.get("Authorization", "")
         scheme, _space, token = header.partition(" ")
-        if self.context is None and not self.handshake_started:
+        if self.logon is None and not self.handshake_started:
             # "connect": the first request of a connection that is not authenticated yet
             self.handshake_started = True
             injected = host.take_fault("connect")
@@ -454,24 +475,38 @@ class _Handler(BaseHTTPRequestHandler):
                 self.refuse_credentials = True
             elif injected:
                 return self._inject(host, injected, None)
-        if scheme.lower() not in ("negotiate", "ntlm") or not token.strip():
-            return self._answer(401, b"", (("WWW-Authenticate", "Negotiate"),))
-        if self.context is None:
-            self.context = spnego.server(protocol="negotiate" if scheme.lower() == "negotiate" else "ntlm")
-            self.scheme = scheme
+        offer = host.policy.offer()
+        if not scheme or not token.strip():
+            return self._answer(401, b"", offer)
+        if self.logon is None:
+            self.logon = auth.Logon(host.policy, self.endpoint.channel_binding)
         try:
-            out = self.context.step(base64.b64decode(token.strip()))
-        except (spnego.exceptions.SpnegoError, ValueError) as exc:
-            self.context = None
-            host.note_refusal("NTLM: %s" % exc)
-            return self._answer(401, b"", (("WWW-Authenticate", "Negotiate"),))
-        challenge = (("WWW-Authenticate", "%s %s" % (self.scheme, base64.b64encode(out).decode())),) if out else ()
-        if self.context.complete and self.refuse_credentials:
-            self.context = None
+            out = self.logon.step(scheme, base64.b64decode(token.strip(), validate=True))
+        except auth.Refused as exc:
+            host.note_refusal("%s: %s" % (exc.package or scheme, exc.reason))
+            if exc.package:
+                host.logon(exc.package, ok=False)
+            if exc.token:  # the acceptor's error token (a KRB-ERROR), as Windows sends it
+                return self._answer(401, b"", (("WWW-Authenticate", "%s %s" % (
+                    scheme, base64.b64encode(exc.token).decode())),))
+            return self._answer(401, b"", offer)
+        except ValueError:
+            self.logon.reset()
+            return self._answer(401, b"", offer)
+        challenge = (("WWW-Authenticate", "%s %s" % (self.logon.header_scheme, base64.b64encode(out).decode())),) \
+            if out else ()
+        if self.logon.complete and self.refuse_credentials:
+            host.logon(self.logon.package, ok=False)
+            self.logon.reset()
             self.refuse_credentials = False
-            return self._answer(401, b"", (("WWW-Authenticate", "Negotiate"),))
-        if not self.context.complete:
+            return self._answer(401, b"", offer)
+        if not self.logon.complete:
             return self._answer(401, b"", challenge)
-        if body:  # the message that carried the last leg
-            return self._serve(host, body)
+        host.logon(self.logon.package, ok=True)
+        if body:  # the message that carried the last leg: its answer carries the last token
+            self.final_token = challenge
+            try:
+                return self._serve(host, body)
+            finally:
+                self.final_token = ()
         return self._answer(200, b"", challenge)

@@ -91,6 +91,8 @@ COUNTERS = {
     "http_requests": 0, "wire_bytes_to_host": 0, "wire_bytes_from_host": 0, "connections": 0,
     "shells_opened": 0, "shells_open": 0, "runspaces_opened": 0, "runspaces_open": 0,
     "faults_injected": [],
+    # logons as the host's Security log records them (4624 / 4625), by package (NTLM, Kerberos)
+    "logons": {}, "logon_failures": {},
 }
 
 
