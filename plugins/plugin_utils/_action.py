@@ -27,12 +27,14 @@ class ApexOneAction(ActionBase):
     _supports_diff = True
     ARGUMENT_SPEC: dict[str, t.Any] = {}
     _credential_limit = CREDENTIAL_REJECTIONS
+    _inventory_name = None
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         dummy, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
         self._credential_limit = (task_vars or {}).get("apexone_credential_rejections", CREDENTIAL_REJECTIONS)
+        self._inventory_name = (task_vars or {}).get("inventory_hostname")
         try:
             result.update(self.act(args, task_vars or {}))
         except _remote.RemoteScriptError as exc:
@@ -47,4 +49,4 @@ class ApexOneAction(ActionBase):
 
     def run_script(self, name: str, params: dict, read_only: bool, list_paths: t.Iterable[str] = ()) -> dict:
         return _remote.run_script(self._connection, name, params, read_only=read_only, list_paths=list_paths,
-                                  credential_limit=self._credential_limit)
+                                  credential_limit=self._credential_limit, inventory_name=self._inventory_name)

@@ -18,9 +18,11 @@ environment makes the failure happen below the plugin, never in it:
     no_kerberos_library  pykerberos, gssapi and krb5 cannot be imported (as on a controller without them)
 
 `observe(case, transport, ...)` returns {"case", "transport", "type", "text"}: the exception's class
-(module-qualified) and its text, or type None when the connection was made.
+(module-qualified) and its text, or type None when the connection was made. With `runner=True` the collection's
+runner makes the connection (`_remote.run_script` of the probe) instead: the text is what the task would show,
+and "connects" how many times the runner asked the plugin to connect.
 
-    python -m ansible_collections.apexone.upgrade.tests.lab.kerberos_failures once TRANSPORT HOST PORT USER PSRP_AUTH
+    python -m ansible_collections.apexone.upgrade.tests.lab.kerberos_failures once TRANSPORT HOST PORT USER PSRP_AUTH [runner]
         (password on stdin; prints the JSON line; run by observe in the case's environment)
 """
 
@@ -46,8 +48,10 @@ COLLECTIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.pa
                            "collections")  # where the working tree is ansible_collections/apexone/upgrade
 
 
-def connect_once(transport: str, host: str, port: int, user: str, password: str, psrp_auth: str = "kerberos") -> dict:
-    """One connection through the real plugin, set up as a Kerberos inventory sets it; what it raised."""
+def connect_once(transport: str, host: str, port: int, user: str, password: str, psrp_auth: str = "kerberos",
+                 runner: bool = False) -> dict:
+    """One connection through the real plugin, set up as a Kerberos inventory sets it; what it raised (`runner`:
+    through the collection's runner, which also counts the plugin's _connect calls)."""
     from ansible.playbook.play_context import PlayContext  # pylint: disable=import-outside-toplevel
     from ansible.plugins.loader import connection_loader  # pylint: disable=import-outside-toplevel
     conn = connection_loader.get(transport, PlayContext())
@@ -64,10 +68,23 @@ def connect_once(transport: str, host: str, port: int, user: str, password: str,
                         ansible_psrp_operation_timeout=5, ansible_psrp_reconnection_retries=0)
         hostvars["_extras"] = {}
     conn.set_options(var_options=hostvars)
+    connects = []
+    if runner:
+        plugin_connect = conn._connect  # pylint: disable=protected-access
+
+        def counted():
+            connects.append(1)
+            return plugin_connect()
+        conn._connect = counted  # pylint: disable=protected-access
     try:
-        conn._connect()  # pylint: disable=protected-access
+        if runner:
+            from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote  # pylint: disable=import-outside-toplevel
+            _remote.run_script(conn, "probe", {"Subset": ["os"]}, read_only=True)
+        else:
+            conn._connect()  # pylint: disable=protected-access
     except Exception as exc:  # pylint: disable=broad-except
-        return {"type": "%s.%s" % (type(exc).__module__, type(exc).__name__), "text": str(exc)}
+        return {"type": "%s.%s" % (type(exc).__module__, type(exc).__name__), "text": str(exc),
+                "connects": len(connects)}
     finally:
         try:
             conn.close()
@@ -119,7 +136,7 @@ def _skewed_endpoint(workdir: str, realm):
 
 
 def observe(case: str | None, transport: str, realm, port: int, workdir: str, host: str = "agent-win10-64",
-            psrp_auth: str = "kerberos") -> dict:
+            psrp_auth: str = "kerberos", runner: bool = False) -> dict:
     """Provoke `case` over `transport` against the endpoint on `port` (the realm of samba_dc.SambaDC); case
     None: no failure. `psrp_auth="negotiate"`: what psrp's negotiate does instead (it may fall back to NTLM)."""
     if case is not None and case not in CASES:
@@ -140,6 +157,7 @@ def observe(case: str | None, transport: str, realm, port: int, workdir: str, ho
         env["PYTHONPATH"] = _blockers(workdir) + os.pathsep + COLLECTIONS
     with _skewed_endpoint(workdir, realm) if case == "clock_skew" else contextlib.nullcontext(port) as port:
         command = [sys.executable, "-m", __name__, "once", transport, target, str(port), user, psrp_auth]
+        command += ["runner"] if runner else []
         proc = subprocess.run(command, input=password, capture_output=True, text=True, env=env, timeout=120,
                               check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -150,11 +168,12 @@ def observe(case: str | None, transport: str, realm, port: int, workdir: str, ho
 
 
 def main(argv) -> int:
-    if len(argv) != 6 or argv[0] != "once":
+    if len(argv) not in (6, 7) or argv[0] != "once" or argv[6:] not in ([], ["runner"]):
         sys.stderr.write(__doc__)
         return 2
-    transport, host, port, user, psrp_auth = argv[1:]
-    print(json.dumps(connect_once(transport, host, int(port), user, sys.stdin.read(), psrp_auth=psrp_auth)))
+    transport, host, port, user, psrp_auth = argv[1:6]
+    print(json.dumps(connect_once(transport, host, int(port), user, sys.stdin.read(), psrp_auth=psrp_auth,
+                                  runner=argv[6:] == ["runner"])))
     return 0
 
 

@@ -132,11 +132,10 @@ def test_a_host_that_denies_ntlm_refuses_the_ntlm_logon(tmp_path, realm, lab_tra
                               endpoint={"keytab": realm.keytab})
     assert run.stats[NTLM_DENIED]["unreachable"] == 1
     message = run.result("Read the host", NTLM_DENIED)["msg"]
-    assert "401" in message or "rejected" in message or "Failed to authenticate" in message, message
+    assert "(step: authenticate)" in message and "NTLM authentication failed" in message, message
     counts = run.counts(NTLM_DENIED)
-    # NTLM failed logons only (how many per host is the runner's business: it retries a read-only script
-    # after a dropped connection today, so 2; an `authenticate` step that is never retried makes it 1)
-    assert set(counts["logon_failures"]) == {"NTLM"} and not counts.get("logons")
+    # one failed NTLM logon: an authentication failure is never tried again
+    assert counts["logon_failures"] == {"NTLM": 1} and not counts.get("logons")
     assert counts["executions"] == 0
     assert "Restrict NTLM" in counts["refused"][0]["reason"]
 
@@ -174,6 +173,32 @@ def test_each_kerberos_failure_is_the_plugins_own_error(tmp_path, realm, lab_tra
     if case == "clock_skew":  # the host's acceptor refused the ticket: one failed logon, its reason
         skewed = lab.read_counts("agent-win10-64", str(tmp_path / "skewed-host"))
         assert skewed["logon_failures"] == {"Kerberos": 1} and "Clock skew too great" in skewed["refused"][0]["reason"]
+
+
+@pytest.mark.parametrize("case", kerberos_failures.CASES)
+def test_the_runner_names_each_kerberos_failure_once_and_says_what_to_do(tmp_path, realm, lab_transport, case):
+    """Through the collection's runner: the step is authenticate, worded for Kerberos, with the fix for this case,
+    the plugin asked to connect once (never a second attempt), no password in the text."""
+    with labrun.server.Endpoint(str(tmp_path / "lab"), keytab=realm.keytab) as endpoint:
+        seen = kerberos_failures.observe(case, lab_transport, realm, endpoint.port, str(tmp_path), runner=True)
+    assert seen["type"] == "ansible.errors.AnsibleConnectionFailure", seen
+    assert "(step: authenticate)" in seen["text"] and "not retried" in seen["text"], seen
+    assert "Kerberos" in seen["text"] and "NTLM" not in seen["text"], seen
+    assert HINTS[case] in seen["text"], seen
+    assert seen["connects"] == 1, seen
+    assert realm.password not in seen["text"] and "Not-The-Passw0rd-1" not in seen["text"]
+
+
+# What the runner tells the user to do, per case (messages.py); winrm reads a skewed host clock as rejected
+# credentials, and says the clock may be the cause.
+HINTS = {
+    "wrong_password": "before the account locks",
+    "unknown_user": "The domain has no such account",
+    "clock_skew": "clock",
+    "kdc_unreachable": "cannot reach a KDC of the realm",
+    "spn_unknown": "fully qualified name",
+    "no_kerberos_library": "lacks the Kerberos libraries",
+}
 
 
 # Each plugin's own exception and words (pywinrm 0.5.0 / pykerberos 1.2.4; pypsrp 0.9.1 / pyspnego 0.12.4 /

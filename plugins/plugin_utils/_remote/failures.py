@@ -22,6 +22,7 @@ Kinds:
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
@@ -38,14 +39,19 @@ UNREACHABLE_WORDS = ("newconnectionerror", "connection refused", "connecttimeout
                      "nodename nor servname", "network is unreachable", "certificate verify failed",
                      "sslerror", "ssl: ", "wrong version number")
 # Authentication refused or impossible (texts of the winrm plugin, pywinrm, the psrp plugin, pypsrp, pyspnego,
-# kinit and MIT Kerberos / GSSAPI).
+# kinit and MIT Kerberos / GSSAPI, as tests/lab/kerberos_failures.py records them).
 AUTH_WORDS = ("credentials were rejected", "failed to authenticate", "authenticationerror", "kerberos auth failure",
-              "kerberos:", "gssapi", "gsserror", "spnegoerror", "kinit", "preauthentication failed",
-              "password incorrect", "client not found in kerberos database", "clock skew", "server not found in kerberos",
-              "kerberos library is not installed", "requests_kerberos", "no kerberos credentials",
-              "cannot find kdc", "cannot contact any kdc", "clients credentials have been revoked",
-              "did not respond with ntlm challenge", "invalidcredentialserror", "http 401", "code 401",
-              "unauthorized", "ntlm is disabled", "no supported authentication")
+              "kerberos:", "gssapi", "gsserror", "spnegoerror", "krb5error", "kinit", "preauthentication failed",
+              "password incorrect", "not found in kerberos database", "clock skew", "kerberos library is not installed",
+              "requests_kerberos", "no kerberos credentials", "cannot find kdc", "cannot contact any kdc",
+              "clients credentials have been revoked", "did not respond with ntlm challenge", "invalidcredentialserror",
+              "http 401", "code 401", "unauthorized", "ntlm is disabled", "no supported authentication")
+# Of those, the ones where the credentials themselves were refused: each counts towards the account's lockout (a
+# KDC out of reach, a missing library or an unknown service principal does not).
+REJECTED_WORDS = ("credentials were rejected", "password incorrect", "preauthentication failed",
+                  "clients credentials have been revoked", "failed to authenticate the user", "authenticationerror",
+                  "invalidcredentialserror", "code 401", "http 401", "unauthorized")
+_UNKNOWN_CLIENT = re.compile(r"client '[^']*' not found in kerberos database", re.IGNORECASE)
 # The host refused to start the program: "This program is blocked by group policy" (ERROR_ACCESS_DISABLED_BY_POLICY,
 # 1260, AppLocker / software restriction), "... contains a virus or potentially unwanted software" (ERROR_VIRUS_INFECTED,
 # 225), and their Japanese forms.
@@ -61,6 +67,13 @@ class Failure(t.NamedTuple):
     text: str
     started: bool = False
     rc: int | None = None
+    rejected: bool = False  # authenticate: the credentials themselves were refused (the account's lockout counts it)
+
+
+def rejected(text: str) -> bool:
+    """Whether an authentication failure is the credentials refused (a wrong password, an unknown or locked account),
+    not a Kerberos set-up that fails before any password is tried."""
+    return _has(text, REJECTED_WORDS) or bool(_UNKNOWN_CLIENT.search(text))
 
 
 def _text(exc: BaseException) -> str:
@@ -111,7 +124,8 @@ def at_connect(exc: BaseException, psrp: bool) -> Failure | None:
     # refused password: the credentials were accepted a moment before.
     later = bool(steps) and steps[0] in ("command", "send", "receive", "signal")
     if _has(text, AUTH_WORDS) and not _has(text, UNREACHABLE_WORDS) and not later:
-        return Failure("authenticate", "authenticate", to_text(exc))
+        return Failure("authenticate", "authenticate", "%s: %s" % (type(exc).__name__, to_text(exc)),
+                       rejected=rejected(text))
     if _has(text, LAUNCH_WORDS):
         return Failure("launch_blocked", opened, to_text(exc))
     if _has(text, UNREACHABLE_WORDS):

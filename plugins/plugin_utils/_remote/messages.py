@@ -80,17 +80,29 @@ def authenticate(where: str, protocol: str, text: str, user: str) -> str:
 
 
 def _auth_hint(protocol: str, text: str) -> str:
+    """What to do, from what the plugin or the Kerberos library said (tests/lab/kerberos_failures.py)."""
     lowered = text.lower()
+    kerberos = "kerberos" in protocol.lower() or "kerberos" in lowered or "krb5" in lowered
     if "skew" in lowered:
-        return ("The controller's clock and the domain's differ by more than Kerberos allows (5 minutes by "
-                "default): synchronise the controller's time with the domain controllers")
-    if "library is not installed" in lowered or "no module named" in lowered or "not installed" in lowered:
+        return ("The host's clock and the domain's differ by more than Kerberos allows (5 minutes by default): fix "
+                "the host's time (w32tm /resync; a domain member takes it from the domain hierarchy)")
+    if "library is not installed" in lowered or "no module named" in lowered or "requires the python" in lowered:
         return ("The controller lacks the Kerberos libraries: install the collection's requirements "
                 "(requirements.txt) and the system's Kerberos packages (see the README's Kerberos section)")
-    if protocol.lower() == "kerberos" and ("server not found" in lowered or "spn" in lowered
-                                           or "not found in kerberos database" in lowered):
-        return ("The domain knows no service principal HTTP/<host> for the name the inventory connects to: use "
-                "the host's fully qualified name (ansible_host), as registered in the domain")
+    if "cannot contact any kdc" in lowered or "cannot find kdc" in lowered:
+        return ("The controller cannot reach a KDC of the realm: check krb5.conf (the realm's kdc lines, or "
+                "dns_lookup_kdc) and that TCP/UDP 88 to the domain controllers is open. No password was tried")
+    if "server not found in kerberos database" in lowered:
+        return ("The domain knows no service principal for the name the inventory connects to (HTTP/<name> for "
+                "winrm, WSMAN/<name> for psrp): use the host's fully qualified name (ansible_host), as registered "
+                "in the domain. No password was tried")
+    if "not found in kerberos database" in lowered:
+        return "The domain has no such account: write the user as user@REALM, the realm in capitals"
+    if "revoked" in lowered:
+        return "The account is locked out or disabled in the domain: ask the domain's administrators"
+    if kerberos and "credentials were rejected by the server" in lowered:
+        return ("Check the password before the account locks; with Kerberos, a host whose clock is more than 5 "
+                "minutes off the domain's reads the same to the winrm plugin")
     return "Check the user name and the password (or the Kerberos ticket) before the account locks"
 
 

@@ -38,8 +38,8 @@ def host_of(connection: t.Any) -> str:
     return str(credentials.option(connection, "remote_addr") or "the host")
 
 
-def _where(connection: t.Any, step: str) -> str:
-    return "%s over %s (step: %s)" % (host_of(connection), getattr(connection, "transport", "winrm"), step)
+def _where(connection: t.Any, step: str, label: str | None = None) -> str:
+    return "%s over %s (step: %s)" % (label or host_of(connection), getattr(connection, "transport", "winrm"), step)
 
 
 def protocol_of(connection: t.Any, text: str = "") -> str:
@@ -59,13 +59,14 @@ def protocol_of(connection: t.Any, text: str = "") -> str:
 
 
 def run_script(connection: t.Any, name: str, params: dict, read_only: bool, list_paths: t.Iterable[str] = (),
-               credential_limit: int = credentials.LIMIT) -> dict:
-    """Run scripts/<name>.ps1 on the host with `params`; return its result dict."""
+               credential_limit: int = credentials.LIMIT, inventory_name: str | None = None) -> dict:
+    """Run scripts/<name>.ps1 on the host with `params`; return its result dict. `inventory_name`: the host's
+    name in the inventory (the run's credential gate counts hosts by it; many may share one address)."""
     require_windows(connection)
     command = payload.command()
     data = payload.stdin(name, params)
     psrp = getattr(connection, "transport", "") == "psrp"
-    host = host_of(connection)
+    host = inventory_name or host_of(connection)
     attempts = 2 if read_only else 1
     last: failures.Failure | None = None
     for attempt in range(1, attempts + 1):
@@ -83,7 +84,7 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool, list
                     adapter.close_after_failure(connection)
                     out = failure.text.split("stdout:", 1)[-1].rsplit("\nstderr", 1)[0]
                     return _checked(name, params, answer.parse(name, None, out, b""), list_paths)
-                _stop_if_blocked(connection, name, failure)
+                _stop_if_blocked(connection, name, failure, host)
             else:
                 try:
                     return _checked(name, params, answer.parse(name, rc, stdout, stderr), list_paths)
@@ -97,20 +98,20 @@ def run_script(connection: t.Any, name: str, params: dict, read_only: bool, list
         if attempt < attempts:
             display.warning("apexone: %s: the connection failed at step %s while running read-only %s (%s); "
                             "retrying once" % (host, failure.step, name, messages.short(failure.text)))
-    raise AnsibleConnectionFailure(_final(connection, name, read_only, last))
+    raise AnsibleConnectionFailure(_final(connection, name, read_only, last, host))
 
 
-def _connect(connection: t.Any, name: str, host: str, psrp: bool, limit: int) -> failures.Failure | None:
+def _connect(connection: t.Any, name: str, gate_name: str, psrp: bool, limit: int) -> failures.Failure | None:
     """Set up the session (the gate first). None when it is up; the failure otherwise. An authentication
     failure or a refused launch is raised at once: it is never tried again."""
-    gate = credentials.gate_for(connection, host, limit)
+    gate = credentials.gate_for(connection, gate_name, limit)
     if gate is not None:
         try:
             gate.enter()
         except credentials.Stopped as exc:
             raise AnsibleConnectionFailure(messages.credentials_stopped(
-                _where(connection, "authenticate"), str(credentials.option(connection, "remote_user") or ""),
-                len(exc.rejected), exc.rejected))
+                _where(connection, "authenticate", gate_name),
+                str(credentials.option(connection, "remote_user") or ""), len(exc.rejected), exc.rejected))
     try:
         connection._connect()  # pylint: disable=protected-access  # the ConnectionBase contract; exec_command runs it too
     except Exception as exc:  # pylint: disable=broad-except
@@ -121,23 +122,23 @@ def _connect(connection: t.Any, name: str, host: str, psrp: bool, limit: int) ->
             raise
         if failure.kind == "authenticate":
             if gate is not None:
-                gate.rejected()
+                gate.rejected() if failure.rejected else gate.left()
             adapter.close_after_failure(connection)
             raise AnsibleConnectionFailure(messages.authenticate(
-                _where(connection, "authenticate"), protocol_of(connection, failure.text), failure.text,
+                _where(connection, "authenticate", gate_name), protocol_of(connection, failure.text), failure.text,
                 str(credentials.option(connection, "remote_user") or "")))
         if gate is not None:
             gate.left()
-        _stop_if_blocked(connection, name, failure)
+        _stop_if_blocked(connection, name, failure, gate_name)
         return failure
     if gate is not None:
         gate.accepted()
     return None
 
 
-def _stop_if_blocked(connection: t.Any, name: str, failure: failures.Failure) -> None:
+def _stop_if_blocked(connection: t.Any, name: str, failure: failures.Failure, label: str) -> None:
     """Anti-malware, application control or an EDR stopped the execution: say so, never again."""
-    where = _where(connection, failure.step)
+    where = _where(connection, failure.step, label)
     text = {"launch_blocked": messages.launch_blocked, "provider_died": messages.provider_died}.get(failure.kind)
     if text is not None:
         adapter.close_after_failure(connection)
@@ -155,9 +156,9 @@ def _checked(name: str, params: dict, result: dict, list_paths: t.Iterable[str])
     return answer.ensure_lists(result, list_paths)
 
 
-def _final(connection: t.Any, name: str, read_only: bool, last: failures.Failure) -> str:
+def _final(connection: t.Any, name: str, read_only: bool, last: failures.Failure, label: str) -> str:
     """What Ansible shows for the unreachable host: the step, what it means, what to do."""
-    where = _where(connection, last.step)
+    where = _where(connection, last.step, label)
     if last.kind == "unreachable":
         return messages.unreachable(where, name, last.text)
     if last.kind == "not_opened":

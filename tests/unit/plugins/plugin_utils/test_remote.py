@@ -413,7 +413,7 @@ REJECTED = "ntlm: the specified credentials were rejected by the server"
     ("kerberos: Kerberos auth failure for principal svc@CORP.EXAMPLE with subprocess: kinit: Password incorrect "
      "while getting initial credentials", "Check the user name and the password"),
     ("kerberos: authGSSClientStep() failed: (('Unspecified GSS failure.', 851968), ('Clock skew too great', -1765328347))",
-     "synchronise the controller's time"),
+     "fix the host's time"),
 ])
 def test_a_refused_credential_is_its_own_step_and_never_retried(run_tmp, text, hint):
     conn = ScriptedConnection(connects=[AnsibleConnectionFailure(text)] * 2,
