@@ -9,7 +9,7 @@
 #   - microsoft.ad from the ansible package in .venv (Galaxy cannot be reached), where ansible-galaxy
 #     finds it installed and so does not look for it.
 # Both steps are cached: the debootstrap tarball in APEXONE_EE_CACHE, the images by a hash of their
-# inputs. Prints the base image's name on the last line.
+# inputs. Writes the base image's name to build/ee/base-image.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/env.sh
@@ -20,6 +20,7 @@ cache=${APEXONE_EE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/apexone-upgrade-ee}
 suite=${APEXONE_EE_SUITE:-bookworm}
 packages=python3,python3-pip,python3-venv
 mkdir -p "$cache" build/ee/base
+rm -f build/ee/base-image.txt
 
 mirror=$(apt-cache policy | awk -v want="$suite/main" '$3 == want {print $2; exit}')
 if [ -z "$mirror" ]; then
@@ -79,4 +80,5 @@ if ! podman image exists "$base_image"; then
     podman build --network=host -t "$base_image" "$context" >build/ee/base/build.log 2>&1 \
         || { tail -20 build/ee/base/build.log >&2; echo "ee_base: the base image did not build (log: build/ee/base/build.log)" >&2; exit 1; }
 fi
-echo "$base_image"
+echo "$base_image" >build/ee/base-image.txt
+echo "== base image: $base_image"

@@ -10,7 +10,7 @@
 #     requirements.txt, galaxy.yml), the base, the build arguments or ansible-builder itself;
 #   - the collection's own code is then installed on that image as the build installs it (ansible-galaxy
 #     from the tarball), one thin layer tagged by the tarball's content.
-# Prints the image's name on the last line.
+# Writes the image's name to build/ee/image-<form>.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 form=${1:-debian}
@@ -24,10 +24,12 @@ source "$here/env.sh"
 cd "$ROOT"
 export CONTAINERS_CONF="$here/ee_containers.conf"
 mkdir -p build/ee
+rm -f "build/ee/image-$form.txt"
 
 case "$form" in
     debian)
-        base=$(bash "$here/ee_base.sh" | tail -1)
+        bash "$here/ee_base.sh"
+        base=$(cat build/ee/base-image.txt)
         build_args=(--build-arg "EE_BASE_IMAGE=$base" --build-arg PYCMD=/opt/ee-python/bin/python3
                     --build-arg PKGMGR=/usr/bin/apt-get --build-arg ANSIBLE_GALAXY_CLI_COLLECTION_OPTS=--offline)
         ;;
@@ -87,4 +89,5 @@ else
     echo "== built in $((SECONDS - started))s"
     podman tag "$built" "$image"
 fi
-echo "$image"
+echo "$image" >"build/ee/image-$form.txt"
+echo "== image: $image"

@@ -10,10 +10,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 form=${1:-debian}
-image=$(bash "$here/ee_build.sh" "$form" | tee /dev/stderr | tail -1)
+bash "$here/ee_build.sh" "$form"
 # shellcheck source=scripts/env.sh
 source "$here/env.sh"
 cd "$ROOT"
+image=$(cat "build/ee/image-$form.txt")
 export CONTAINERS_CONF="$here/ee_containers.conf"
 started=$SECONDS
 
