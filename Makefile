@@ -1,5 +1,5 @@
 # The two commands of the README, and the steps of the second one.
-.PHONY: preflight-lab test pytest sanity lint molecule bench
+.PHONY: preflight-lab test pytest sanity lint molecule bench ee ee-ubi9
 
 preflight-lab:  ## the main job on the built-in simulated lab
 	bash scripts/preflight_lab.sh
@@ -15,6 +15,12 @@ sanity:
 
 lint:
 	bash scripts/bootstrap.sh && . scripts/env.sh && ansible-lint
+
+ee:  ## the execution environment on a Debian base made here, and the preflight inside it against the lab (root)
+	bash scripts/ee_preflight.sh debian
+
+ee-ubi9:  ## the execution environment as written: ubi9/python-311 (needs registry.access.redhat.com and Galaxy)
+	bash scripts/ee_build.sh ubi9
 
 molecule:
 	bash scripts/bootstrap.sh && . scripts/env.sh && molecule test

@@ -21,9 +21,21 @@ for tool in samba:samba samba-tool:samba-ad-dc ldbadd:ldb-tools wbinfo:winbind k
 done
 "$python" -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || missing+=(python3-dev)
+# `bootstrap.sh ee`: also what builds and runs the execution environment (scripts/ee_build.sh):
+# podman with runc (crun cannot start containers on these machines) and debootstrap for the base.
+if [ "${1:-}" = ee ]; then
+    for tool in podman:podman runc:runc debootstrap:debootstrap; do
+        command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool#*:}")
+    done
+fi
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing ${missing[*]} from Debian"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "${1:-}" = ee ] && ! { command -v podman && command -v runc && PATH="$PATH:/usr/sbin" command -v debootstrap; } >/dev/null; then
+    echo "bootstrap: the execution environment needs podman, runc and debootstrap, and they could not be installed" >&2
+    echo "(installed only as root on Debian or Ubuntu: apt-get install podman runc debootstrap)" >&2
+    exit 1
 fi
 want=$(cat requirements-dev.txt requirements.txt | sha256sum | cut -d' ' -f1)
 stamp="$VENV/.requirements.sha256"

@@ -32,8 +32,8 @@ bash "$here/sanity.sh"
 step "ansible-lint (production profile, offline)"
 ansible-lint
 
-step "ansible-builder create (execution environment for AWX / Automation Platform)"
-bash "$here/ee_create.sh"
+step "execution environment: ansible-builder + podman build, the preflight inside it against the lab"
+bash "$here/ee_preflight.sh" debian
 
 step "molecule test (the lab scenario)"
 molecule test
