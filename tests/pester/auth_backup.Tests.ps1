@@ -90,3 +90,54 @@ Describe 'auth_backup.ps1' {
         $answer.found | Should -BeFalse
     }
 }
+
+Describe 'auth_backup.ps1: OfficeScanAuth.dat is only ever opened for reading' {
+    BeforeAll {
+        $file = Join-Path $folder 'AuthCertBackup\OfficeScanAuth.dat'
+        # Everyone (by SID: the name is translated on a Japanese host) may not write the file; the account running
+        # the test included, administrator or not. Reading needs no write access.
+        $everyone = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-1-0'
+        $deny = New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $everyone, 'Write', 'Deny'
+        function Invoke-Backup {
+            & $script -ServerKeys $keys -Relative '..\AuthCertBackup\OfficeScanAuth.dat' -DefaultPaths @('C:\nowhere.dat') `
+                -MaxBytes 1024 -PublicKey $public -Known @()
+        }
+    }
+
+    BeforeEach { Set-ServerValue 'Local_Path' ('%TEMP%\' + $leaf + '\PCCSRV\') 'ExpandString' }
+
+    It 'reads a file whose ACL denies writing to everyone: sealed, its SHA-256, the file unchanged' {
+        $before = Get-Item -LiteralPath $file
+        $acl = Get-Acl -LiteralPath $file
+        $acl.AddAccessRule($deny)
+        Set-Acl -LiteralPath $file -AclObject $acl
+        try {
+            { [IO.File]::Open($file, 'Open', 'ReadWrite', 'ReadWrite').Close() } | Should -Throw  # the deny holds
+            $answer = Invoke-Backup
+        }
+        finally {
+            $acl = Get-Acl -LiteralPath $file
+            $null = $acl.RemoveAccessRule($deny)
+            Set-Acl -LiteralPath $file -AclObject $acl
+        }
+        $answer.found | Should -BeTrue
+        $answer.sha256 | Should -Be (Get-PlainSha256)
+        [Convert]::ToBase64String((Open-Sealed $answer.sealed)) | Should -Be ([Convert]::ToBase64String($plain))
+        $after = Get-Item -LiteralPath $file
+        $after.Length | Should -Be $before.Length
+        $after.LastWriteTimeUtc | Should -Be $before.LastWriteTimeUtc
+        [Convert]::ToBase64String([IO.File]::ReadAllBytes($file)) | Should -Be ([Convert]::ToBase64String($plain))
+    }
+
+    It 'reads a file another process holds open letting others only read (FileShare.Read): a writer would be refused' {
+        $held = [IO.File]::Open($file, 'Open', 'Read', 'Read')
+        try {
+            { [IO.File]::Open($file, 'Open', 'Read', 'ReadWrite').Close() } | Should -Not -Throw
+            { [IO.File]::Open($file, 'Open', 'ReadWrite', 'ReadWrite').Close() } | Should -Throw
+            $answer = Invoke-Backup
+        }
+        finally { $held.Close() }
+        $answer.sha256 | Should -Be (Get-PlainSha256)
+        $answer.ContainsKey('sealed') | Should -BeTrue
+    }
+}

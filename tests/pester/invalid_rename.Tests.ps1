@@ -28,3 +28,42 @@ Describe 'invalid_rename.ps1' {
         Test-Path -LiteralPath (Join-Path $folder 'a.dll') | Should -BeTrue
     }
 }
+
+Describe 'invalid_rename.ps1: guards' {
+    BeforeEach {
+        $case = Join-Path $folder ([guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $case | Out-Null
+    }
+
+    It 'an existing target is never overwritten: its content, size and time stay, the _Invalid file stays too' {
+        Set-Content -LiteralPath (Join-Path $case 'x.dll_Invalid') -Value 'new'
+        Set-Content -LiteralPath (Join-Path $case 'x.dll') -Value 'the file in use'
+        $before = Get-Item -LiteralPath (Join-Path $case 'x.dll')
+        $answer = & $script -Renames @(ConvertTo-Wire @(@{ from = (Join-Path $case 'x.dll_Invalid'); to = (Join-Path $case 'x.dll') }))
+        $answer.results[0].status | Should -Be 'skipped'
+        $after = Get-Item -LiteralPath (Join-Path $case 'x.dll')
+        Get-Content -LiteralPath $after.FullName | Should -Be 'the file in use'
+        $after.Length | Should -Be $before.Length
+        $after.LastWriteTimeUtc | Should -Be $before.LastWriteTimeUtc
+        Test-Path -LiteralPath (Join-Path $case 'x.dll_Invalid') | Should -BeTrue
+    }
+
+    It 'a folder of the target''s name is not replaced' {
+        Set-Content -LiteralPath (Join-Path $case 'y.dll_Invalid') -Value 'y'
+        New-Item -ItemType Directory -Path (Join-Path $case 'y.dll') | Out-Null
+        $answer = & $script -Renames @(ConvertTo-Wire @(@{ from = (Join-Path $case 'y.dll_Invalid'); to = (Join-Path $case 'y.dll') }))
+        $answer.results[0].status | Should -Be 'skipped'
+        Test-Path -LiteralPath (Join-Path $case 'y.dll') -PathType Container | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $case 'y.dll_Invalid') -PathType Leaf | Should -BeTrue
+    }
+
+    It 'a target in another folder is refused: nothing moves, nothing is made there' {
+        New-Item -ItemType Directory -Path (Join-Path $case 'other') | Out-Null
+        Set-Content -LiteralPath (Join-Path $case 'z.dll_Invalid') -Value 'z'
+        $answer = & $script -Renames @(ConvertTo-Wire @(@{ from = (Join-Path $case 'z.dll_Invalid'); to = (Join-Path $case 'other\z.dll') }))
+        $answer.results[0].status | Should -Be 'failed'
+        $answer.results[0].error | Should -Match 'another folder'
+        Test-Path -LiteralPath (Join-Path $case 'z.dll_Invalid') | Should -BeTrue
+        @(Get-ChildItem -LiteralPath (Join-Path $case 'other') -Force).Count | Should -Be 0
+    }
+}

@@ -38,6 +38,9 @@ BeforeAll {
 AfterAll {
     Remove-Item -LiteralPath $folder -Recurse -Force
     Remove-TestKey
+    # The same throwaway key in the 32-bit view (WOW6432Node on 64-bit Windows), made by the view test.
+    $wow = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry32')
+    if ($null -ne $wow.OpenSubKey($base)) { $wow.DeleteSubKeyTree($base) }
 }
 
 Describe 'probe.ps1: _Invalid names, with the controller''s pattern' {
@@ -190,5 +193,27 @@ Describe 'probe.ps1: network' {
         finally { $listener.Stop() }
         $answer.network[0].via | Should -Be 'proxy'
         $answer.network[0].error.code | Should -Be 10060
+    }
+}
+
+Describe 'probe.ps1: the registry view the controller names, never the process''s own' {
+    It 'a value only in the 32-bit view is read in Registry32 and absent in Registry64, and the other way round' -Skip:(-not [Environment]::Is64BitOperatingSystem) {
+        foreach ($view in 'Registry32', 'Registry64') {
+            $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', $view).CreateSubKey($base + '\Views')
+            $key.SetValue('Seen', $view, 'String')
+            $key.Close()
+        }
+        $only32 = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry32').CreateSubKey($base + '\Only32')
+        $only32.SetValue('Seen', 'Registry32', 'String')
+        $only32.Close()
+        $answer = Invoke-TestedScript @{ Subset = @('registry'); RegistryReads = @(
+                @{ name = 'v32'; view = 'Registry32'; path = $base + '\Views'; values = @('Seen') },
+                @{ name = 'v64'; view = 'Registry64'; path = $base + '\Views'; values = @('Seen') },
+                @{ name = 'only32_in_64'; view = 'Registry64'; path = $base + '\Only32'; values = @('Seen') },
+                @{ name = 'only32_in_32'; view = 'Registry32'; path = $base + '\Only32'; values = @('Seen') }) }
+        $answer.registry.v32.values.Seen.value | Should -Be 'Registry32'
+        $answer.registry.v64.values.Seen.value | Should -Be 'Registry64'
+        $answer.registry.only32_in_64.exists | Should -BeFalse
+        $answer.registry.only32_in_32.values.Seen.value | Should -Be 'Registry32'
     }
 }

@@ -55,3 +55,33 @@ Describe 'registry_block.ps1 against the shared case table' {
         foreach ($name in @($Case.record_after_lacks)) { $answer.record.ContainsKey($name) | Should -BeFalse }
     }
 }
+
+Describe 'registry_block.ps1: guards' {
+    BeforeEach { Remove-TestKey }
+
+    It 'a host without the agent''s key: nothing is created, not the agent''s key, not the record (check mode <CheckMode>)' -ForEach @(
+        @{ CheckMode = $false }, @{ CheckMode = $true }) {
+        foreach ($state in 'present', 'absent') {
+            $answer = Invoke-Case ([pscustomobject]@{ state = $state; check_mode = $CheckMode })
+            $answer.agent_present | Should -BeFalse
+            $answer.action | Should -Be 'keep'
+            $answer.ContainsKey('seen') | Should -BeFalse
+            $hive.OpenSubKey($table.agent_path) | Should -BeNullOrEmpty
+            $hive.OpenSubKey($table.record_path) | Should -BeNullOrEmpty
+            $hive.OpenSubKey($base) | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'writes the block as REG_DWORD in the view the controller names, never in the other view' -Skip:(-not [Environment]::Is64BitOperatingSystem) {
+        $agent = $hive.CreateSubKey($table.agent_path)
+        $agent.Close()
+        $answer = Invoke-Case ([pscustomobject]@{ state = 'present'; check_mode = $false })
+        $answer.current.kind | Should -Be 'DWord'
+        $misc = $hive.OpenSubKey($table.agent_path + '\Misc.')
+        try { $misc.GetValueKind('NoProgramUpgrade') | Should -Be ([Microsoft.Win32.RegistryValueKind]::DWord) }
+        finally { $misc.Close() }
+        # The 32-bit view (WOW6432Node) holds no copy of the throwaway key.
+        $other = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry32').OpenSubKey($table.agent_path)
+        $other | Should -BeNullOrEmpty
+    }
+}
