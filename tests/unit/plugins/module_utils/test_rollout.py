@@ -189,6 +189,26 @@ def test_upgraded_agent_that_lost_its_services_fails_the_wave_at_once():
     assert step["action"] == "stopped" and step["release"] == [] and "wave 1" in step["msg"]
 
 
+@pytest.mark.parametrize("lost", ["tmlisten", "NTRTScan"])
+def test_a_lost_service_fails_the_wave_even_when_the_rest_reach_the_threshold(lost):
+    # 20 agents, threshold 95 %: 19 on Apex One with their services is 95 %, enough on its own. The 20th upgraded
+    # and lost one service: the README says a lost service stops the rollout, whatever the share.
+    state = _state(["20", "100%"], agents=["a%02d" % i for i in range(1, 41)])
+    wave = _open_and_release(state, 1)
+    polled = dict((h, rollout.read_status(_answer(version="14.0.12011", block=0))) for h in wave["hosts"])
+    polled[wave["hosts"][19]] = rollout.read_status(
+        _answer(version="14.0.12011", block=0, **{lost.lower(): "Stopped"}))
+    rollout.record_poll(state, polled, "2026-11-22T06:10:00Z")
+    verdict = rollout.gate(state, 1, "2026-11-22T06:10:00Z")
+    assert verdict["share"] == 95.0 and verdict["counts"][rollout.UPGRADED] == 19
+    assert verdict["verdict"] == rollout.FAIL, verdict["msg"]
+    assert "lost their services" in verdict["msg"] and wave["hosts"][19] in verdict["msg"]
+    # Every agent on Apex One with its services: the same wave passes (the threshold alone is not the failure).
+    polled[wave["hosts"][19]] = rollout.read_status(_answer(version="14.0.12011", block=0))
+    rollout.record_poll(state, polled, "2026-11-22T06:20:00Z")
+    assert rollout.gate(state, 1, "2026-11-22T06:20:00Z")["verdict"] == rollout.PASS
+
+
 def test_deadline_fails_a_wave_that_does_not_upgrade():
     state = _state(["2", "100%"], settings=dict(SETTINGS, deadline=3600))
     wave = _open_and_release(state, 1)
