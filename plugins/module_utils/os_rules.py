@@ -191,23 +191,29 @@ def classify_directory(operating_system, version, service_pack=None, rules=catal
 def classify_text(text, names=None, rules=catalog.UNSUPPORTED_OS):
     """The OS column of the console's agent list (a display string, the weakest source).
 
-    A version in the text ('6.1.7601', '6.1 (7601)') wins; else the first entry of `names` whose
-    pattern matches (a documented, overridable table). Nothing matched -> not known.
+    A version in the text ('6.1.7601', '6.1 (7601)') wins when the text names Windows (or is only the
+    version) and the table holds that major.minor; else the first entry of `names` whose pattern matches
+    (a documented, overridable table). Nothing matched, or a version the table does not hold -> not known:
+    such an agent blocks as "OS unknown" (KA-0012615 item 2), never as a supported OS.
     """
     names = catalog.data(catalog.EXPORT_OS_NAMES_FILE) if names is None else names
     value = str(text or "").strip()
     if not value:
         return {"known": False, "unsupported": None, "version": None, "reason": "the OS column is empty"}
+    unknown = {"known": False, "unsupported": None, "version": None,
+               "reason": "the OS %r is not one the export table knows (add it to apexone_export_os_names)" % value}
     server = catalog.PRODUCT_SERVER if re.search(r"server", value, re.IGNORECASE) else catalog.PRODUCT_WORKSTATION
     found = re.search(r"(\d+)\.(\d+)(?:\.(\d+)|\s*\(\s*(\d+)\s*\))?", value)
     if found and int(found.group(1)) in (5, 6, 10):
+        major, minor = int(found.group(1)), int(found.group(2))
+        says_windows = re.search(r"windows", value, re.IGNORECASE) or re.match(r"^[\d.\s()]+$", value)
+        if not says_windows or (major, minor) not in set(tuple(entry["version"]) for entry in names):
+            return unknown
         build = found.group(3) or found.group(4)
-        return classify(int(found.group(1)), int(found.group(2)), None if build is None else int(build), server, value,
-                        rules)
+        return classify(major, minor, None if build is None else int(build), server, value, rules)
     for entry in names:
         if re.search(entry["pattern"], value, re.IGNORECASE):
             major, minor = entry["version"]
             kind = entry.get("product_type", server)
             return classify(major, minor, entry.get("build"), kind, value, rules)
-    return {"known": False, "unsupported": None, "version": None,
-            "reason": "the OS %r is not one the export table knows (add it to apexone_export_os_names)" % value}
+    return unknown

@@ -139,6 +139,30 @@ def test_export_os_text(text, known, expected):
     assert decided["unsupported"] == expected
 
 
+# A version in the text counts only when it is one the table knows, on a text that names Windows (or is only the
+# version): anything else must block as "OS unknown" (KA-0012615 item 2: one such agent can stall the server setup).
+@pytest.mark.parametrize("text", [
+    "Windows 6.4 (9841)",          # a version no table knows (a preview build)
+    "Windows 10.5",
+    "Mac OS X 10.15.7",
+    "CentOS Linux 6.10",
+    "Linux 5.4.0-150-generic",     # 5.4 is no Windows version; 5.1 would read as Windows XP
+    "Linux 5.1",
+])
+def test_export_os_text_with_a_version_no_table_knows_is_unknown(text):
+    decided = os_rules.classify_text(text)
+    assert decided["known"] is False, decided
+    assert decided["unsupported"] is None and "export table" in decided["reason"]
+
+
+def test_export_os_text_version_alone_or_with_windows_is_read():
+    assert os_rules.classify_text("6.1.7601")["known"] is True
+    assert os_rules.classify_text("Windows Server 10.0 (17763)")["known"] is True
+    # A version the table was extended with counts.
+    names = [{"pattern": "never matches", "version": [6, 4], "product_type": 1}]
+    assert os_rules.classify_text("Windows 6.4 (9841)", names)["known"] is True
+
+
 # Windows Update stops offering a superseded update and component cleanup removes it: a Windows 7 /
 # 2008 R2 host patched after 2019 can lack both of the article's updates and still be fine.
 @pytest.mark.parametrize("installed, satisfied, inferred", [
