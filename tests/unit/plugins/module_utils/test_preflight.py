@@ -76,6 +76,23 @@ def test_server_without_backup_past_the_export_limit_is_a_blocker():
     assert ("auth_backup_on_server", "blocker") in _checks(found)  # XG 5702 >= 5684
 
 
+# KA-0012615 item 10: from build 5684 (XG) / 8378 (Apex One Patch 3) the certificate can no longer be exported: the
+# limit build itself is past it.
+@pytest.mark.parametrize("version, build, severity", [
+    ("12.0", 5683, "warning"), ("12.0", 5684, "blocker"), ("12.0", 5685, "blocker"),
+    ("14.0", 8377, "warning"), ("14.0", 8378, "blocker"),
+])
+def test_server_without_backup_at_the_export_limit_build_is_past_it(version, build, severity):
+    answer = _answer("apexone-srv")
+    answer["files"] = [dict(f, exists=False) for f in answer["files"]]
+    facts = preflight.host_facts(answer, REQUIRED)
+    facts["server"].update(version=version, build=build)
+    found = [f for f in preflight.host_findings(facts, is_server=True, is_agent=False)
+             if f["check"] == "auth_backup_on_server"]
+    assert [(f["severity"], f["params"]["build"], f["params"]["limit"]) for f in found] == [
+        (severity, build, 5684 if version == "12.0" else 8378)]
+
+
 def test_block_younger_than_two_weeks_on_the_upgrade_date():
     seed = state.load_seed("agent-2008r2")
     seed["registry"]["SOFTWARE\\apexone.upgrade\\HotfixBlock"] = {"BlockedAt": {"kind": "String", "value": "2026-12-01T00:00:00Z"}}
