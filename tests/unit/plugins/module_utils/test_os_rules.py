@@ -27,6 +27,10 @@ WORKSTATION, DC, SERVER = 1, 2, 3
     ("6.2.9200", SERVER, None),  # Server 2012 shares 6.2 with Windows 8
     ("10.0.19045", WORKSTATION, None),
     ("10.0.14393", SERVER, None),
+    # 5.2 is Server 2003 on a server and on a domain controller (product type 2), XP x64 only on a workstation
+    ("5.2.3790", SERVER, "Windows Server 2003"),
+    ("5.2.3790", DC, "Windows Server 2003"),
+    ("5.0.2195", DC, "Windows 2000"),
 ])
 def test_unsupported_os(version, product_type, expected):
     assert os_rules.unsupported_os(version, product_type) == expected
