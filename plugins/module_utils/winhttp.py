@@ -113,13 +113,18 @@ def decide(winhttp_now, user_setting, account, proxy=None, bypass=None):
     """What to do: {"action": none|import|set, "reason", "expected"} from the parsed settings.
 
     `proxy` given: set it (with `bypass`) unless WinHTTP already has exactly that. Otherwise
-    import from the connecting account's IE settings only when WinHTTP is direct and the account
-    has a static proxy.
+    import from the connecting account's IE settings only when WinHTTP is direct (a value that cannot be
+    read is not) and the account has a static proxy.
     """
     if proxy:
         if _same(winhttp_now["proxy"], proxy) and _same(winhttp_now["bypass"], bypass):
             return {"action": "none", "reason": "WinHTTP already uses %s" % describe(winhttp_now), "expected": None}
         return {"action": "set", "reason": "set the proxy given", "expected": {"proxy": proxy, "bypass": bypass or None}}
+    if winhttp_now.get("source") == "unreadable":
+        # A value is there but is not the layout read here: it may hold a proxy. An import could replace it.
+        return {"action": "none", "expected": None,
+                "reason": "WinHTTP's setting could not be read (not the layout Windows writes): kept; look at it with "
+                          "'netsh winhttp show proxy', then give the proxy explicitly with proxy= (and bypass=)"}
     if not winhttp_now["direct"]:
         return {"action": "none", "expected": None,
                 "reason": "WinHTTP already has a proxy (%s): kept; a proxy is never replaced by an import"

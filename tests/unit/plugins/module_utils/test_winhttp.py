@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import winhttp
+from ansible_collections.apexone.upgrade.plugins.module_utils import preflight, winhttp
 
 DIRECT = winhttp.parse(None)
 PROXY = winhttp.parse(winhttp.encode("proxy.corp.example:8080", "<local>", counter=9))
@@ -41,6 +41,28 @@ def test_no_import_when_the_account_has_no_static_proxy(user, reason):
 def test_a_configured_proxy_is_never_imported_over(user):
     decision = winhttp.decide(PROXY, user, "acct")
     assert decision["action"] == "none" and "kept" in decision["reason"]
+
+
+# Windows writes flags 1 (direct) or 3 (direct | proxy); a tool or a hand edit can leave others beside a proxy text.
+# Whatever the flags, a proxy text is a configured proxy: never read as direct, never imported over.
+@pytest.mark.parametrize("flags", [0x0, winhttp.FLAG_DIRECT, winhttp.FLAG_PROXY, winhttp.FLAG_DIRECT | winhttp.FLAG_AUTO_URL,
+                                   winhttp.FLAG_AUTO_DETECT, 0xF, 0x12, 0xFFFFFFFF])
+def test_a_proxy_with_unusual_flags_is_not_direct(flags):
+    setting = winhttp.parse(winhttp.encode("proxy.corp.example:8080", "<local>", flags=flags))
+    assert setting["flags"] == flags and setting["proxy"] == "proxy.corp.example:8080"
+    assert setting["direct"] is False
+    assert preflight.parse_winhttp(winhttp.encode("proxy.corp.example:8080", "<local>", flags=flags))["direct"] is False
+    decision = winhttp.decide(setting, IE_STATIC, "acct")
+    assert decision["action"] == "none" and "kept" in decision["reason"]
+
+
+@pytest.mark.parametrize("encoded", ["AAAA", "GAAAAAAAAAAD"])  # too short to hold flags and a proxy length
+def test_a_winhttp_setting_that_cannot_be_read_is_never_imported_over(encoded):
+    setting = winhttp.parse(encoded)
+    assert setting["present"] and setting["source"] == "unreadable"
+    decision = winhttp.decide(setting, IE_STATIC, "acct")
+    assert decision["action"] == "none", decision
+    assert "could not be read" in decision["reason"] and "netsh winhttp show proxy" in decision["reason"]
 
 
 def test_import_only_when_direct_and_static():
