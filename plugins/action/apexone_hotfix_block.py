@@ -31,7 +31,7 @@ class ActionModule(ApexOneAction):
         result["check_mode"] = bool(self._task.check_mode)
         if not self._task.diff:
             result.pop("diff", None)
-        elif not result.get("value_changed"):
+        elif not result.get("changed"):
             result.pop("diff", None)
         if args["server_upgrade_date"] and args["state"] == "present" and not result.get("skipped") \
                 and not result.get("failed"):

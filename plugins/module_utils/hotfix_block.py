@@ -141,10 +141,13 @@ def interpret(answer, state, check_mode, params=None):
     # In check mode nothing was corrected: the diff and "would set" say what would be.
     type_corrected = bool(previous) and previous.get("kind") != "DWord" and set_now and not error and not check_mode
     record = answer.get("record") or {}
+    # A block found in place (set by hand) gets FirstSeenAt / FirstSeenBy in the collection's own key: a write on the
+    # host, so the module reports it (changed), once: the next run finds the record and writes nothing.
+    noted = bool(answer.get("noted")) and not set_now
     base.update(
-        changed=set_now and not error,
+        changed=(set_now or noted) and not error,
         value_changed=set_now and not error,
-        record_changed=(set_now or bool(answer.get("noted"))) and not error,
+        record_changed=(set_now or noted) and not error,
         first_seen=record.get("FirstSeenAt") if not record.get("BlockedAt") else None,
         previous=previous,
         current=current,
@@ -157,6 +160,11 @@ def interpret(answer, state, check_mode, params=None):
         diff={"before": _describe(previous) + "\n", "after": "%s = %d (REG_DWORD)\n" % (catalog.NO_PROGRAM_UPGRADE, wanted),
               "before_header": full_path, "after_header": full_path},
     )
+    if noted:
+        record_path = "HKLM\\" + ((params or {}).get("Record") or catalog.BLOCK_RECORD_KEY)["path"]
+        base["diff"] = {"before": "FirstSeenAt (not set)\n",
+                        "after": "FirstSeenAt = %s\n" % (record.get("FirstSeenAt") or "(the time of the run)"),
+                        "before_header": record_path, "after_header": record_path}
     if error:
         denied = _denied(error)
         base.update(failed=True, status="protected_by_agent" if denied and answer.get("is_admin", True) else "write_failed",
@@ -169,6 +177,9 @@ def interpret(answer, state, check_mode, params=None):
     if check_mode:
         base["msg"] = ("would set %s = %d (was %s)" % (catalog.NO_PROGRAM_UPGRADE, wanted, _describe(previous))
                        if set_now else "already %s" % _describe(previous))
+        if noted:
+            base["msg"] += ("; set before this collection recorded it: would note it as first seen now (FirstSeenAt), "
+                            "the value itself is kept")
     elif set_now:
         verified = bool(current) and current.get("kind") == "DWord" and int(current.get("value", -1)) == wanted
         base["verified"] = verified
@@ -181,7 +192,7 @@ def interpret(answer, state, check_mode, params=None):
     else:
         base["verified"] = True
         base["msg"] = "already %s" % _describe(current)
-        if answer.get("noted"):
+        if noted:
             base["msg"] += ("; set before this collection recorded it: its age is unknown, first seen %s"
                             % record.get("FirstSeenAt"))
     return base

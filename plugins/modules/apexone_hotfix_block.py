@@ -22,6 +22,9 @@ description:
   - Records when the block was set (or lifted) in a key of the collection's own,
     C(HKLM\SOFTWARE\apexone.upgrade\HotfixBlock) (C(BlockedAt), C(BlockedBy), C(ReleasedAt), C(ReleasedBy)),
     never inside Trend Micro's keys. The two-week rule reads C(BlockedAt).
+  - A block found in place with no record of the collection's (set by hand) is kept as it is and noted once as
+    C(FirstSeenAt) / C(FirstSeenBy) in that key, from which the two-week rule then counts. Writing the note is a
+    change (C(changed=true), C(value_changed=false), a diff of the record); the next run writes nothing.
   - On a host without the agent nothing is created and the result is C(skipped).
 options:
   state:
@@ -114,6 +117,20 @@ type_corrected:
   description: True when a value of another type was replaced by the REG_DWORD.
   returned: when the agent is present
   type: bool
+value_changed:
+  description: True when C(NoProgramUpgrade) was (or, in check mode, would be) written.
+  returned: when the agent is present
+  type: bool
+record_changed:
+  description:
+    - True when the collection's record was (or would be) written, C(BlockedAt) etc. with the value, or only
+      C(FirstSeenAt) / C(FirstSeenBy) on a block set by hand.
+  returned: when the agent is present
+  type: bool
+first_seen:
+  description: When a block set by hand was first seen (C(FirstSeenAt)), null when the collection set it.
+  returned: when the agent is present
+  type: str
 verified:
   description: True when the value read back is the value asked for.
   returned: when the agent is present and not in check mode

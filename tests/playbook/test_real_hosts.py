@@ -117,7 +117,8 @@ def test_block_set_by_hand_is_noted_as_first_seen_not_restamped(tmp_path):
     seed = lab_state.seed_path("agent-2008r2")
     run = _run(tmp_path, "registry_block.yml", "agent-2008r2", seed, {"block_upgrade_date": "2099-12-10"})
     result = run.result("Set the block", "agent-2008r2")
-    assert not result["changed"] and not result["value_changed"] and result["blocked"]
+    # FirstSeenAt is written on the host: changed, though the block value is kept
+    assert result["changed"] and result["record_changed"] and not result["value_changed"] and result["blocked"]
     assert "BlockedAt" not in result["record"] and result["record"]["FirstSeenAt"]
     assert result["first_seen"] == result["record"]["FirstSeenAt"]
     assert "age is unknown" in result["msg"]
@@ -125,6 +126,7 @@ def test_block_set_by_hand_is_noted_as_first_seen_not_restamped(tmp_path):
     again = _run(tmp_path, "registry_block.yml", "agent-2008r2", seed)
     assert again.result("Set the block", "agent-2008r2")["record"]["FirstSeenAt"] == result["record"]["FirstSeenAt"]
     assert not again.result("Set the block", "agent-2008r2")["record_changed"]
+    assert not again.result("Set the block", "agent-2008r2")["changed"]
 
 
 def test_protected_agent_names_its_self_protection_setting(tmp_path):

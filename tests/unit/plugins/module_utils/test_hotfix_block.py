@@ -127,11 +127,24 @@ def test_script_disagreeing_with_the_table_fails():
     assert result["failed"] and "disagree" in result["msg"]
 
 
-def test_hand_set_block_noted_not_changed():
+def test_hand_set_block_noted_is_a_change_of_the_record_only():
+    # The script wrote FirstSeenAt / FirstSeenBy on the host: the module says so (changed), the block value is kept.
     answer = _answer(noted=True, record={"FirstSeenAt": "2026-11-01T00:00:00Z", "FirstSeenBy": "ops"})
     result = hotfix_block.interpret(answer, "present", False, hotfix_block.plan("present", "ops"))
-    assert not result["changed"] and result["record_changed"] and result["first_seen"] == "2026-11-01T00:00:00Z"
-    assert "age is unknown" in result["msg"]
+    assert result["changed"] and result["record_changed"] and not result["value_changed"]
+    assert result["first_seen"] == "2026-11-01T00:00:00Z" and "age is unknown" in result["msg"]
+    assert result["diff"]["before"] == "FirstSeenAt (not set)\n"
+    assert result["diff"]["after"] == "FirstSeenAt = 2026-11-01T00:00:00Z\n"
+    assert result["diff"]["after_header"] == "HKLM\\" + hotfix_block.catalog.BLOCK_RECORD_KEY["path"]
+    # the next run finds its own record: nothing written, nothing changed
+    again = hotfix_block.interpret(_answer(record=answer["record"]), "present", False, hotfix_block.plan("present", "ops"))
+    assert not again["changed"] and not again["record_changed"]
+
+
+def test_hand_set_block_noted_in_check_mode_says_it_would_note_it():
+    result = hotfix_block.interpret(_answer(noted=True), "present", True, hotfix_block.plan("present", "ops"))
+    assert result["changed"] and not result["value_changed"] and result["first_seen"] is None
+    assert "would note" in result["msg"] and result["diff"]["after"] == "FirstSeenAt = (the time of the run)\n"
 
 
 def test_plan_notes_a_hand_set_block_only_when_blocking():
