@@ -34,15 +34,15 @@ def check_path(path, install_dir=None, force=False):
     """Refuse a drive root, the Windows folder, or (without force) a folder outside the install folder."""
     norm = _norm(path)
     if not path or re.match(r"^[a-z]:$", norm) or norm in ("\\", "") or norm.startswith("\\\\") and norm.count("\\") <= 3:
-        raise UnsafePath("path %r is a drive or share root: give the server's install folder (for example "
+        raise UnsafePath("path '%s' is a drive or share root: give the server's install folder (for example "
                          "C:\\Program Files (x86)\\Trend Micro\\OfficeScan)" % (path,))
     for folder in WINDOWS_FOLDERS:
         if norm == folder or norm.startswith(folder + "\\"):
-            raise UnsafePath("path %r is inside the Windows folder: the module never renames there" % (path,))
+            raise UnsafePath("path '%s' is inside the Windows folder: the module never renames there" % (path,))
     if install_dir and not force:
         root = _norm(install_dir)
         if norm != root and not norm.startswith(root + "\\"):
-            raise UnsafePath("path %r is outside the server's install folder %s: set force=true if you mean it"
+            raise UnsafePath("path '%s' is outside the server's install folder %s: set force=true if you mean it"
                              % (path, install_dir))
 
 
@@ -74,7 +74,7 @@ def plan(entries):
         target = ntpath.join(ntpath.dirname(path), original)
         reported = (entry.get("target") or {})
         if _norm(reported.get("path")) != _norm(target):
-            skipped.append({"path": path, "reason": "the host reported %r as the name without the suffix, expected %r"
+            skipped.append({"path": path, "reason": "the host reported '%s' as the name without the suffix, expected '%s'"
                             % (reported.get("path"), target)})
             continue
         if reported.get("exists"):

@@ -62,6 +62,20 @@ def test_dangerous_paths_are_refused(path):
         invalid_files.check_path(path)
 
 
+@pytest.mark.parametrize("path, install_dir, shown", [
+    ("C:\\", None, "'C:\\' is a drive or share root"),
+    ("\\\\fileserver\\share", None, "'\\\\fileserver\\share' is a drive or share root"),
+    ("C:\\Windows\\Temp", None, "'C:\\Windows\\Temp' is inside the Windows folder"),
+    ("C:\\Temp\\copy", ROOT, "'C:\\Temp\\copy' is outside the server's install folder " + ROOT),
+])
+def test_a_refused_path_is_shown_as_the_user_wrote_it(path, install_dir, shown):
+    # Windows paths as typed: one backslash each, never Python's escaped form ('C:\\\\').
+    with pytest.raises(invalid_files.UnsafePath) as refused:
+        invalid_files.check_path(path, install_dir)
+    assert shown in str(refused.value)
+    assert "\\\\" not in str(refused.value).replace(path, "")
+
+
 def test_outside_the_install_folder_needs_force():
     with pytest.raises(invalid_files.UnsafePath, match="force=true"):
         invalid_files.check_path("C:\\Temp\\copy", ROOT)
