@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 
 import pytest
 
@@ -125,6 +126,27 @@ def test_a_finding_refuses_parameters_its_check_does_not_declare():
 ])
 def test_detail(check, params, lang, expected):
     assert checks.detail(check, params, lang) == expected
+
+
+JAPANESE = re.compile("[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_an_english_report_has_no_japanese_in_the_fleet_checks():
+    # The manual items (behaviour monitoring, KA-0012615 item 12, among them) are rendered from the same findings
+    # in both languages: each language's words name the settings in that language.
+    found = preflight.fleet_findings({}, [], [])
+    assert "behaviour_monitoring" in [f["check"] for f in found]
+    for finding in found:
+        entry = checks.words("en")["checks"][finding["check"]]
+        texts = [checks.detail(finding["check"], finding["params"], "en"), entry["title"], entry["fix"], entry["short"]]
+        assert not [text for text in texts if JAPANESE.search(text)], finding["check"]
+    shown = checks.detail("behaviour_monitoring", next(f["params"] for f in found if f["check"] == "behaviour_monitoring"),
+                          "en")
+    assert "Protect documents against unauthorized encryption or modification" in shown
+    assert shown.count(";") == 3  # the four settings of item 12
+    ja = checks.detail("behaviour_monitoring", next(f["params"] for f in found if f["check"] == "behaviour_monitoring"),
+                       "ja")
+    assert all(name in ja for name in catalog.BEHAVIOUR_MONITORING_SETTINGS)
 
 
 @pytest.mark.parametrize("check, lang, expected", [
