@@ -118,3 +118,14 @@ def test_the_partial_message_says_what_to_do():
     assert "older than" not in fleet_record.partial_message(summary, 0)
     assert "one slice of a sliced job" in fleet_record.partial_message(dict(summary, slice=True, not_read=0), 24)
     assert fleet_record.partial_message(dict(summary, not_read=0), 24) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-12-07T05:00:00Z", datetime.datetime(2026, 12, 7, 5, 0, 0, tzinfo=datetime.timezone.utc)),
+    ("2026-13-07T05:00:00Z", None), ("2026-12-07 05:00:00Z", None), ("2026-12-07T05:00:00", None), (None, None),
+    ("2026-12-07T05:00:00Z\n", None),
+])
+def test_read_times_are_read_back_exactly_as_written(text, expected):
+    assert fleet_record.parse_time(text) == expected
+    if expected is not None:
+        assert fleet_record.stamp(expected) == text
