@@ -128,8 +128,9 @@ class ActionModule(ApexOneAction):
             values = values if isinstance(values, Mapping) else {}
             raw = _record(values)
             value, why = fleet_record.usable(raw, now, max_age_hours, collection, since)
-            not_probed = None if why is None else fleet_record.not_probed_params(why, raw, max_age_hours, collection,
-                                                                                  since)
+            not_probed = None
+            if why is not None:
+                not_probed = fleet_record.not_probed_params(why, raw, max_age_hours, collection, since)
             spool.write(json.dumps(fleet.add(host, role, value, not_probed), ensure_ascii=False) + "\n")
             facts = None
             if value is not None and value.get("error") is None:

@@ -24,7 +24,7 @@ description:
     monitoring settings to check by hand (item 12)."
   - A host the probe could not read is listed as unknown, never as ready. A host without a usable probe record (none,
     older than O(max_age_hours), read before O(read_since), or written by another version of this collection) is
-    listed as not probed, and the report is then partial, never a verdict on the fleet (RV(summary.complete) is
+    listed as not probed, and the report is then partial, never a verdict on the fleet (C(complete) of RV(summary) is
     false, RV(partial) says why); so is a report that runs in one slice of a sliced job.
   - The HTML page is self-contained (no external assets), readable offline and printable; Japanese or English.
     It starts with the verdict, the counts and the blockers; each check names its hosts by detail, the first 20 of
