@@ -28,7 +28,8 @@ display = Display()
 
 PAGE_SIZE = 1000  # hosts per page of the hosts table; a fleet up to this size gets one page with the table in it
 PROGRESS = 10000  # a progress line every this many hosts
-TEMPLATE, HOSTS_TEMPLATE = "preflight_report.html.j2", "preflight_hosts.html.j2"
+TEMPLATE = "preflight_report.html.j2"
+HOSTS_TEMPLATE = "preflight_hosts.html.j2"  # a page of the hosts table
 
 
 class ActionModule(ApexOneAction):
