@@ -7,7 +7,7 @@ bash "$here/bootstrap.sh"
 source "$here/env.sh"
 cd "$ROOT"
 started=$SECONDS
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== [%ss] %s\n' "$((SECONDS - started))" "$*"; }
 
 step "pytest: decisions, runner, PowerShell scripts (syntax, 5.1, param blocks), lab, playbooks on the lab"
 pytest | tee build/pytest.log

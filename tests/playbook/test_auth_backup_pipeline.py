@@ -60,8 +60,8 @@ def kept(tmp_path_factory, lab_transport):
     texts = []
     real = lab.run_bootstrap
 
-    def recording(host, seed, bootstrap, input_items, payload_bytes, lab_dir=None):
-        outcome = real(host, seed, bootstrap, input_items, payload_bytes, lab_dir)
+    def recording(host, seed, bootstrap, input_items, payload_bytes, lab_dir=None, **keywords):
+        outcome = real(host, seed, bootstrap, input_items, payload_bytes, lab_dir, **keywords)
         texts.extend([bootstrap] + list(input_items)
                      + [outcome.console, outcome.refusal_record or "", outcome.error_record or ""])
         return outcome
