@@ -71,7 +71,7 @@ def test_summary_and_fleet_checks(lab_run):
     summary = model["summary"]
     assert summary.pop("read_from") <= summary.pop("read_to")  # when the probe read the first and the last host
     assert summary == {"hosts": 7, "ready": 2, "blocked": 5, "unknown": 0, "not_contacted": 0, "not_read": 0,
-                       "blocker_checks": 4, "fleet_blocked": True, "complete": True, "slice": False,
+                       "blocker_checks": 3, "fleet_blocked": True, "complete": True, "slice": False,
                        "verdict": "blocked"}
     severities = [c["severity"] for c in model["checks"]]
     assert severities == sorted(severities, key=["blocker", "warning", "manual", "info"].index)  # blockers first
