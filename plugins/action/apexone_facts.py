@@ -5,9 +5,13 @@
 
 from __future__ import annotations
 
+import datetime
+
+from ansible.errors import AnsibleAuthenticationFailure, AnsibleConnectionFailure
+
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    catalog, certificates, hotfix_block, post_upgrade, preflight, probe_plan)
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
+    catalog, certificates, errors, fleet_record, hotfix_block, post_upgrade, preflight, probe_plan)
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _collection, _remote
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
 
@@ -31,13 +35,46 @@ class ActionModule(ApexOneAction):
         "server_product": {"type": "str", "choices": ["xg", "apexone"]},
         "offline": {"type": "bool", "default": False},
         "root_update_route_test": {"type": "bool", "default": False},
+        "compact": {"type": "bool", "default": False},
     }
 
     def act(self, args, task_vars):
+        if not args["compact"]:
+            return self._read(args, task_vars)
+        if args["post_upgrade"]:
+            raise errors.InputError("compact and post_upgrade cannot be used together: the compact record holds the "
+                                    "preflight's findings only")
+        read_at = fleet_record.stamp(datetime.datetime.now(datetime.timezone.utc))
+        try:
+            result = self._read(args, task_vars)
+        except AnsibleAuthenticationFailure:
+            raise  # credentials refused: the run must stop on it, never carry on host by host
+        except (_remote.RemoteScriptError, AnsibleConnectionFailure) as exc:
+            # The host could not be read: the record says why, so the fact cache never keeps an older reading
+            # as if it were this run's; the report counts the host as unknown.
+            why = exc.msg if isinstance(exc, _remote.RemoteScriptError) else str(exc)
+            role = self._role(args, task_vars)[0]
+            return {"changed": False, "msg": "not read: %s" % why,
+                    "warnings": ["this host could not be read, the report counts it as unknown: %s" % why],
+                    "ansible_facts": {fleet_record.FACT: fleet_record.error_record(why, role, read_at,
+                                                                                   _collection.version())}}
+        facts = result.pop("ansible_facts")
+        result["ansible_facts"] = {fleet_record.FACT: fleet_record.record(
+            facts["apexone_host"], facts["apexone_findings"], read_at, _collection.version())}
+        return result
+
+    @staticmethod
+    def _role(args, task_vars):
+        """(role name, is_server, is_agent) of the host."""
         groups = task_vars.get("group_names") or []
         role = args["role"]
         is_server = role in ("server", "both") or (role == "auto" and "apexone_server" in groups)
         is_agent = role in ("agent", "both") or (role == "auto" and ("apexone_agents" in groups or not is_server))
+        name = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
+        return name, is_server, is_agent
+
+    def _read(self, args, task_vars):
+        role, is_server, is_agent = self._role(args, task_vars)
         if args["server_upgrade_date"]:
             hotfix_block.parse_date(args["server_upgrade_date"], "apexone_server_upgrade_date")
         required = certificates.required_certificates(build=args["build"], extra=args["required_certificates"])
@@ -65,12 +102,12 @@ class ActionModule(ApexOneAction):
             facts = preflight.host_facts({"os": exc.decided["os"]}, required, sha2_updates=args["sha2_updates"],
                                          offline=args["offline"])
             facts["shell"] = exc.decided
-            facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
+            facts["role"] = role
             found = preflight.shell_findings(facts, is_agent)
             return {"changed": False, "ansible_facts": {"apexone_host": facts, "apexone_findings": found},
                     "msg": exc.msg}
         facts = preflight.host_facts(answer, required, sha2_updates=args["sha2_updates"], offline=args["offline"])
-        facts["role"] = "server" if is_server and not is_agent else "agent" if is_agent and not is_server else "both"
+        facts["role"] = role
         found = preflight.host_findings(facts, is_server, is_agent, upgrade_date=args["server_upgrade_date"])
         blockers = [f["check"] for f in found if f["severity"] == preflight.BLOCKER]
         result = {

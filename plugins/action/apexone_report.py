@@ -1,16 +1,35 @@
 # -*- coding: utf-8 -*-
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action for apexone_report: the fleet report, written on the controller from every host's facts."""
+"""Action for apexone_report: the fleet report, written on the controller from every host's probe record.
+
+Hosts are read one at a time through hostvars and streamed: each host's row goes to a spool file, and
+only counts, statuses, the host names of each finding and the few facts the fleet checks read stay
+in memory. The files are written from the spool: the JSON one row per line, the HTML as one page
+(blockers and counts first) and, past PAGE_SIZE hosts, the hosts table split into pages.
+"""
 
 from __future__ import annotations
 
 import datetime
+import json
+import tempfile
+from collections.abc import Mapping
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, coverage, errors, preflight, report
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files
+from ansible.utils.display import Display
+
+from ansible_collections.apexone.upgrade.plugins.module_utils import (
+    catalog, checks, coverage, errors, fleet_record, preflight, report)
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _collection, _report_files
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import backups as backups_store
+
+display = Display()
+
+PAGE_SIZE = 1000  # hosts per page of the hosts table; a fleet up to this size gets one page with the table in it
+PROGRESS = 10000  # a progress line every this many hosts
+TEMPLATE = "preflight_report.html.j2"
+HOSTS_TEMPLATE = "preflight_hosts.html.j2"  # a page of the hosts table
 
 
 class ActionModule(ApexOneAction):
@@ -30,26 +49,25 @@ class ActionModule(ApexOneAction):
         "directory_vars": {"type": "dict", "default": {}},
         "directory_required": {"type": "bool", "default": False},
         "export_os_names": {"type": "list", "elements": "dict"},
-        "probe_var": {"type": "str", "default": "preflight_probe"},
+        "max_age_hours": {"type": "int", "default": fleet_record.DEFAULT_MAX_AGE_HOURS},
+        "read_since": {"type": "str"},
     }
 
     def act(self, args, task_vars):
+        if args["max_age_hours"] < 0:
+            raise errors.InputError("apexone_preflight_max_age_hours must be 0 (any age) or more, got %d"
+                                    % args["max_age_hours"])
+        since = None
+        if args["read_since"]:
+            since = fleet_record.parse_time(args["read_since"])
+            if since is None:
+                raise errors.InputError("read_since must be a UTC time written %s, got %r"
+                                        % (fleet_record.TIME_FORMAT, args["read_since"]))
         groups = task_vars.get("groups") or {}
         servers = args["servers"] if args["servers"] is not None else list(groups.get("apexone_server") or [])
         agents = args["agents"] if args["agents"] is not None else list(groups.get("apexone_agents") or [])
         targets = [(h, "server") for h in servers] + [(h, "agent") for h in agents if h not in servers]
         hostvars = task_vars.get("hostvars") or {}
-        facts, findings, unread = {}, {}, {}
-        for host, dummy_role in targets:
-            values = hostvars.get(host) or {}
-            facts[host] = values.get("apexone_host")
-            findings[host] = values.get("apexone_findings") or []
-            probe = values.get(args["probe_var"]) or {}
-            if facts[host] is None and probe.get("msg"):
-                unread[host] = str(probe["msg"])
-        # Each server's kept certificate, read back through the store (a folder or a share) and checked against its SHA-256.
-        backups = dict((server, backups_store.verify(args["backup_dir"], server) if args["backup_dir"] else None)
-                       for server in servers)
         directory_hosts = list(groups.get(args["directory_group"]) or [])
         if args["directory_required"] and not directory_hosts:
             raise errors.InputError(
@@ -57,35 +75,144 @@ class ActionModule(ApexOneAction):
                 "inventory source failed or found nothing: look above for 'Failed to parse' (INVALID_CREDENTIALS = "
                 "wrong bind password), check with `ansible-inventory -i <your>.microsoft.ad.ldap.yml --graph`, or set "
                 "ANSIBLE_INVENTORY_UNPARSED_FAILED=true to stop at once" % args["directory_group"])
-        directory = [coverage.directory_record(name, hostvars.get(name) or {}, args["directory_vars"])
-                     for name in directory_hosts if name not in servers]
-        probed = {}
-        for name in agents:
-            values = hostvars.get(name) or {}
-            probed[name] = {"facts": facts.get(name), "names": [values.get("ansible_host")]}
-        cov = coverage.evaluate([a for a in agents if a not in servers], probed, directory,
-                                server_agents=args["server_agents"], export_os_names=args["export_os_names"])
-        # The secrets are read from variables, never passed as task arguments, so no log can show them.
-        fleet = preflight.fleet_findings(facts, servers, agents,
-                                         activation_code=self._secret(task_vars, args["activation_code_var"]),
-                                         sql_password=self._secret(task_vars, args["sql_password_var"]),
-                                         controller_backups=backups)
-        fleet += preflight.coverage_findings(cov)
         now = datetime.datetime.now(datetime.timezone.utc)
-        model = report.build(targets, facts, findings, fleet, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                             meta={"region": task_vars.get("apexone_region", catalog.DEFAULT_REGION)}, errors=unread,
-                             coverage=cov)
-        stem = _report_files.free_stem(args["report_dir"], args["name"], now)  # a folder or a share
-        paths = _report_files.write(model, args["report_dir"], stem)
-        blockers = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
-                    for c in model["checks"] if c["severity"] == preflight.BLOCKER]
+        fleet = report.Fleet(args["lang"])
+        fleet.slice = fleet_record.awx_slice(task_vars)
+        with tempfile.TemporaryFile("w+", encoding="utf-8", prefix="apexone-report-") as spool:
+            read, probed = self._read_hosts(targets, servers, hostvars, fleet, spool, now, args["max_age_hours"], since)
+            # Each server's kept certificate, read back through the store (a folder or a share) and checked against its
+            # SHA-256.
+            backups = dict((server, backups_store.verify(args["backup_dir"], server) if args["backup_dir"] else None)
+                           for server in servers)
+            directory = [coverage.directory_record(name, hostvars.get(name) or {}, args["directory_vars"])
+                         for name in directory_hosts if name not in servers]
+            cov = coverage.evaluate([a for a in agents if a not in servers], probed, directory,
+                                    server_agents=args["server_agents"], export_os_names=args["export_os_names"])
+            # The secrets are read from variables, never passed as task arguments, so no log can show them.
+            found = preflight.fleet_findings(read, servers, agents,
+                                             activation_code=self._secret(task_vars, args["activation_code_var"]),
+                                             sql_password=self._secret(task_vars, args["sql_password_var"]),
+                                             controller_backups=backups)
+            fleet.close(found + preflight.coverage_findings(cov), cov)
+            header = fleet.header(now.strftime("%Y-%m-%d %H:%M:%S UTC"), coverage=cov, meta={
+                "region": task_vars.get("apexone_region", catalog.DEFAULT_REGION), "collection": _collection.version()})
+            paths = self._write(header, fleet, spool, args["report_dir"], _report_files.new_stem(
+                args["report_dir"], args["name"], now))
+        summary = header["summary"]
+        sample = report.SAMPLE
+        blockers = [self._named(c, sample) for c in header["checks"] if c["severity"] == preflight.BLOCKER]
         # "warnings" is Ansible's own result key: the checks that warn are warning_checks.
-        warned = [{"check": c["check"], "title": c["title"], "hosts": [h["host"] for h in c["hosts"]]}
-                  for c in model["checks"] if c["severity"] == preflight.WARNING]
-        return {"changed": False, "html": paths["html"], "json": paths["json"], "summary": model["summary"],
-                "blockers": blockers, "warning_checks": warned, "msg": "report written: %s" % paths["html"]}
+        warned = [self._named(c, sample) for c in header["checks"] if c["severity"] == preflight.WARNING]
+        return {"changed": False, "html": paths["html"], "json": paths["json"], "pages": paths["pages"],
+                "summary": summary, "blockers": blockers, "warning_checks": warned,
+                "partial": fleet_record.partial_message(summary, args["max_age_hours"]),
+                "msg": "report written: %s" % paths["html"]}
+
+    @staticmethod
+    def _named(check, sample):
+        hosts = [h["host"] for h in check["hosts"]]
+        return {"check": check["check"], "title": check["title"], "count": check["count"], "hosts": hosts[:sample]}
+
+    def _read_hosts(self, targets, servers, hostvars, fleet, spool, now, max_age_hours, since):
+        """Each target's record through hostvars, one host at a time, into the fleet and the spool.
+
+        Returns the facts the fleet checks read (host -> the record's os / agent / server, None when the host
+        was not read) and what coverage needs of each agent.
+        """
+        collection = _collection.version()
+        read, probed = {}, {}
+        # Ansible's hostvars template whatever is read through them: a record is data written by a module,
+        # so it is read as stored (raw_get); templating it cost about a third of the report's time.
+        raw_get = getattr(hostvars, "raw_get", None)
+        for index, (host, role) in enumerate(targets, 1):
+            values = raw_get(host) if raw_get else hostvars.get(host)
+            values = values if isinstance(values, Mapping) else {}
+            raw = _record(values)
+            value, why = fleet_record.usable(raw, now, max_age_hours, collection, since)
+            not_probed = None
+            if why is not None:
+                not_probed = fleet_record.not_probed_params(why, raw, max_age_hours, collection, since)
+            spool.write(json.dumps(fleet.add(host, role, value, not_probed), ensure_ascii=False) + "\n")
+            facts = None
+            if value is not None and value.get("error") is None:
+                facts = dict((key, value[key]) for key in ("os", "unsupported_os", "agent", "server"))
+                fleet.seen(value["read_at"])
+            read[host] = facts
+            if host not in servers:
+                probed[host] = {"facts": facts, "names": [self._host_address(values)]}
+            if index % PROGRESS == 0:
+                display.display("apexone_report: %d of %d hosts read" % (index, len(targets)))
+        return read, probed
+
+    @staticmethod
+    def _write(header, fleet, spool, folder, stem):
+        """The JSON file, then the HTML page and, past PAGE_SIZE hosts, the pages of the hosts table."""
+
+        def rows(status=None):
+            spool.seek(0)
+            for line in spool:
+                row = fleet.final(json.loads(line))
+                if status is None or row["status"] == status:
+                    yield row
+            for row in fleet.outside:
+                if status is None or row["status"] == status:
+                    yield row
+
+        paths = {"pages": []}
+        with _report_files.create(folder, stem + ".json") as (path, handle):
+            for chunk in report.json_chunks(header, rows()):
+                handle.write(chunk)
+            paths["json"] = path
+        page = dict(header, checks=fleet.page_checks(), rows=None, pages=[], page_size=PAGE_SIZE)
+        if header["summary"]["hosts"] <= PAGE_SIZE:
+            page["rows"] = [row for status in report.STATUSES for row in rows(status)]
+        else:
+            first = 1
+            for status in report.STATUSES:
+                batch = []
+                for row in rows(status):
+                    batch.append(row)
+                    if len(batch) == PAGE_SIZE:
+                        page["pages"].append(_page(header, batch, status, first, folder, stem, len(page["pages"]) + 1))
+                        first += len(batch)
+                        batch = []
+                if batch:
+                    page["pages"].append(_page(header, batch, status, first, folder, stem, len(page["pages"]) + 1))
+                    first += len(batch)
+            paths["pages"] = [p["path"] for p in page["pages"]]
+        with _report_files.create(folder, stem + ".html") as (path, handle):
+            handle.write(_report_files.render_html(page, TEMPLATE))
+            paths["html"] = path
+        return paths
+
+    def _host_address(self, values):
+        """ansible_host of a host's variables as read raw: templated under that host's variables when it is a
+        template (an inventory may write it as one), else as it is."""
+        address = values.get("ansible_host")
+        if isinstance(address, str) and ("{{" in address or "{%" in address):
+            address = self._templar.copy_with_new_env(available_variables=values).template(address)
+        return address
 
     def _secret(self, task_vars, name):
         if name not in task_vars or task_vars[name] in (None, ""):
             return None
         return str(self._templar.template(task_vars[name]))
+
+
+def _record(values):
+    """The host's probe record: a top-level fact while Ansible injects facts as variables, else in ansible_facts."""
+    if fleet_record.FACT in values:
+        return values[fleet_record.FACT]
+    facts = values["ansible_facts"] if "ansible_facts" in values else None
+    return (facts or {}).get(fleet_record.FACT)
+
+
+def _page(header, rows, status, first, folder, stem, number):
+    """One page of the hosts table: its rows (all of one status), written beside the report."""
+    filename = "%s-hosts-%03d.html" % (stem, number)
+    model = {"title": header["title"], "lang": header["lang"], "generated_at": header["generated_at"],
+             "columns": header["columns"], "rows": rows, "first": first, "last": first + len(rows) - 1,
+             "status": status, "report": stem + ".html"}
+    with _report_files.create(folder, filename) as (path, handle):
+        handle.write(_report_files.render_html(model, HOSTS_TEMPLATE))
+    return {"file": filename, "path": path, "status": status, "first": model["first"], "last": model["last"]}

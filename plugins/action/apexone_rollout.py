@@ -131,7 +131,7 @@ class ActionModule(ApexOneAction):
             return {}
         now = datetime.datetime.now(datetime.timezone.utc)
         model = rollout_report.build(state, args["lang"], now.strftime("%Y-%m-%d %H:%M:%S UTC"), final=final)
-        stem = _report_files.free_stem(args["report_dir"], args["name"], now)
+        stem = _report_files.new_stem(args["report_dir"], args["name"], now)
         return _report_files.write(model, args["report_dir"], stem, template=rollout_report.TEMPLATE,
                                    section=rollout_report.SECTION)
 

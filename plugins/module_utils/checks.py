@@ -45,6 +45,9 @@ def _check(severity, source, params=(), reads=None):
 CHECKS = {
     "unreachable": _check(BLOCKER, (), ["error"]),
     "unreadable": _check(BLOCKER, (), ["subset", "error"]),
+    # An inventory host without a usable probe record in the fact cache (fleet_record): the report is partial.
+    "not_probed": _check(BLOCKER, (), [
+        "missing", "damaged", "read_at", "max_age_hours", "run_started", "collection", "expected"]),
     "activation_code": _check(BLOCKER, [_item(1)], ["masked"]),
     "activation_code_unchecked": _check(MANUAL, [_item(1)]),
     "sql_password": _check(BLOCKER, [_item(3)], ["characters"]),

@@ -23,6 +23,7 @@ SEVERITY_ORDER = checks.SEVERITY_ORDER
 
 # Which facts a finder reads: any host's, an agent's, a server's, the whole fleet's, or none (unreachable).
 HOST, AGENT, SERVER, FLEET, UNREACHABLE = "host", "agent", "server", "fleet", "unreachable"
+NOT_PROBED = "not_probed"  # an inventory host the report has no usable probe record of (fleet_record.usable)
 COVERAGE = "coverage"  # every agent the server knows, with where its OS came from (coverage.evaluate)
 # A host that answered with the bootstrap's short form (PowerShell 2.0, Constrained Language Mode): its
 # facts hold the OS only, its `shell` what host_shell.classify said; SHELL_AGENT when it is an agent.
@@ -198,6 +199,11 @@ def unreachable_findings(error):
     return _run([UNREACHABLE], {"error": error})
 
 
+def not_probed_findings(params):
+    """What the report says about a host no recent probe read (params: fleet_record.not_probed_params)."""
+    return _run([NOT_PROBED], {"params": params})
+
+
 # Each function below finds one check of checks.CHECKS: it yields (or returns a list of) the parameters of each finding
 # (plus `severity` to differ from the check's usual one, or `on_host` for a fleet finding that counts
 # against one host). Its context: for HOST / AGENT / SERVER, facts and upgrade_date; for FLEET,
@@ -206,6 +212,11 @@ def unreachable_findings(error):
 @finds("unreachable", UNREACHABLE)
 def _unreachable(ctx):
     yield {"error": ctx["error"] or ""}
+
+
+@finds("not_probed", NOT_PROBED)
+def _not_probed(ctx):
+    yield ctx["params"]
 
 
 @finds("unreadable", HOST)

@@ -134,6 +134,17 @@ options:
         counts (a proxy may refuse C(CONNECT) to port 80 and still carry Windows' plain HTTP request).
     type: bool
     default: false
+  compact:
+    description:
+      - Set only C(apexone_preflight), the compact record M(apexone.upgrade.apexone_report) reads, instead of
+        C(apexone_host) and C(apexone_findings). A few hundred bytes hold the host's findings, the few facts the fleet
+        checks read, and when and by which version of this collection the host was read. The playbook
+        C(apexone.upgrade.preflight_probe) leaves it in Ansible's fact cache for a report run later or elsewhere.
+      - A host that cannot be read (unreachable, or the probe failed on it) then gets a record that says why, with a
+        warning, instead of a failed task, so that the fact cache never keeps an earlier reading as if it were this
+        one. Credentials refused and refused input still fail the task. Cannot be used with O(post_upgrade).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -244,6 +255,13 @@ ansible_facts:
           severity: blocker
           source: KA-0012615 item 9
           params: {os: Windows 7 SP1, any_of: [KB3033929, KB4490628]}
+    apexone_preflight:
+      description:
+        - With O(compact), the host's probe record, alone. C(collection), C(read_at) (UTC, C(YYYY-MM-DDTHH:MM:SSZ)),
+          C(role); then either C(error) (why the host could not be read) or C(os) (C(caption), C(version)),
+          C(unsupported_os), C(agent) (C(present), C(version), C(product)), C(server) (C(present), C(version),
+          C(build), C(product)) and C(findings) (C(check), C(severity), and the C(params) the report's words use).
+      type: dict
 msg:
   description: The blockers of this host, in one line.
   returned: success

@@ -11,15 +11,26 @@ module: apexone_report
 short_description: Write the Apex One upgrade preflight report for the fleet
 version_added: 0.1.0
 description:
-  - Runs on the controller. Reads every target host's C(apexone_host) and C(apexone_findings) (set by
-    M(apexone.upgrade.apexone_facts)), adds the checks across the fleet, and writes one HTML page and one JSON file.
+  - Runs on the controller. Reads every target host's probe record C(apexone_preflight) (left in Ansible's fact cache by
+    M(apexone.upgrade.apexone_facts) with O(apexone.upgrade.apexone_facts#module:compact)), adds the checks across the
+    fleet, and writes one HTML page and one JSON file.
+  - Hosts are read one at a time and streamed to the files, so memory grows by a few hundred bytes per host; the
+    probe may have run in slices (AWX / Automation Platform job slicing), in other runs, any time within
+    O(max_age_hours).
   - "Fleet checks: the activation code (KA-0012615 item 1) and the SQL Server password (item 3), read from the
     variables named by O(activation_code_var) and O(sql_password_var) so they never appear in task arguments or
     logs, and never whole in the report; agent and server versions (item 4); the server authentication certificate
     backup on the controller (item 10); service names (item 7), post-upgrade checks (item 11) and the behaviour
     monitoring settings to check by hand (item 12)."
-  - A host without facts (unreachable, or failed before the probe) is listed as unknown, never as ready.
+  - A host the probe could not read is listed as unknown, never as ready. A host without a usable probe record (none,
+    older than O(max_age_hours), read before O(read_since), or written by another version of this collection) is
+    listed as not probed, and the report is then partial, never a verdict on the fleet (C(complete) of RV(summary) is
+    false, RV(partial) says why); so is a report that runs in one slice of a sliced job.
   - The HTML page is self-contained (no external assets), readable offline and printable; Japanese or English.
+    It starts with the verdict, the counts and the blockers; each check names its hosts by detail, the first 20 of
+    each. Up to 1,000 hosts, the hosts-by-checks table follows on the same page; beyond, it is written in pages of
+    1,000 hosts beside it (C(<name>-<time>-hosts-001.html), ...), blocked hosts first, linked from the page. The JSON
+    file holds every host, one per line.
 options:
   servers:
     description: The management server hosts. Defaults to the C(apexone_server) group.
@@ -56,13 +67,15 @@ options:
     description: The variable holding the SQL Server password to check. Unset or empty means a manual check.
     type: str
     default: apexone_sql_password
-  probe_var:
+  max_age_hours:
+    description: A probe record older than this many hours is not used (the host is not probed). V(0) accepts any age.
+    type: int
+    default: 24
+  read_since:
     description:
-      - The variable each host registered M(apexone.upgrade.apexone_facts)'s result in. For a host without facts,
-        its message says in the report why the host could not be read.
-      - The role C(apexone.upgrade.preflight) registers it as C(preflight_probe).
+      - A UTC time, C(YYYY-MM-DDTHH:MM:SSZ). A probe record read before it is not used. The playbook
+        C(apexone.upgrade.preflight) sets it to the start of its probe, so that its report uses only what the same run read.
     type: str
-    default: preflight_probe
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -98,17 +111,31 @@ json:
   description: The JSON report's path.
   returned: success
   type: str
+pages:
+  description: The pages of the hosts table, beyond 1,000 hosts; empty when the table is on the report's page.
+  returned: success
+  type: list
+  elements: str
 summary:
-  description: Host counts (C(hosts), C(ready), C(blocked), C(unknown)) and C(fleet_blocked).
+  description:
+    - Host counts C(hosts), C(ready), C(blocked), C(unknown), C(not_read) (no usable probe record) and C(not_contacted)
+      (agents known from Active Directory or the server's list only).
+    - C(fleet_blocked) (something blocks the upgrade), C(blocker_checks), C(complete) (every host has a usable record
+      and the report did not run in a slice), C(slice), C(verdict) (V(ready), V(blocked) or V(partial)), and
+      C(read_from) / C(read_to), when the oldest and newest records used were read.
   returned: success
   type: dict
+partial:
+  description: Why the report is not a verdict on the fleet and what to do, or null when it is one.
+  returned: success
+  type: str
 blockers:
-  description: Each blocking check with its title and hosts (C((fleet)) for fleet checks).
+  description: Each blocking check with its title, C(count) and its first 20 hosts (C((fleet)) for fleet checks).
   returned: success
   type: list
   elements: dict
 warning_checks:
-  description: Each check that warns, with its title and hosts, as RV(blockers).
+  description: Each check that warns, as RV(blockers).
   returned: success
   type: list
   elements: dict

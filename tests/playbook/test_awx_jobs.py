@@ -177,7 +177,9 @@ def test_a_backup_kept_by_one_job_is_verified_by_the_next_jobs_preflight(share, 
         """The details of the finding auth_backup_on_controller for the server, from a preflight in a fresh job."""
         run = _job(tmp_path, number, "playbooks/preflight.yml", lab_dir, share,
                    {"apexone_backup_dir": backups, "apexone_report_dir": unc + "\\reports", "apexone_report_lang": "en",
-                    "apexone_fail_on_blockers": False},
+                    "apexone_fail_on_blockers": False,
+                    # limited to the server: the report names every other host of the inventory "not probed"
+                    "apexone_fail_on_partial": False},
                    inventory=os.path.join(labrun.LAB, "inventory.yml"), limit="apexone-srv,localhost", scheduled=False)
         assert run.rc == 0, run.stdout[-3000:]
         report = run.result("Write the fleet report (HTML and JSON)", "localhost")

@@ -68,8 +68,11 @@ def test_each_lab_host_has_exactly_the_findings_its_state_implies(lab_run, host,
 def test_summary_and_fleet_checks(lab_run):
     path, dummy = lab_run
     model = _report(path)
-    assert model["summary"] == {"hosts": 7, "ready": 2, "blocked": 5, "unknown": 0, "not_contacted": 0, "blocker_checks": 3,
-                                "fleet_blocked": True}
+    summary = model["summary"]
+    assert summary.pop("read_from") <= summary.pop("read_to")  # when the probe read the first and the last host
+    assert summary == {"hosts": 7, "ready": 2, "blocked": 5, "unknown": 0, "not_contacted": 0, "not_read": 0,
+                       "blocker_checks": 3, "fleet_blocked": True, "complete": True, "slice": False,
+                       "verdict": "blocked"}
     severities = [c["severity"] for c in model["checks"]]
     assert severities == sorted(severities, key=["blocker", "warning", "manual", "info"].index)  # blockers first
     fleet = dict((c["check"], c) for c in model["checks"])
@@ -130,11 +133,15 @@ def test_unknown_region_is_a_clear_error_before_any_remote_execution(tmp_path):
     assert "unknown region 'mars'" in run.result("Read everything the runbook's checks need from this host "
                                                  "(one remote execution)", "apexone-srv")["msg"]
     assert run.counts("apexone-srv")["executions"] == 0
-    # the report is still written; the server is unknown in it, never ready, and the error says why
+    # the report is still written; a refused input leaves the server without a probe record, so it is not
+    # probed, never ready, and no host outside the limit was read either: the report is no fleet verdict
     model = _report(tmp_path)
-    assert _by_host(model)["apexone-srv"]["status"] == "unknown"
-    unreachable = next(c for c in model["checks"] if c["check"] == "unreachable")
-    assert "unknown region 'mars'" in unreachable["hosts"][0]["detail"]
+    assert _by_host(model)["apexone-srv"]["status"] == "not_read"
+    assert model["summary"]["not_read"] == 7 and model["summary"]["verdict"] == "partial"
+    not_probed = next(c for c in model["checks"] if c["check"] == "not_probed")
+    assert not_probed["hosts"][0]["detail"] == "使えるプローブのファクトがありません: ファクトキャッシュにありません"
+    assert "7 of 7 host(s) have no usable probe record" in run.result(
+        "Stop when the report is not a verdict on the whole fleet", "localhost")["msg"]
 
 
 def test_unreachable_host_is_unknown(tmp_path, lab_transport):
@@ -144,7 +151,11 @@ def test_unreachable_host_is_unknown(tmp_path, lab_transport):
     inventory = labrun.write_inventory(tmp_path / "inventory.yml", {"apexone_server": {"apexone-srv": "apexone-srv"},
                                                                     "apexone_agents": {"agent-down": str(seed)}})
     run = _run(tmp_path, inventory=inventory, extra_vars={"apexone_fail_on_blockers": False})
-    assert run.stats["agent-down"]["ignored"] == 1  # unreachable, ignored so the report is still written
+    # the host's record says why it could not be read (the task warns); the report is still written
+    probe = run.result("Read everything the runbook's checks need from this host (one remote execution)", "agent-down")
+    assert probe["msg"].startswith("not read: ")
+    assert any("the report counts it as unknown" in warning for warning in probe["warnings"])
+    assert run.rc == 0 and run.stats["agent-down"]["failures"] == 0
     model = _report(tmp_path)
     host = _by_host(model)["agent-down"]
     assert host["status"] == "unknown" and host["findings"] == {"unreachable": "blocker"}

@@ -34,7 +34,9 @@ AMSI_TEXTS = (
 )
 # The bootstrap could not read its input (cut on the way, or empty): ConvertFrom-Json refused it. The cmdlet's
 # name is in the error record whatever the host's language.
-INPUT_WORDS = ("ConvertFrom-Json", "ConvertFromJsonCommand")
+INPUT_WORDS = ("ConvertFrom-Json", "ConvertFromJsonCommand", "the input arrived without the driver")
+# What the bootstrap throws when this host's PowerShell rejects a part's syntax (bootstrap.ps1, New-ApexOneBlock).
+PARSE_WORDS = "does not parse on this host"
 
 
 def decode_stderr(raw: bytes | str | None) -> str:
@@ -124,6 +126,8 @@ def parse(name: str, rc: int | None, stdout: bytes | str, stderr: bytes | str) -
     if result is _ABSENT:
         if amsi_block(err):
             raise Blocked(messages.amsi(name, ""), "amsi", rc=rc, stdout=out, stderr=err, script=name)
+        if PARSE_WORDS in err:
+            raise RemoteScriptError(messages.does_not_parse(name, err), rc=rc, stdout=out, stderr=err, script=name)
         if any(word in err for word in INPUT_WORDS):
             raise InputDamaged(messages.input_damaged(name, err), rc=rc, stdout=out, stderr=err, script=name)
         if not err.strip() and not out.strip():

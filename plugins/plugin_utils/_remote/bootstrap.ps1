@@ -9,7 +9,7 @@
 #    WDAC policy), it answers one hand-built line with what those hosts allow (version, language mode, OS from
 #    WMI) and stops: the controller reports the host by name instead of running a script there. It reads its
 #    input to the end first: the winrm plugin sends stdin after the command started.
-# 2. Otherwise it reads its input, one line of JSON (the driver, common.ps1, the script, its parameters: plain
+# 2. Otherwise (progress records off, as Ansible's own wrapper does) it reads its input, one line of JSON (the driver, common.ps1, the script, its parameters: plain
 #    text, no encoding), and runs the driver, compiled under its own name (apexone.upgrade.driver.ps1) so that
 #    anti-malware scanning and script block logging name it. The driver does the rest in this scope.
 # 3. It ends with exit 0 or 1 (the script failed) on every path, so both plugins report the same exit code;
@@ -21,12 +21,19 @@ if ($PSVersionTable.PSVersion.Major -lt 3 -or "$($ExecutionContext.SessionState.
     exit 0
 }
 $ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
 # A part of the input as a script block named apexone.upgrade.<Name>.ps1 (Windows PowerShell 5.0 and later;
-# 3.0 and 4.0 have no named parse and compile it unnamed).
+# 3.0 and 4.0 have no named parse and compile it unnamed). ParseInput never throws: a syntax error this host's
+# PowerShell rejects is thrown here with the part's name and line (GetScriptBlock alone would say only
+# "Operation is not valid due to the current state of the object").
 function New-ApexOneBlock([string]$Text, [string]$Name) {
     if ($PSVersionTable.PSVersion.Major -lt 5) { return [ScriptBlock]::Create($Text) }
-    [Management.Automation.Language.Parser]::ParseInput($Text, "apexone.upgrade.$Name.ps1", [ref]$null, [ref]$null).GetScriptBlock()
+    $__e = $null
+    $__t = [Management.Automation.Language.Parser]::ParseInput($Text, "apexone.upgrade.$Name.ps1", [ref]$null, [ref]$__e)
+    if ($__e) { throw ('apexone.upgrade.' + $Name + '.ps1 does not parse on this host, line ' + $__e[0].Extent.StartLineNumber + ': ' + $__e[0].Message) }
+    $__t.GetScriptBlock()
 }
 $__in = ConvertFrom-Json -InputObject (@($input) -join '')
+if (-not $__in.driver) { throw 'apexone.upgrade: the input arrived without the driver' }
 . (New-ApexOneBlock $__in.driver 'driver')
 exit $__x

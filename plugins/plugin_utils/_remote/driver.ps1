@@ -10,7 +10,9 @@
 #   touch it. It is pipeline output, never [Console]::Out: a PSRP runspace has no console.
 # - The parameters arrive as [name, value] pairs: the driver reads them without reflection.
 # - Every variable is set before it is read, and the names start with $__ so that no script reads them by
-#   accident (dynamic scoping); a PSRP runspace keeps its global scope from one execution to the next.
+#   accident (dynamic scoping). Nothing outlives the execution: the psrp plugin runs each command in a local
+#   scope of its runspace, so these variables and functions end with the pipeline (only the modules PowerShell
+#   loaded stay loaded).
 # - $__x tells the bootstrap that the script failed.
 $__x = 0
 $ErrorActionPreference = 'Stop'

@@ -33,6 +33,13 @@ def input_damaged(name: str, err: str) -> str:
             % (name, err.splitlines()[0] if err else "no error text"))
 
 
+def does_not_parse(name: str, err: str) -> str:
+    line = next((text for text in err.splitlines() if "does not parse on this host" in text), err)
+    return ("script %s did not start: the host's Windows PowerShell rejected the collection's text (%s). Nothing ran. "
+            "Check the host's PowerShell version (5.1 is supported) and that the collection is installed unmodified"
+            % (name, line.strip()))
+
+
 def no_answer(name: str, rc: t.Any, err: str) -> str:
     return ("script %s did not complete (rc=%s): %s. Check that the account can run Windows PowerShell 5.1 as an "
             "administrator on the host; stderr is shown below" % (name, rc, err.splitlines()[0] if err else "no error text"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.errors import AnsibleConnectionFailure
+from ansible.errors import AnsibleAuthenticationFailure, AnsibleConnectionFailure
 from ansible.utils.display import Display
 
 from . import adapter, answer, credentials, failures, messages, payload
@@ -109,7 +109,7 @@ def _connect(connection: t.Any, name: str, gate_name: str, psrp: bool, limit: in
         try:
             gate.enter()
         except credentials.Stopped as exc:
-            raise AnsibleConnectionFailure(messages.credentials_stopped(
+            raise AnsibleAuthenticationFailure(messages.credentials_stopped(
                 _where(connection, "authenticate", gate_name),
                 str(credentials.option(connection, "remote_user") or ""), len(exc.rejected), exc.rejected))
     try:
@@ -124,7 +124,7 @@ def _connect(connection: t.Any, name: str, gate_name: str, psrp: bool, limit: in
             if gate is not None:
                 gate.rejected() if failure.rejected else gate.left()
             adapter.close_after_failure(connection)
-            raise AnsibleConnectionFailure(messages.authenticate(
+            raise AnsibleAuthenticationFailure(messages.authenticate(
                 _where(connection, "authenticate", gate_name), protocol_of(connection, failure.text), failure.text,
                 str(credentials.option(connection, "remote_user") or "")))
         if gate is not None:

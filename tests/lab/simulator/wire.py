@@ -23,9 +23,9 @@ import json
 import typing as t
 
 # The bootstrap the lab emulates (plugins/plugin_utils/_remote/bootstrap.ps1 as sent, normalized), pinned.
-BOOTSTRAP_SHA256 = "54cf92ef4851acf20e1f4a1b0d16061fa66348a1c3e1dec735fc7707274b011a"
+BOOTSTRAP_SHA256 = "c6e4e82e199933d9140b43e32e883bc384dbbd59ab935b0613a25934fdbf9e8d"
 # The driver it compiles from its input's "driver" (plugins/plugin_utils/_remote/driver.ps1 as sent), pinned.
-DRIVER_SHA256 = "ae60dc73739d0d05988c6fef2036b21fa59ccb32d9a6522d77713b7b72011282"
+DRIVER_SHA256 = "518ffeeac39c8a7470691bf014597223d0222e0304217cfeff8d32e15d6a730b"
 PSRP_SUFFIX = "\nexit $LASTEXITCODE"  # what the psrp plugin appends to a command it runs as a script
 # How ansible-core's winrm plugin starts a command it is given as text (2.16-2.20: _encode_script with the
 # lines stripped; 2.21: get_pwsh_encoded_cmdline, lower-case "powershell").
@@ -75,6 +75,8 @@ def decode_input(items: list[str]) -> Decoded:
     except ValueError as exc:
         raise WireError("ConvertFrom-Json : Invalid JSON primitive (%s). (FullyQualifiedErrorId : "
                         "System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand)" % exc)
+    if isinstance(body, dict) and not body.get("driver"):
+        raise WireError("apexone.upgrade: the input arrived without the driver")
     if not isinstance(body, dict) or not all(isinstance(body.get(key), str) for key in ("name", "driver", "common",
                                                                                         "script")):
         raise WireError("the input is not the runner's object (name, driver, common, script as text)")
@@ -102,8 +104,12 @@ class BootstrapRule:
       below 3.0 or outside FullLanguage, reading Win32_OperatingSystem inside try/catch (oldhosts.py RULE P3).
     - It reads its input with ConvertFrom-Json outside any try: input that does not read stops it with
       PowerShell's own error record (stderr, exit code 1), no marked line.
+    - It turns progress records off, so a module's first load writes nothing on stderr.
+    - It stops with its own error record when the input has no driver ("the input arrived without the driver").
     - It compiles the driver (apexone.upgrade.driver.ps1) and dot-sources it outside any try: a driver that does
-      not compile (or that anti-malware refuses) stops it the same way.
+      not compile (or that anti-malware refuses) stops it the same way. A part whose syntax this PowerShell
+      rejects is thrown as "apexone.upgrade.<part>.ps1 does not parse on this host, line N: <parser message>"
+      (inside the driver's try for common.ps1 and the script, so it arrives as the marked error line).
     - The driver compiles common.ps1 and the script inside its try and writes the marked line (ASCII JSON) as
       pipeline output; it sets $__x on failure, and the bootstrap ends with `exit $__x` (0 or 1) on every path.
     """

@@ -9,12 +9,16 @@ NoProgramUpgrade is a REG_SZ). No connection is opened: the action's one seam to
 
 from __future__ import annotations
 
+import json
+import os
 from unittest import mock
 
 import pytest
+from ansible.errors import AnsibleAuthenticationFailure, AnsibleConnectionFailure
 
 from ansible_collections.apexone.upgrade.plugins.action import apexone_facts, apexone_hotfix_block, apexone_report
-from ansible_collections.apexone.upgrade.plugins.module_utils import preflight, probe_plan
+from ansible_collections.apexone.upgrade.plugins.module_utils import fleet_record, preflight, probe_plan
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _collection, _remote
 from ansible_collections.apexone.upgrade.tests.unit.helpers_action import recorded, run_action
 
 
@@ -111,3 +115,103 @@ def test_a_bad_local_path_is_not_reported_when_a_registry_view_gave_the_folder()
     assert auth_backup.local_path_problem(answer, params) is None
     answer["candidates"] = params["DefaultPaths"]
     assert "Illegal characters in path." in auth_backup.local_path_problem(answer, params)
+
+
+def test_compact_facts_leave_only_the_record_for_the_fleet_report():
+    result, calls = run_action(apexone_facts, {"compact": True}, {"probe": recorded("probe_agent-win10-64.json")},
+                               task_vars={"group_names": ["apexone_agents"]})
+    assert [c["script"] for c in calls] == ["probe"]
+    assert list(result["ansible_facts"]) == ["apexone_preflight"]
+    kept = result["ansible_facts"]["apexone_preflight"]
+    assert kept["collection"] == _collection.version() != "unknown"
+    assert fleet_record.parse_time(kept["read_at"]) is not None and kept["role"] == "agent"
+    assert kept["findings"] == [{"check": "hotfix_block", "severity": "blocker", "params": {"value": 0, "kind": "DWord"}}]
+    assert kept["agent"] == {"present": True, "version": "12.0.5684", "product": "xg"}
+    assert result["msg"] == "blockers: hotfix_block" and not result.get("failed")
+
+
+@pytest.mark.parametrize("error", [
+    _remote.RemoteScriptError("script probe failed on the host: Access is denied"),
+    AnsibleConnectionFailure("10.0.0.9 over winrm (step: connect): no WinRM session could be set up"),
+])
+def test_a_host_the_compact_probe_cannot_read_keeps_a_record_that_says_why(error):
+    with mock.patch.object(apexone_facts.ActionModule, "run_script", side_effect=error):
+        result, dummy = run_action(apexone_facts, {"compact": True}, task_vars={"group_names": ["apexone_server"]})
+    kept = result["ansible_facts"]["apexone_preflight"]
+    assert kept["error"] == str(error) and kept["role"] == "server" and "findings" not in kept
+    assert not result.get("failed") and result["msg"] == "not read: %s" % error
+    assert "the report counts it as unknown" in result["warnings"][0]
+
+
+def test_the_compact_probe_never_carries_on_past_refused_credentials_or_bad_input():
+    refused = AnsibleAuthenticationFailure("the server rejected the credentials")
+    with mock.patch.object(apexone_facts.ActionModule, "run_script", side_effect=refused):
+        with pytest.raises(AnsibleAuthenticationFailure):
+            run_action(apexone_facts, {"compact": True})
+    result, calls = run_action(apexone_facts, {"compact": True, "server_upgrade_date": "12/10"})
+    assert result["failed"] and "YYYY-MM-DD" in result["msg"] and "ansible_facts" not in result and calls == []
+    result, calls = run_action(apexone_facts, {"compact": True, "post_upgrade": True})
+    assert result["failed"] and "cannot be used together" in result["msg"] and calls == []
+
+
+def _report_hostvars(agents):
+    """hostvars of a server and `agents` agents, each with the record the compact probe leaves."""
+    cases = [recorded("probe_agent-win10-64.json"), recorded("probe_apexone-srv.json")]
+    records = []
+    for index, (answer, role) in enumerate(((cases[0], "agents"), (cases[1], "server"))):
+        result, dummy = run_action(apexone_facts, {"compact": True}, {"probe": answer},
+                                   task_vars={"group_names": ["apexone_" + role]})
+        records.append(result["ansible_facts"]["apexone_preflight"])
+    hostvars = dict(("agent-%05d" % i, {"apexone_preflight": records[0], "ansible_host": "10.0.%d.%d" % (i // 250, i % 250)})
+                    for i in range(agents))
+    hostvars["apexone-srv"] = {"apexone_preflight": records[1]}
+    hostvars["agent-00007"] = {}  # never probed
+    groups = {"apexone_server": ["apexone-srv"], "apexone_agents": sorted(h for h in hostvars if h != "apexone-srv")}
+    return {"groups": groups, "hostvars": hostvars}
+
+
+def test_the_report_of_a_large_fleet_splits_its_hosts_table_into_pages(tmp_path):
+    result, calls = run_action(apexone_report, {"report_dir": str(tmp_path), "lang": "en"},
+                               task_vars=_report_hostvars(2499))
+    assert calls == [] and not result.get("failed")
+    summary = result["summary"]
+    assert (summary["hosts"], summary["blocked"], summary["not_read"]) == (2500, 2499, 1)
+    assert summary["verdict"] == "partial" and "1 of 2500 host(s) have no usable probe record" in result["partial"]
+    with open(result["json"], encoding="utf-8") as handle:
+        model = json.load(handle)
+    assert len(model["hosts"]) == 2500 and model["summary"] == summary
+    # blocked hosts first, then the one not probed; 1,000 rows a page
+    pages = [os.path.basename(p) for p in result["pages"]]
+    assert pages == [os.path.basename(result["html"])[:-len(".html")] + "-hosts-%03d.html" % n for n in (1, 2, 3, 4)]
+    rows = []
+    for path in result["pages"]:
+        with open(path, encoding="utf-8") as handle:
+            rows.append(handle.read().count('<tr class="'))
+    assert rows == [1000, 1000, 499, 1]
+    with open(result["html"], encoding="utf-8") as handle:
+        html = handle.read()
+    assert html.count('<tr class="') == 0 and all(p in html for p in pages)
+    assert "Not a verdict on the fleet: 1 of 2500 hosts have no recent probe facts" in html
+    assert "NoProgramUpgrade: 0 (DWord) — <b>2498</b>: agent-00000, agent-00001" in html and "and 2478 more" in html
+    # what the task returns stays small: a sample of each check's hosts, never all of them
+    hotfix = next(b for b in result["blockers"] if b["check"] == "hotfix_block")
+    assert hotfix["count"] == 2498 and len(hotfix["hosts"]) == 20
+    assert len(json.dumps(result)) < 20000
+
+
+def test_the_report_of_a_small_fleet_is_one_page(tmp_path):
+    result, dummy = run_action(apexone_report, {"report_dir": str(tmp_path), "lang": "en", "max_age_hours": 0},
+                               task_vars=_report_hostvars(5))
+    assert result["pages"] == [] and sorted(os.listdir(tmp_path)) == sorted(
+        os.path.basename(p) for p in (result["html"], result["json"]))
+    with open(result["html"], encoding="utf-8") as handle:
+        assert handle.read().count('<tr class="') == 7  # the server, 5 agents and the one never probed
+
+
+def test_the_report_refuses_a_bad_age_or_run_start(tmp_path):
+    result, dummy = run_action(apexone_report, {"report_dir": str(tmp_path), "max_age_hours": -1},
+                               task_vars=_report_hostvars(1))
+    assert result["failed"] and "0 (any age) or more" in result["msg"]
+    result, dummy = run_action(apexone_report, {"report_dir": str(tmp_path), "read_since": "yesterday"},
+                               task_vars=_report_hostvars(1))
+    assert result["failed"] and "read_since must be a UTC time" in result["msg"] and os.listdir(tmp_path) == []

@@ -123,8 +123,9 @@ def test_fleet_unchecked_secrets_are_manual_checks_and_empty_groups_warn():
 def test_report_counts_unreachable_as_unknown_and_refuses_unknown_language():
     facts = preflight.host_facts(_answer("agent-2008r2"), REQUIRED)
     model = report.build([("srv", "server"), ("a1", "agent")], {"srv": None, "a1": facts}, {"a1": []}, [], "en", "now")
-    assert model["summary"] == {"hosts": 2, "ready": 1, "blocked": 0, "unknown": 1, "not_contacted": 0, "blocker_checks": 1,
-                                "fleet_blocked": True}
+    assert model["summary"] == {"hosts": 2, "ready": 1, "blocked": 0, "unknown": 1, "not_contacted": 0, "not_read": 0,
+                                "blocker_checks": 1, "fleet_blocked": True, "complete": True, "slice": False,
+                                "verdict": "blocked", "read_from": None, "read_to": None}
     assert model["checks"][0]["check"] == "unreachable"
     with pytest.raises(errors.InputError, match="apexone_report_lang"):
         report.build([], {}, {}, [], "fr", "now")

@@ -111,7 +111,7 @@ def test_bootstrap_variables_cannot_leak_into_the_script():
     # bootstrap's (dynamic scoping). Only $__x names, automatic variables and the functions' own parameters.
     import re
     names = set(re.findall(r"[$@](\w+)", payload.command() + payload.driver()))
-    allowed = {"ErrorActionPreference", "input", "_", "PSVersionTable", "ExecutionContext", "null", "Text", "Name",
+    allowed = {"ErrorActionPreference", "ProgressPreference", "input", "_", "PSVersionTable", "ExecutionContext", "null", "Text", "Name",
                "Marker", "Value", "json", "c"}
     assert {n for n in names if not n.startswith("__")} <= allowed
     # a PSRP runspace keeps its global scope between executions: the driver sets $__x before the bootstrap reads it
@@ -277,6 +277,42 @@ def test_input_cut_on_the_way_is_not_blamed_on_the_account_and_a_change_is_not_r
     ja = "ConvertFrom-Json : 無効な JSON プリミティブです".encode("utf-8")
     with pytest.raises(_remote.InputDamaged):
         answer.parse("probe", 1, b"", ja)
+
+
+NO_DRIVER = (b"apexone.upgrade: the input arrived without the driver\r\nAt line:17 char:27\r\n    + FullyQualifiedErrorId : "
+             b"apexone.upgrade: the input arrived without the driver")
+
+
+def test_input_without_the_driver_is_damaged_input_not_a_kill():
+    conn = ScriptedConnection((1, b"", NO_DRIVER))
+    with pytest.raises(_remote.InputDamaged) as caught:
+        _remote.run_script(conn, "winhttp_import", {}, read_only=False)
+    assert "input arrived cut or damaged" in caught.value.msg and len(conn.calls) == 1
+
+
+# --- a part the host's PowerShell does not parse: named with its line, not retried ------------------------
+
+NOT_PARSED = ("apexone.upgrade.driver.ps1 does not parse on this host, line 21: Missing closing '}' in statement block "
+              "or type definition.\r\nAt line:11 char:13\r\n    + FullyQualifiedErrorId : apexone.upgrade.driver.ps1 "
+              "does not parse on this host, line 21: Missing closing '}'")
+
+
+def test_a_driver_this_powershell_does_not_parse_is_named_with_its_line_and_not_retried():
+    conn = ScriptedConnection((1, b"", NOT_PARSED.encode("utf-8")), (0, _line("APEXONE-RESULT:", {}), b""))
+    with pytest.raises(_remote.RemoteScriptError) as caught:
+        _remote.run_script(conn, "probe", {}, read_only=True)
+    assert len(conn.calls) == 1
+    assert "apexone.upgrade.driver.ps1 does not parse on this host, line 21" in caught.value.msg
+    assert "Nothing ran" in caught.value.msg and "administrator" not in caught.value.msg
+
+
+def test_the_bootstrap_throws_parse_errors_with_the_parts_name_and_line():
+    # ParseInput never throws; GetScriptBlock on a tree with errors throws without a message or a line.
+    text = payload.command()
+    assert "[ref]$__e)" in text and "[ref]$null, [ref]$null)" not in text
+    assert "'.ps1 does not parse on this host, line ' + $__e[0].Extent.StartLineNumber" in text
+    assert answer.PARSE_WORDS in text and "the input arrived without the driver" in text
+    assert "$ProgressPreference = 'SilentlyContinue'" in text
 
 
 # --- anti-malware: said plainly, never repeated -----------------------------------------------------------

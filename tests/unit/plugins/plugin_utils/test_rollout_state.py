@@ -122,7 +122,7 @@ def test_two_reports_in_one_second_get_two_names(tmp_path):
     import datetime  # pylint: disable=import-outside-toplevel
     moment = datetime.datetime(2026, 12, 7, 6, 0, 0, tzinfo=datetime.timezone.utc)
     model = rollout_report.build(_state(), "en", "now")
-    first = _report_files.free_stem(str(tmp_path), "rollout", moment)
+    first = _report_files.new_stem(str(tmp_path), "rollout", moment)
     _report_files.write(model, str(tmp_path), first, template=rollout_report.TEMPLATE, section=rollout_report.SECTION)
-    second = _report_files.free_stem(str(tmp_path), "rollout", moment)
+    second = _report_files.new_stem(str(tmp_path), "rollout", moment)
     assert (first, second) == ("rollout-20261207-060000", "rollout-20261207-060000-2")
