@@ -168,7 +168,7 @@ def probe(host: dict, params: dict) -> dict:
         }
 
     def hotfix_subset():
-        _wmi(host)
+        # [Environment]::OSVersion, no WMI: the seed's os.version (exact for the 6.0 / 6.1 the controller asks about)
         short = ".".join(os_info["version"].split(".")[:2])
         wanted = params.get("HotfixOsVersions") or []
         return _installed_updates(host, params) if ("*" in wanted or short in wanted) else None

@@ -125,8 +125,17 @@ def test_wmi_fault_fails_only_wmi_subsets():
     host = state.load_seed("agent-win10-64")
     host["faults"]["wmi_broken"] = True
     answer = twins.probe(host, probe_plan.probe_params(list(probe_plan.HOST_SUBSETS)))
-    assert set(answer["errors"]) == {"os", "hotfixes", "services"}
+    assert set(answer["errors"]) == {"os", "services"}
     assert "certificates" in answer and "registry" in answer and "os" not in answer
+
+
+def test_a_broken_wmi_does_not_hide_the_installed_updates_of_windows_7():
+    # The hotfixes subset takes the OS version from [Environment]::OSVersion and reads the registry: no WMI.
+    host = state.load_seed("agent-win7-sp1-nokb")  # 6.1.7601, holds KB976902 and KB2534111
+    host["faults"]["wmi_broken"] = True
+    answer = twins.probe(host, probe_plan.probe_params(["os", "hotfixes"]))
+    assert set(answer["errors"]) == {"os"}
+    assert sorted(answer["hotfixes"]["states"]["112"]) == ["KB2534111", "KB976902"]
 
 
 # --- certificates: .NET's names, per-certificate status ---
