@@ -163,6 +163,12 @@ Describe 'probe.ps1: each subset fails on its own' {
         finally { $held.Close() }
     }
 
+    It 'an empty store name is an error, not the list of stores' {
+        $answer = Invoke-TestedScript @{ Subset = @('certificates'); CertificateStores = @('Root', '') }
+        $answer.ContainsKey('certificates') | Should -BeFalse
+        $answer.errors.certificates.message | Should -Be 'no store name'
+    }
+
     It 'answers os and services from CIM' {
         $answer = Invoke-TestedScript @{ Subset = @('os', 'services'); ServicePatterns = @('wuauserv') }
         $answer.errors.Count | Should -Be 0

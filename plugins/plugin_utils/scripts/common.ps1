@@ -29,7 +29,9 @@ function Read-RegistryValue($Key, [string]$Name) {
 # Every certificate of a LocalMachine store, through PowerShell's certificate provider (the logical store:
 # Windows' own registry store, Group Policy's and the enterprise one together). A store that does not exist is an
 # error (ItemNotFoundException), never created. Subject and Issuer are .NET's full distinguished names (CN=...).
+# An empty name is refused: Cert:\LocalMachine\ itself would list the store containers, not certificates.
 function Read-CertificateStore([string]$Name) {
+    if (-not $Name) { throw 'no store name' }
     foreach ($cert in @(Get-ChildItem -LiteralPath ('Cert:\LocalMachine\' + $Name))) {
         @{
             thumbprint = $cert.Thumbprint
