@@ -513,7 +513,8 @@ def _read_store(host: dict, name: str) -> list:
 
 
 def _store_exists(host: dict, name: str) -> bool:
-    return name in host["certificates"] or name in (host.get("policy_certificates") or {}) or name in ALWAYS_STORES
+    return any(name in (host.get(section) or {}) for section in ("certificates", "policy_certificates",
+                                                             "enterprise_certificates")) or name in ALWAYS_STORES
 
 
 def certificates_install(host: dict, params: dict) -> dict:
