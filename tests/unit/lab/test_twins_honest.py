@@ -143,6 +143,14 @@ def test_wmi_fault_fails_only_wmi_subsets():
     assert "certificates" in answer and "registry" in answer and "os" not in answer
 
 
+def test_the_scripts_hotfixes_subset_calls_no_wmi_as_its_twin_says():
+    text = payload.script_text("probe")
+    start = text.index("Invoke-Subset 'hotfixes'")
+    block = text[start:text.index("Invoke-Subset '", start + 1)]
+    assert not pwsh.commands(block) & {"get-ciminstance", "get-wmiobject"}
+    assert "[Environment]::OSVersion.Version" in block
+
+
 def test_a_broken_wmi_does_not_hide_the_installed_updates_of_windows_7():
     # The hotfixes subset takes the OS version from [Environment]::OSVersion and reads the registry: no WMI.
     host = state.load_seed("agent-win7-sp1-nokb")  # 6.1.7601, holds KB976902 and KB2534111
