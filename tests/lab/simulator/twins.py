@@ -513,8 +513,8 @@ def _read_store(host: dict, name: str) -> list:
 
 
 def _store_exists(host: dict, name: str) -> bool:
-    return any(name in (host.get(section) or {}) for section in ("certificates", "policy_certificates",
-                                                             "enterprise_certificates")) or name in ALWAYS_STORES
+    sections = ("certificates", "policy_certificates", "enterprise_certificates")
+    return any(name in (host.get(section) or {}) for section in sections) or name in ALWAYS_STORES
 
 
 def certificates_install(host: dict, params: dict) -> dict:
