@@ -30,6 +30,7 @@ class ActionModule(ApexOneAction):
         "name": {"type": "str", "default": DEFAULT_NAME},
         "link_target": {"type": "str"},
         "platform": {"type": "str", "default": "auto", "choices": ["auto", "windows", "samba"]},
+        "server": {"type": "str"},
         "samba": {"type": "dict", "default": {}, "options": {
             "server": {"type": "str", "default": "127.0.0.1"},
             "username": {"type": "str", "default": "Administrator"},
@@ -69,6 +70,8 @@ class ActionModule(ApexOneAction):
             "right": decided["right"], "replaced": decided["wrong"], "others": decided["others"],
             "gpo": before["gpo"], "list_errors": before["list_errors"],
         }
+        if before.get("server"):
+            result["server"] = before["server"]
         if self._task.diff and change:
             result["diff"] = gpo.diff(args["name"], decided["set"], create, args["link_target"] if link else None)
         if args["link_target"] and not create and gpo.disabled_link(before["gpo"]["id"], before["links"]):
@@ -82,6 +85,8 @@ class ActionModule(ApexOneAction):
 
         after = reader.write(before, decided["set"], create, link)
         result["gpo"] = after["gpo"]
+        if after.get("write_error"):
+            return _partial(result, after, decided["set"])
         problems = gpo.verify(wanted, after["values"])
         if args["link_target"] and gpo.link_needed(after["gpo"]["id"], after["links"]):
             problems.append({"name": "link", "problem": "no link to the GPO at %s after New-GPLink" % args["link_target"]})
@@ -109,6 +114,30 @@ class ActionModule(ApexOneAction):
         return "; ".join(parts)
 
 
+def _partial(result, after, to_set):
+    """The change stopped half-way (gpo_certificates.ps1's write_error): say what was done, what failed, what next."""
+    done_keys = set(key.lower() for key in after.get("set") or [])
+    done = [item["name"] for item in to_set if item["key"].lower() in done_keys]
+    left = [item["name"] for item in to_set if item["key"].lower() not in done_keys]
+    link_left = result["linked"] and not after.get("linked")
+    result.update(failed=True, created=bool(after.get("created")), set=done, linked=bool(after.get("linked")))
+    result["changed"] = result["created"] or bool(done) or result["linked"]
+    did = (["created GPO %r" % result["name"]] if result["created"] else []) + (
+        ["set %d certificate(s): %s" % (len(done), ", ".join(done))] if done else [])
+    step, hint = "setting %s" % (left[0] if left else "the certificates"), ""
+    if link_left and not left:
+        step = "linking it to %s" % result["link_target"]
+        hint = (" New-GPLink needs the right to link GPOs at %s (Group Policy Management console, that container's "
+                "Delegation tab): grant it, or link the GPO there by hand." % result["link_target"])
+    not_done = left + (["the link to %s" % result["link_target"]] if link_left else [])
+    error = after["write_error"]
+    result["msg"] = ("GPO %r on %s: %s; then %s failed: %s (%s).%s Not done: %s. Run again once that is fixed: the "
+                     "next run reads the GPO and does only what is still missing."
+                     % (result["name"], after.get("server") or "the domain controller", "; ".join(did) or "nothing changed",
+                        step, error["message"], error["id"], hint, ", ".join(not_done)))
+    return result
+
+
 def _set_items(to_set):
     return [{"key": item["key"], "value_name": gpo.VALUE_NAME, "data_b64": base64.b64encode(item["blob"]).decode("ascii")}
             for item in to_set]
@@ -120,6 +149,8 @@ class _WindowsDC:
     def __init__(self, action, args):
         self.action = action
         self.params = {"Name": args["name"], "Keys": gpo.read_keys()}
+        if args["server"]:
+            self.params["Server"] = args["server"]
         if args["link_target"]:
             self.params["LinkTarget"] = args["link_target"]
 

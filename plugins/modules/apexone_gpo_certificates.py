@@ -25,6 +25,9 @@ description:
     Entries of the GPO that are not this list's are reported and left alone; nothing is removed, no link is
     removed or enabled.
   - Fails before touching the DC when the bundle lacks a certificate of the list.
+  - When a change fails half-way (for example the account may create GPOs but not link them at O(link_target)),
+    the task fails and says what was already done (GPO created, certificates set), what failed and what is left;
+    C(changed) is true when something was done. Fix the cause and run again, the next run does only the rest.
 options:
   bundle:
     description: The folder of certificate files on the controller (see M(apexone.upgrade.apexone_cert_bundle)).
@@ -46,6 +49,15 @@ options:
     type: str
     choices: [auto, windows, samba]
     default: auto
+  server:
+    description:
+      - V(windows) only. The domain controller the GroupPolicy cmdlets talk to (their C(-Server)), for example
+        C(dc01.corp.example).
+      - Omitted, it is the host Ansible connects to, by its own DNS name (host name and primary DNS suffix). Without
+        C(-Server) the cmdlets would go to the domain's PDC emulator, a second hop from the WinRM logon that NTLM,
+        or Kerberos without delegation, cannot make. Name another DC only when the connection can delegate
+        credentials to it.
+    type: str
   samba:
     description: How Samba's tools reach the directory and C(sysvol), for V(samba) only.
     type: dict
@@ -114,11 +126,11 @@ gpo:
   type: dict
 created:
   description: The GPO was (or would be) created.
-  returned: success
+  returned: success, and when a change failed half-way (what was done)
   type: bool
 set:
   description: The certificates whose entry was (or would be) set.
-  returned: success
+  returned: success, and when a change failed half-way (what was done)
   type: list
   elements: str
 right:
@@ -138,6 +150,11 @@ others:
   elements: str
 linked:
   description: The GPO was (or would be) linked to O(link_target).
-  returned: success
+  returned: success, and when a change failed half-way (what was done)
   type: bool
+server:
+  description: The Windows domain controller the GroupPolicy cmdlets talked to (O(server), or the host's own DNS name).
+  returned: V(windows)
+  type: str
+  sample: dc01.corp.example
 """

@@ -5,16 +5,19 @@
 # Group Policy Management feature), as a domain administrator. They make a throwaway GPO,
 # "apexone.upgrade.pester <random>", never link it, and delete it afterwards:
 #   Invoke-Pester -Path tests\pester\gpo_certificates.Tests.ps1
-# The cases are the rules the lab's twin states (tests/lab/simulator/grouppolicy.py, G1-G6).
+# The cases are the rules the lab's twin states (tests/lab/simulator/grouppolicy.py, G1-G8).
 $ErrorActionPreference = 'Stop'
 
 BeforeDiscovery {
+    # Read here for -Skip (discovery) and again in BeforeAll: Pester 5 does not carry it into the run.
     $noModule = $null -eq (Get-Module -ListAvailable -Name GroupPolicy)
 }
 
 BeforeAll {
+    $noModule = $null -eq (Get-Module -ListAvailable -Name GroupPolicy)
     . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'gpo_certificates'
     $gpoName = 'apexone.upgrade.pester ' + [guid]::NewGuid().ToString('N')
+    $partialName = 'apexone.upgrade.pester partial ' + [guid]::NewGuid().ToString('N')
     $rootKey = 'Software\Policies\Microsoft\SystemCertificates\Root\Certificates'
     $keys = @($rootKey, 'Software\Policies\Microsoft\SystemCertificates\CA\Certificates')
     # Any root this host trusts: its DER bytes in the Blob form the controller sends (hash property, then the certificate).
@@ -26,7 +29,10 @@ BeforeAll {
 }
 
 AfterAll {
-    if (-not $noModule) { Remove-GPO -Name $gpoName -ErrorAction SilentlyContinue }
+    if (-not $noModule) {
+        Remove-GPO -Name $gpoName -ErrorAction SilentlyContinue
+        Remove-GPO -Name $partialName -ErrorAction SilentlyContinue
+    }
 }
 
 Describe 'gpo_certificates.ps1' -Skip:$noModule {
@@ -37,7 +43,14 @@ Describe 'gpo_certificates.ps1' -Skip:$noModule {
         $answer.created | Should -BeFalse
     }
 
+    It 'talks to this DC by its own DNS name when the controller names none (G7)' {
+        $answer = Invoke-TestedScript @{ Name = $gpoName; Keys = $keys }
+        $answer.server | Should -BeLike ($env:COMPUTERNAME + '.*')
+        (Get-ADDomainController -Server $answer.server).HostName | Should -Be $answer.server
+    }
+
     It 'creates the GPO, sets the Blob as REG_BINARY and reads it back byte for byte (G3, G4, G5)' {
+        # The value sits one key below the keys read: the answer comes from the subkey read (HKLM\ + KeyPath).
         $answer = Invoke-TestedScript @{ Name = $gpoName; Keys = $keys; Set = @($item); Create = $true }
         $answer.created | Should -BeTrue
         $answer.gpo.display_name | Should -Be $gpoName
@@ -56,6 +69,17 @@ Describe 'gpo_certificates.ps1' -Skip:$noModule {
 
     It 'refuses to create a GPO whose name is taken (G3)' {
         { Invoke-TestedScript @{ Name = $gpoName; Keys = $keys; Create = $true } } | Should -Throw
+    }
+
+    It 'keeps what it did when the link fails after create and set, and reads nothing back (G8)' {
+        $missing = 'OU=apexone.upgrade.pester missing,' + (Get-ADDomain).DistinguishedName
+        $answer = Invoke-TestedScript @{ Name = $partialName; Keys = $keys; LinkTarget = $missing; Set = @($item); Create = $true; Link = $true }
+        $answer.created | Should -BeTrue
+        @($answer.set) | Should -Be @($item.key)
+        $answer.linked | Should -BeFalse
+        $answer.write_error.message | Should -Not -BeNullOrEmpty
+        $answer.links | Should -BeNullOrEmpty
+        (Get-GPRegistryValue -Name $partialName -Key ('HKLM\' + $item.key) -ValueName 'Blob').Type | Should -Be 'Binary'
     }
 
     It 'lists the links of a container without linking (G6)' {

@@ -94,6 +94,18 @@ Describe 'probe.ps1: installed updates from the package keys, as the table lists
         $answer.errors.hotfixes.message | Should -Match 'took longer than 1 ms'
     }
 
+    It 'needs no WMI: the OS version comes from [Environment]::OSVersion' {
+        Mock Get-CimInstance { throw 'Invalid class "Win32_OperatingSystem"' }
+        Mock Get-WmiObject { throw 'Invalid class "Win32_OperatingSystem"' }
+        $params = Get-HotfixParams $hotfixTable.servicing_key
+        $params.HotfixOsVersions = @('{0}.{1}' -f [Environment]::OSVersion.Version.Major, [Environment]::OSVersion.Version.Minor)
+        $answer = Invoke-TestedScript $params
+        $answer.errors.Count | Should -Be 0
+        $answer.hotfixes.packages | Should -BeGreaterThan 0
+        Should -Invoke Get-CimInstance -Times 0 -Exactly
+        Should -Invoke Get-WmiObject -Times 0 -Exactly
+    }
+
     It 'a package key that does not exist is an error, not an empty list' {
         $answer = Invoke-TestedScript (Get-HotfixParams ($hotfixTable.packages_path + '\absent'))
         $answer.ContainsKey('hotfixes') | Should -BeFalse
@@ -152,6 +164,12 @@ Describe 'probe.ps1: each subset fails on its own' {
             $answer.file_hashes[0].ContainsKey('sha256') | Should -BeFalse
         }
         finally { $held.Close() }
+    }
+
+    It 'an empty store name is an error, not the list of stores' {
+        $answer = Invoke-TestedScript @{ Subset = @('certificates'); CertificateStores = @('Root', '') }
+        $answer.ContainsKey('certificates') | Should -BeFalse
+        $answer.errors.certificates.message | Should -Be 'no store name'
     }
 
     It 'answers os and services from CIM' {

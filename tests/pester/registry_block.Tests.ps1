@@ -85,3 +85,24 @@ Describe 'registry_block.ps1: guards' {
         $other | Should -BeNullOrEmpty
     }
 }
+
+Describe 'registry_block.ps1: Write-Record' {
+    BeforeEach { Remove-TestKey }
+
+    It 'skips a null entry and an empty name: the record key''s (Default) value is never written' {
+        $agent = $hive.CreateSubKey($table.agent_path)
+        $agent.Close()
+        $params = @{ CheckMode = $false }
+        foreach ($property in $table.params.present.PSObject.Properties) { $params[$property.Name] = $property.Value }
+        $params.Record = ConvertTo-Wire $params.Record
+        $params.Record.write = @($null, @{ name = ''; value = 'x' }, @{ name = 'BlockedBy'; value = 'pester' })
+        $answer = Invoke-TestedScript $params
+        $answer.action | Should -Be 'set'
+        $record = $hive.OpenSubKey($table.record_path)
+        try {
+            @($record.GetValueNames()) | Should -Not -Contain ''
+            $record.GetValue('BlockedBy') | Should -Be 'pester'
+        }
+        finally { $record.Close() }
+    }
+}

@@ -115,3 +115,26 @@ def test_bundle_lacking_a_certificate_stops_before_the_dc(tmp_path):
     assert run.rc != 0
     assert "missing: VeriSign Class 3" in run.result("Read the bundle and compare it with the required list", "localhost")["msg"]
     assert not os.path.exists(os.path.join(str(tmp_path / "lab"), "counts", "dc01.json"))
+
+
+def test_a_link_refused_after_the_gpo_was_made_says_what_was_done_and_the_next_run_finishes(tmp_path):
+    # dc-windows.yml: the account may not link GPOs at the kiosks' OU (G8 in tests/lab/simulator/grouppolicy.py)
+    helpers_bundle.make_root_bundle(str(tmp_path / "bundle"), certificates.required_certificates())
+    kiosks = "OU=Kiosks,DC=corp,DC=example"
+    run = labrun.run_playbook(PLAYBOOK, tmp_path / "lab", inventory=INVENTORY,
+                              extra_vars=_vars(tmp_path, apexone_gpo_link_target=kiosks))
+    assert run.rc != 0
+    result = run.result(TASK, "dc01")
+    assert result["failed"] and result["changed"] and result["created"] and not result["linked"]
+    assert len(result["set"]) == 13 and result["server"] == "DC01.corp.example"
+    assert result["msg"].startswith("GPO 'apexone.upgrade signature certificates (KA-0001268)' on DC01.corp.example: "
+                                    "created GPO")
+    assert "then linking it to %s failed: Access is denied." % kiosks in result["msg"]
+    assert "Not done: the link to %s. Run again" % kiosks in result["msg"]
+    state = _state(run)
+    assert len(_gpo(state, "apexone.upgrade signature certificates (KA-0001268)")["registry"]) == 13  # kept
+    again = labrun.run_playbook(PLAYBOOK, tmp_path / "lab", inventory=INVENTORY,
+                                extra_vars=_vars(tmp_path, apexone_gpo_server="dc01.corp.example"))
+    assert again.rc == 0, again.stdout[-3000:]
+    second = again.result(TASK, "dc01")
+    assert not second["created"] and second["set"] == [] and second["linked"] and second["server"] == "dc01.corp.example"

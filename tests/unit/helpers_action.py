@@ -77,7 +77,7 @@ def gpo_answer(params):
                         "policy_state": "Set", "data_b64": item["data_b64"]} for item in params.get("Set") or []],
             "list_errors": [], "links": [{"id": "0c1f7e2a-5b3d-4c8e-9f10-2a6b7c8d9e01", "enabled": True, "enforced": False}]
             if params.get("Link") else [], "created": made, "set": [i["key"] for i in params.get("Set") or []],
-            "linked": bool(params.get("Link"))}
+            "linked": bool(params.get("Link")), "server": params.get("Server") or "DC01.corp.example"}
 
 
 def script_calls(tmp_dir):
@@ -107,6 +107,8 @@ def script_calls(tmp_dir):
                 "required_certificates": [{"store": "Root", "thumbprint": t} for t in helpers_bundle.REAL_ROOTS.values()]}
     runs += [_sent(apexone_gpo_certificates, gpo_args, {"gpo_certificates": gpo_answer}, check_mode=check)
              for check in (False, True)]
+    runs.append(_sent(apexone_gpo_certificates, dict(gpo_args, server="dc01.corp.example"),
+                      {"gpo_certificates": gpo_answer}))
     calls = {}
     for run in runs:
         for call in run:

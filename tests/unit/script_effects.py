@@ -81,7 +81,8 @@ PURE_METHODS = {"tostring", "touniversaltime", "tolocaltime", "trim", "trimend",
 LOOKUP_METHODS = {"containskey", "contains"}
 # Static members that read the host; any other static member is a constant.
 HOST_TYPES = ("environment", "system.environment", "security.principal.windowsidentity", "net.dns",
-              "system.net.dns", "io.directory", "system.io.directory", "io.file", "system.io.file")
+              "system.net.dns", "io.directory", "system.io.directory", "io.file", "system.io.file",
+              "net.networkinformation.ipglobalproperties", "system.net.networkinformation.ipglobalproperties")
 NOW_MEMBERS = {"utcnow", "now", "today"}
 FILE_READS = {"exists", "readallbytes", "readalltext", "readalllines", "openread", "opentext", "getattributes",
               "getlastwritetime", "getlastwritetimeutc", "getcreationtime", "getcreationtimeutc", "getaccesscontrol",
@@ -481,6 +482,8 @@ class Script:  # pylint: disable=too-many-public-methods
                 region = scope if scope is None or scope.type == "function_statement" else self._scope(scope, False)
                 changes = [a for a in self.assignments.get((region, name), []) if a[1]]
                 value = EMPTY
+                if scope is None and name in self.params:  # a parameter the script may reassign: either can reach
+                    value = self._member(Val(frozenset([self.params[name]])), path)
                 for assignment in plain + changes:
                     value = value | self._assigned(assignment, ctx, path)
                 return value

@@ -15,9 +15,11 @@
 # (anyone may seal to a public key). Only the FIPS-validated CAPI classes are used (the managed SHA-256
 # and HMAC classes throw on a FIPS-enabled host before .NET 4.8). Only ciphertext and the SHA-256 come
 # back; a file whose SHA-256 the controller already keeps (Known) does not travel at all.
-# PowerShell 5.1 logs a warning event 4104 for any script block that names Cryptography,
-# CryptoServiceProvider, CreateEncryptor, TransformFinalBlock or ToBase64String: unavoidable for this
-# encryption, so those words appear in this one script only.
+# PowerShell 5.1 logs a warning event 4104 for a script block that names one of its suspicious-content
+# words, among them Cryptography, CryptoServiceProvider, CreateEncryptor and TransformFinalBlock:
+# unavoidable for this encryption. Its word splitter keeps letters and dashes only, so ToBase64String and
+# FromBase64String (split at the digits) never match; other scripts use them as well. The probe's
+# file_hashes part also names Cryptography, and is sent only to the server, only when asked for.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][object[]]$ServerKeys,

@@ -8,6 +8,11 @@
 # reads everything back. It compares nothing and removes nothing: the controller decided which values to
 # set and which to leave from an earlier read. Errors of a lookup are reported as they are; the
 # controller judges them. Windows PowerShell 5.1.
+# Every GroupPolicy cmdlet gets -Server: without it the cmdlet talks to the domain's PDC emulator, a second
+# hop from this WinRM logon that NTLM (or Kerberos without delegation) cannot make. Server is the DC the
+# controller names, or else this host by its own DNS name (host name and primary DNS suffix, read locally).
+# A failure after the GPO was made or a value set keeps what was done (created, set, linked) beside
+# write_error and stops there, so the controller can say what changed before the error.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Name,
@@ -15,7 +20,8 @@ param(
     [string]$LinkTarget,
     [object[]]$Set,
     [switch]$Create,
-    [switch]$Link
+    [switch]$Link,
+    [string]$Server
 )
 $ErrorActionPreference = 'Stop'
 
@@ -26,7 +32,7 @@ function Get-ErrorFact($Record) {
 function Read-PolicyKey($Id, $Key, $Into) {
     # Get-GPRegistryValue -Key lists the values set directly under the key and, with HasValue false,
     # its subkeys; one level further down is read the same way.
-    try { $items = @(Get-GPRegistryValue -Guid $Id -Key $Key) }
+    try { $items = @(Get-GPRegistryValue -Guid $Id -Key $Key -Server $Server) }
     catch { $Into.list_errors += @{ key = $Key; error = (Get-ErrorFact $_) }; return }
     foreach ($item in $items) {
         if ($item.HasValue) {
@@ -35,7 +41,9 @@ function Read-PolicyKey($Id, $Key, $Into) {
             else { $entry.text = [string]$item.Value }
             $Into.values += $entry
         }
-        else { $Into.subkeys += [string]$item.FullKeyPath }
+        # FullKeyPath starts with HKEY_LOCAL_MACHINE, a form -Key is not documented to take: the next read
+        # gets the documented HKLM\ form, built from KeyPath (the path without the hive).
+        else { $Into.subkeys += 'HKLM\' + [string]$item.KeyPath }
     }
 }
 
@@ -47,30 +55,40 @@ function Read-Gpo($Id) {
 }
 
 Import-Module -Name GroupPolicy
-$result = @{ gpo = $null; values = @(); list_errors = @(); links = $null; created = $false; set = @(); linked = $false }
+if (-not $Server) {
+    $ownName = [Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties()
+    $Server = $ownName.HostName
+    if ($ownName.DomainName) { $Server = $ownName.HostName + '.' + $ownName.DomainName }
+}
+$result = @{ gpo = $null; values = @(); list_errors = @(); links = $null; created = $false; set = @(); linked = $false; server = $Server }
 
-if ($Create) { $gpo = New-GPO -Name $Name; $result.created = $true }
+if ($Create) { $gpo = New-GPO -Name $Name -Server $Server; $result.created = $true }
 else {
-    try { $gpo = Get-GPO -Name $Name }
+    try { $gpo = Get-GPO -Name $Name -Server $Server }
     catch { $gpo = $null; $result.lookup_error = Get-ErrorFact $_ }
 }
 
 if ($null -ne $gpo) {
     $result.gpo = @{ id = [string]$gpo.Id; display_name = [string]$gpo.DisplayName }
-    foreach ($item in @($Set)) {
-        if ($null -eq $item) { continue }
-        $bytes = [Convert]::FromBase64String([string]$item.data_b64)
-        $null = Set-GPRegistryValue -Guid $gpo.Id -Key ('HKLM\' + [string]$item.key) -ValueName ([string]$item.value_name) -Type Binary -Value $bytes
-        $result.set += [string]$item.key
+    try {
+        foreach ($item in @($Set)) {
+            if ($null -eq $item) { continue }
+            $bytes = [Convert]::FromBase64String([string]$item.data_b64)
+            $null = Set-GPRegistryValue -Guid $gpo.Id -Key ('HKLM\' + [string]$item.key) -ValueName ([string]$item.value_name) -Type Binary -Value $bytes -Server $Server
+            $result.set += [string]$item.key
+        }
+        if ($Link) { $null = New-GPLink -Guid $gpo.Id -Target $LinkTarget -LinkEnabled Yes -Server $Server; $result.linked = $true }
     }
-    if ($Link) { $null = New-GPLink -Guid $gpo.Id -Target $LinkTarget -LinkEnabled Yes; $result.linked = $true }
-    $found = Read-Gpo $gpo.Id
-    $result.values = $found.values
-    $result.list_errors = $found.list_errors
+    catch { $result.write_error = Get-ErrorFact $_ }
+    if (-not $result.ContainsKey('write_error')) {
+        $found = Read-Gpo $gpo.Id
+        $result.values = $found.values
+        $result.list_errors = $found.list_errors
+    }
 }
 
-if ($LinkTarget) {
-    $result.links = @(foreach ($gpoLink in @((Get-GPInheritance -Target $LinkTarget).GpoLinks)) {
+if ($LinkTarget -and -not $result.ContainsKey('write_error')) {
+    $result.links = @(foreach ($gpoLink in @((Get-GPInheritance -Target $LinkTarget -Server $Server).GpoLinks)) {
         @{ id = [string]$gpoLink.GpoId; enabled = [bool]$gpoLink.Enabled; enforced = [bool]$gpoLink.Enforced }
     })
 }

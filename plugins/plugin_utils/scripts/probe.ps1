@@ -86,8 +86,11 @@ Invoke-Subset 'os' {
 }
 
 Invoke-Subset 'hotfixes' {
-    # From CIM, not [Environment]::OSVersion, which compatibility shims can report lower.
-    $version = [Version](Get-CimInstance -ClassName Win32_OperatingSystem).Version
+    # [Environment]::OSVersion, not WMI: the hosts this subset is for (6.0 / 6.1) are those where a broken WMI
+    # repository is common, and the registry read below does not need it. It is exact there; it can report less
+    # (6.2) only on 6.3 and later under a process not manifested for them (powershell.exe 5.1 is manifested
+    # for 10.0), never a 6.0 or 6.1 that is not.
+    $version = [Environment]::OSVersion.Version
     $short = '{0}.{1}' -f $version.Major, $version.Minor
     # Assigned once, at the end: a failure leaves no half answer beside errors.hotfixes.
     $found = $null
@@ -101,17 +104,20 @@ Invoke-Subset 'hotfixes' {
         $packages = Open-RegistryKey 'LocalMachine' 'Registry64' $HotfixKey
         if ($null -eq $packages) { throw ('HKLM\{0} does not exist' -f $HotfixKey) }
         $states = @{}
+        # Per package key: one compiled pattern, one value read (GetValue answers $null for a value that is absent).
+        $pattern = New-Object -TypeName System.Text.RegularExpressions.Regex -ArgumentList $HotfixPattern
         try {
             $names = @($packages.GetSubKeyNames())
             $read = 0
             foreach ($packageName in $names) {
                 if ($clock.ElapsedMilliseconds -gt $HotfixDeadlineMs) { throw ('reading the installed updates took longer than {0} ms ({1} of {2} packages read)' -f $HotfixDeadlineMs, $read, $names.Count) }
                 $read++
-                $match = [regex]::Match($packageName, $HotfixPattern)
+                $match = $pattern.Match($packageName)
                 if (-not $match.Success) { continue }
                 $package = $packages.OpenSubKey($packageName)
-                try { $entry = Read-RegistryValue $package 'CurrentState' } finally { if ($null -ne $package) { $package.Close() } }
-                $state = if ($null -eq $entry) { 'none' } else { [string]$entry.value }
+                $current = $null
+                if ($null -ne $package) { try { $current = $package.GetValue('CurrentState') } finally { $package.Close() } }
+                $state = if ($null -eq $current) { 'none' } else { [string]$current }
                 if (-not $states.ContainsKey($state)) { $states[$state] = @{} }
                 $states[$state][$match.Groups[1].Value] = 1
             }
@@ -216,12 +222,16 @@ Invoke-Subset 'folders' {
 # file opened with no sharing at all fails, reported per file.
 function Get-Sha256([string]$Path) {
     $stream = New-Object -TypeName System.IO.FileStream -ArgumentList $Path, 'Open', 'Read', 'ReadWrite'
+    $sha = $null
     try {
         $sha = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
         [BitConverter]::ToString($sha.ComputeHash($stream)).Replace('-', '').ToLowerInvariant()
-        $sha.Clear()
     }
-    finally { $stream.Close() }
+    finally {
+        # The provider's handle is released even when ComputeHash throws (a read error half-way).
+        if ($null -ne $sha) { $sha.Clear() }
+        $stream.Close()
+    }
 }
 
 Invoke-Subset 'file_hashes' {

@@ -33,12 +33,14 @@ function Read-Record($Spec) {
     $found
 }
 
-# Values: entries {name, value}; the value '{now}' is written as the time of writing.
+# Values: entries {name, value}; the value '{now}' is written as the time of writing. A $null entry or an empty
+# name is skipped: SetValue('') would write the key's (Default) value, which no plan ever decides.
 function Write-Record($Spec, $Values) {
     $key = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', [Microsoft.Win32.RegistryView]$Spec.view).CreateSubKey([string]$Spec.path)
     try {
         $stamp = Format-Utc ([DateTime]::UtcNow)
         foreach ($entry in @($Values)) {
+            if ($null -eq $entry -or -not [string]$entry.name) { continue }
             $text = [string]$entry.value
             if ($text -eq '{now}') { $text = $stamp }
             $key.SetValue([string]$entry.name, $text, [Microsoft.Win32.RegistryValueKind]::String)

@@ -10,6 +10,7 @@
       gpos:
         - {id: <guid>, name: <display name>, registry: {<key under HKLM>: {<value name>: {type: Binary, data_b64: ...}}}}
       links: {<container DN>: [{id: <guid>, enabled: true, enforced: false}]}
+      link_denied: [<container DN>]   # optional: the account may make GPOs but not link them there (G8)
 
 Rules, each as Microsoft documents the cmdlet (learn.microsoft.com, GroupPolicy module); what is not
 written here the model refuses:
@@ -21,14 +22,24 @@ G3  New-GPO -Name makes an empty GPO with a new id; a name in use is an error.
 G4  Set-GPRegistryValue -Type Binary sets one value (replacing a value of that name under that key, of
     any kind); nothing else in the GPO changes.
 G5  Get-GPRegistryValue -Key lists the values set directly under the key (HasValue) and its immediate
-    subkeys (HasValue false); FullKeyPath starts with HKEY_LOCAL_MACHINE. A key with no setting at or
-    under it is an error.
+    subkeys (HasValue false); FullKeyPath starts with HKEY_LOCAL_MACHINE, KeyPath is the same path without
+    the hive. A key with no setting at or under it is an error. -Key is documented in the HKLM\\ form only:
+    the lab refuses the long hive name there (whether Windows takes it is not documented).
 G6  New-GPLink -Target links the GPO, enabled, at a container that exists; linking it twice there is an
     error. Get-GPInheritance -Target lists a container's links; a container that does not exist is an error.
+G7  -Server names the domain controller every cmdlet talks to (without it: the PDC emulator, which the
+    script never leaves to chance). The lab's DC is the host itself, by its short name or its DNS name
+    (os.hostname + group_policy.domain); the script sends that DNS name when the controller names none.
+    Another server is a second DC the lab does not model: refused.
+G8  New-GPLink at a container in link_denied fails with access denied (Group Policy Creator Owners may make
+    GPOs, not link them: that needs write access to the container's gPLink). The script keeps what it did
+    before (created, set) and answers write_error; it reads nothing back after a failed change.
+    The error's FullyQualifiedErrorId prefix is the lab's guess: only a real DC shows the exact one.
 """
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 from . import state as lab_state
@@ -38,6 +49,9 @@ MODULE_MISSING = ("The specified module 'GroupPolicy' was not loaded because no 
 NOT_FOUND_ID = "GpoWithNameNotFound,Microsoft.GroupPolicy.Commands.GetGpoCommand"
 KEY_NOT_FOUND_ID = "UnableToRetrievePolicySetting,Microsoft.GroupPolicy.Commands.GetGPRegistryValueCommand"
 LONG_HIVE = "HKEY_LOCAL_MACHINE"
+LINK_DENIED = "Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))"
+LINK_DENIED_ID = "System.UnauthorizedAccessException,Microsoft.GroupPolicy.Commands.NewGPLinkCommand"
+SET_FAILED_ID = "FormatException"  # a .NET method's exception: its type name is the error id
 
 
 def _failure(message):
@@ -65,10 +79,30 @@ def _find(policy: dict, name: str):
 def _short_key(key: str) -> str:
     """'HKLM\\Software\\X' -> 'Software\\X' (the seed keeps keys under HKLM without the hive)."""
     text = key.strip("\\")
-    for hive in ("HKLM\\", LONG_HIVE + "\\"):
-        if text.upper().startswith(hive):
-            return text[len(hive):]
+    if text.upper().startswith(LONG_HIVE + "\\"):  # G5
+        raise lab_state.LabError("-Key %r: the GroupPolicy cmdlets document the HKLM\\ form only; the lab does not "
+                                 "know what Windows does with the long hive name" % key)
+    if text.upper().startswith("HKLM\\"):
+        return text[len("HKLM\\"):]
     raise lab_state.LabError("key %r is not under HKLM: the lab models the computer half of a GPO only" % key)
+
+
+def own_dns_name(host: dict) -> str:
+    """G7: the host's name and primary DNS suffix, as IPGlobalProperties gives them."""
+    name = (host.get("os") or {}).get("hostname") or "LAB"
+    domain = (host.get("group_policy") or {}).get("domain")
+    return "%s.%s" % (name, domain) if domain else name
+
+
+def _server(host: dict, asked) -> str:
+    """G7."""
+    own = own_dns_name(host)
+    if not asked:
+        return own
+    if asked.lower() not in (own.lower(), own.split(".")[0].lower()):
+        raise lab_state.LabError("-Server %r: the lab models one domain controller, %s (a second DC over a second "
+                                 "hop is not modelled)" % (asked, own))
+    return asked
 
 
 def _list(gpo: dict, key: str) -> list:
@@ -86,7 +120,7 @@ def _list(gpo: dict, key: str) -> list:
                 subkeys.append(child)
     if not items and not subkeys:
         raise _failure('The following Group Policy registry setting was not found: "key: %s".' % key)
-    return items + [{"key": "%s\\%s" % (LONG_HIVE, s), "subkey": True} for s in subkeys]
+    return items + [{"key": "%s\\%s" % (LONG_HIVE, s), "key_path": s, "subkey": True} for s in subkeys]
 
 
 def _read_key(gpo: dict, key: str, into: dict) -> None:
@@ -98,7 +132,7 @@ def _read_key(gpo: dict, key: str, into: dict) -> None:
         return
     for item in items:
         if item.get("subkey"):
-            into["subkeys"].append(item["key"])
+            into["subkeys"].append("HKLM\\" + item["key_path"])  # F6: KeyPath in the documented form
             continue
         value = item["value"]
         entry = {"key": item["key"], "value_name": item["value_name"], "type": value["type"], "policy_state": "Set"}
@@ -128,10 +162,46 @@ def _container(policy: dict, target: str) -> str:
     raise _failure('The "%s" directory object could not be found.' % target)  # G6
 
 
+class _WriteFailed(Exception):
+    """A terminating error inside the script's try around Set-GPRegistryValue / New-GPLink."""
+
+    def __init__(self, message: str, error_id: str) -> None:
+        super().__init__(message)
+        self.error_id = error_id
+
+
+def _change(policy: dict, gpo: dict, params: dict, result: dict) -> None:
+    """G4, G6, G8: set each value, then link; each step is recorded in result as soon as it is done."""
+    from .twins import ScriptFailure  # pylint: disable=import-outside-toplevel
+    for item in params.get("Set") or []:
+        if item is None:
+            continue
+        try:
+            base64.b64decode(item["data_b64"], validate=True)  # [Convert]::FromBase64String refuses what is not base64
+        except ValueError as exc:
+            raise _WriteFailed('Exception calling "FromBase64String" with "1" argument(s): "The input is not a valid '
+                               'Base-64 string"', SET_FAILED_ID) from exc
+        _set_value(gpo, "HKLM\\" + item["key"], item["value_name"], item["data_b64"])
+        result["set"].append(item["key"])
+    if params.get("Link"):
+        try:
+            target = _container(policy, params.get("LinkTarget") or "")
+        except ScriptFailure as exc:
+            raise _WriteFailed(str(exc), "GpoLinkTargetNotFound,Microsoft.GroupPolicy.Commands.NewGPLinkCommand") from exc
+        if target.lower() in [denied.lower() for denied in policy.get("link_denied") or []]:
+            raise _WriteFailed(LINK_DENIED, LINK_DENIED_ID)  # G8
+        links = policy["links"].setdefault(target, [])
+        if any(link["id"].lower() == gpo["id"].lower() for link in links):
+            raise _WriteFailed('The GPO "%s" is already linked to "%s".' % (gpo["name"], target),
+                               "GpoLinkExists,Microsoft.GroupPolicy.Commands.NewGPLinkCommand")
+        links.append({"id": gpo["id"], "enabled": True, "enforced": False})
+        result["linked"] = True
+
+
 def gpo_certificates(host: dict, params: dict) -> dict:
-    import base64  # pylint: disable=import-outside-toplevel
     policy = _module(host)
-    result = {"gpo": None, "values": [], "list_errors": [], "links": None, "created": False, "set": [], "linked": False}
+    result = {"gpo": None, "values": [], "list_errors": [], "links": None, "created": False, "set": [], "linked": False,
+              "server": _server(host, params.get("Server"))}
     name = params["Name"]
     if params.get("Create"):
         if _find(policy, name) is not None:  # G3
@@ -146,19 +216,11 @@ def gpo_certificates(host: dict, params: dict) -> dict:
                                                  % (name, policy.get("domain", "")), "id": NOT_FOUND_ID}
     if gpo is not None:
         result["gpo"] = {"id": gpo["id"], "display_name": gpo["name"]}
-        for item in params.get("Set") or []:
-            if item is None:
-                continue
-            base64.b64decode(item["data_b64"], validate=True)  # [Convert]::FromBase64String refuses what is not base64
-            _set_value(gpo, "HKLM\\" + item["key"], item["value_name"], item["data_b64"])
-            result["set"].append(item["key"])
-        if params.get("Link"):
-            target = _container(policy, params.get("LinkTarget") or "")
-            links = policy["links"].setdefault(target, [])
-            if any(link["id"].lower() == gpo["id"].lower() for link in links):
-                raise _failure('The GPO "%s" is already linked to "%s".' % (gpo["name"], target))
-            links.append({"id": gpo["id"], "enabled": True, "enforced": False})
-            result["linked"] = True
+        try:
+            _change(policy, gpo, params, result)
+        except _WriteFailed as exc:  # F5: what was done stays in the answer, nothing is read back
+            result["write_error"] = {"message": str(exc), "id": exc.error_id}
+            return result
         found = {"values": [], "subkeys": [], "list_errors": []}
         for key in params["Keys"]:
             _read_key(gpo, "HKLM\\" + key, found)

@@ -260,3 +260,20 @@ def commands(text: str) -> frozenset[str]:
     """The command names `text` calls (lower case)."""
     root = _parser().parse(text.encode("utf-8")).root_node
     return frozenset(_text(node).lower() for node in _walk(root) if node.type == "command_name")
+
+
+def command_calls(text: str) -> list[tuple[str, frozenset[str], int]]:
+    """Every command call in `text`: (name as written, the -Parameter names given (lower case, no dash),
+    line). A splatted call (@params) names no parameter here."""
+    root = _parser().parse(text.encode("utf-8")).root_node
+    found = []
+    for node in _walk(root):
+        if node.type != "command":
+            continue
+        name = next((_text(c) for c in node.children if c.type == "command_name"), None)
+        if name is None:
+            continue
+        given = frozenset(_text(p).lstrip("-").rstrip(":").lower() for c in node.children if c.type == "command_elements"
+                          for p in c.children if p.type == "command_parameter")
+        found.append((name, given, node.start_point[0] + 1))
+    return found

@@ -108,6 +108,7 @@ def load_seed(name: str) -> dict:
     state = _load_yaml(path) or {}
     state["certificates"] = expand_certificates(state.get("certificates"))
     state["policy_certificates"] = expand_certificates(state.get("policy_certificates"))
+    state["enterprise_certificates"] = expand_certificates(state.get("enterprise_certificates"))
     state.setdefault("registry", {})
     state.setdefault("files", {})
     state.setdefault("services", [])
@@ -148,16 +149,38 @@ class HostState:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+# The physical stores of each LocalMachine logical store, as Microsoft documents them ("System Store Locations",
+# CERT_SYSTEM_STORE_LOCAL_MACHINE), and where a seed keeps each one's certificates:
+#   .Default      certificates.<store>              HKLM\SOFTWARE\Microsoft\SystemCertificates\<store>
+#   .AuthRoot     certificates.AuthRoot             the AuthRoot store's own registry store, where automatic
+#                                                   root update puts the roots it downloads (Root only)
+#   .GroupPolicy  policy_certificates.<store>       HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates\<store>
+#   .Enterprise   enterprise_certificates.<store>   HKLM\SOFTWARE\Microsoft\EnterpriseCertificates\<store>
+# (.SmartCard, Root's last, is not modelled: no seed holds one.) A logical store is a collection store: it lists
+# every physical store's certificates one after another and merges nothing, so a certificate held twice is listed
+# twice. The order follows the documentation's list; Windows' own order is not documented, so nothing may
+# depend on it. A store the table does not name is its .Default alone; a seed that gives such a store policy or
+# enterprise certificates is refused (the lab does not know which physical stores it has).
+PHYSICAL_STORES = {
+    "Root": (("certificates", "Root"), ("certificates", "AuthRoot"), ("policy_certificates", "Root"),
+             ("enterprise_certificates", "Root")),
+    "CA": (("certificates", "CA"), ("policy_certificates", "CA"), ("enterprise_certificates", "CA")),
+    "Trust": (("certificates", "Trust"), ("policy_certificates", "Trust"), ("enterprise_certificates", "Trust")),
+    "My": (("certificates", "My"),),
+}
+
+
 def logical_store(host: dict, name: str) -> list:
-    """A LocalMachine store as X509Store(name, LocalMachine) lists it: the logical store, i.e. the
-    certificates of its own (Registry) physical store and those of its Group Policy physical store
-    (HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\<store>, which the Registry client-side
-    extension fills from a GPO), the store's own first. The seed's `policy_certificates` are the latter."""
-    own = list(host["certificates"].get(name) or [])
-    seen = set(cert["thumbprint"].upper() for cert in own)
-    delivered = [cert for cert in (host.get("policy_certificates") or {}).get(name) or []
-                 if cert["thumbprint"].upper() not in seen]
-    return own + delivered
+    """A LocalMachine store as the scripts list it (PowerShell's Cert: provider, X509Store(name, LocalMachine)):
+    the logical store, every physical store of PHYSICAL_STORES in turn, duplicates kept."""
+    parts = PHYSICAL_STORES.get(name)
+    if parts is None:
+        for section in ("policy_certificates", "enterprise_certificates"):
+            if (host.get(section) or {}).get(name):
+                raise LabError("the seed's %s holds store %r: the lab models the physical stores of %s only"
+                               % (section, name, ", ".join(sorted(PHYSICAL_STORES))))
+        parts = (("certificates", name),)
+    return [cert for section, store in parts for cert in (host.get(section) or {}).get(store) or []]
 
 
 # --- the registry, as Windows presents it through RegistryKey.OpenBaseKey(hive, view) ---

@@ -168,7 +168,7 @@ def probe(host: dict, params: dict) -> dict:
         }
 
     def hotfix_subset():
-        _wmi(host)
+        # [Environment]::OSVersion, no WMI: the seed's os.version (exact for the 6.0 / 6.1 the controller asks about)
         short = ".".join(os_info["version"].split(".")[:2])
         wanted = params.get("HotfixOsVersions") or []
         return _installed_updates(host, params) if ("*" in wanted or short in wanted) else None
@@ -176,12 +176,7 @@ def probe(host: dict, params: dict) -> dict:
     def certificate_subset():
         stores = {}
         for name in params.get("CertificateStores") or []:
-            if not _store_exists(host, name):
-                raise ScriptFailure(STORE_NOT_FOUND % name)
-            stores[name] = [
-                {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
-                for cert in lab_state.logical_store(host, name)
-            ]
+            stores[name] = _read_store(host, name)
         return stores
 
     registry: dict = {}
@@ -413,9 +408,12 @@ def _protected(host: dict, path: str) -> bool:
     return bool((host.get("faults") or {}).get("protected_keys")) and "trendmicro" in path.lower()
 
 
-def _write_record(host: dict, spec: dict, values: list) -> None:
+def _write_record(host: dict, spec: dict, values) -> None:
+    """Write-Record: a null list or entry, or an empty name, is skipped (never the key's (Default) value)."""
     stamp_key = _open(host, spec["view"], spec["path"], create=True)
-    for entry in values:
+    for entry in values if isinstance(values, list) else [values]:
+        if entry is None or not str(entry.get("name") or ""):
+            continue
         text = str(entry["value"])
         stamp_key[str(entry["name"])] = {"kind": "String", "value": _now(host) if text == "{now}" else text}
 
@@ -501,8 +499,22 @@ STORE_MISSING = 'Exception calling "Open" with "1" argument(s): "The system cann
 STORE_NOT_FOUND = "Cannot find path 'Cert:\\LocalMachine\\%s' because it does not exist."
 
 
+NO_STORE_NAME = "no store name"  # Read-CertificateStore refuses an empty name (Cert:\\LocalMachine\\ lists stores)
+
+
+def _read_store(host: dict, name: str) -> list:
+    """Read-CertificateStore (common.ps1): the logical store's certificates."""
+    if not name:
+        raise ScriptFailure(NO_STORE_NAME)
+    if not _store_exists(host, name):
+        raise ScriptFailure(STORE_NOT_FOUND % name)
+    return [{k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
+            for cert in lab_state.logical_store(host, name)]
+
+
 def _store_exists(host: dict, name: str) -> bool:
-    return name in host["certificates"] or name in (host.get("policy_certificates") or {}) or name in ALWAYS_STORES
+    sections = ("certificates", "policy_certificates", "enterprise_certificates")
+    return any(name in (host.get(section) or {}) for section in sections) or name in ALWAYS_STORES
 
 
 def certificates_install(host: dict, params: dict) -> dict:
@@ -540,12 +552,10 @@ def certificates_install(host: dict, params: dict) -> dict:
                     entry["status"] = "added"
         result["results"].append(entry)
     for name in params["Stores"]:
-        if not _store_exists(host, name):
-            result["errors"][name] = STORE_NOT_FOUND % name
-            continue
-        result["certificates"][name] = [
-            {k: cert[k] for k in ("thumbprint", "subject", "issuer", "not_before", "not_after")}
-            for cert in lab_state.logical_store(host, name)]
+        try:
+            result["certificates"][name] = _read_store(host, name)
+        except ScriptFailure as exc:
+            result["errors"][name] = str(exc)
     return result
 
 

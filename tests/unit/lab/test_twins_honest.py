@@ -69,6 +69,20 @@ def test_twin_looks_the_action_up_like_the_script():
     assert twins.registry_block(host, params)["action"] == "keep"
 
 
+@pytest.mark.parametrize("write, written", [(None, []), ([None], []), ([{"name": "", "value": "x"}], []),
+                                            ([None, {"name": "BlockedBy", "value": "ops"}], ["BlockedBy"])])
+def test_write_record_skips_null_entries_and_empty_names(write, written):
+    # Write-Record: SetValue('') would write the record key's (Default) value, which no plan decides.
+    host = state.load_seed("agent-win10-64")
+    params = dict(hotfix_block.plan("present", "ops"), CheckMode=False)
+    params["Record"] = dict(params["Record"], write=write)
+    result = twins.registry_block(host, params)
+    assert result["action"] == "set"
+    record = twins._open(host, params["Record"]["view"], params["Record"]["path"])  # pylint: disable=protected-access
+    assert "" not in record and None not in record
+    assert sorted(record) == written
+
+
 # --- WinHTTP: netsh as it behaves ---
 
 def _winhttp_host(ie):
@@ -125,11 +139,36 @@ def test_wmi_fault_fails_only_wmi_subsets():
     host = state.load_seed("agent-win10-64")
     host["faults"]["wmi_broken"] = True
     answer = twins.probe(host, probe_plan.probe_params(list(probe_plan.HOST_SUBSETS)))
-    assert set(answer["errors"]) == {"os", "hotfixes", "services"}
+    assert set(answer["errors"]) == {"os", "services"}
     assert "certificates" in answer and "registry" in answer and "os" not in answer
 
 
+def test_the_scripts_hotfixes_subset_calls_no_wmi_as_its_twin_says():
+    text = payload.script_text("probe")
+    start = text.index("Invoke-Subset 'hotfixes'")
+    block = text[start:text.index("Invoke-Subset '", start + 1)]
+    assert not pwsh.commands(block) & {"get-ciminstance", "get-wmiobject"}
+    assert "[Environment]::OSVersion.Version" in block
+
+
+def test_a_broken_wmi_does_not_hide_the_installed_updates_of_windows_7():
+    # The hotfixes subset takes the OS version from [Environment]::OSVersion and reads the registry: no WMI.
+    host = state.load_seed("agent-win7-sp1-nokb")  # 6.1.7601, holds KB976902 and KB2534111
+    host["faults"]["wmi_broken"] = True
+    answer = twins.probe(host, probe_plan.probe_params(["os", "hotfixes"]))
+    assert set(answer["errors"]) == {"os"}
+    assert sorted(answer["hotfixes"]["states"]["112"]) == ["KB2534111", "KB976902"]
+
+
 # --- certificates: .NET's names, per-certificate status ---
+
+def test_an_empty_store_name_is_an_error_not_the_list_of_stores():
+    # Read-CertificateStore '': Cert:\\LocalMachine\\ would list the store containers; the script refuses it.
+    host = state.load_seed("agent-win10-64")
+    answer = twins.probe(host, {"Subset": ["certificates"], "CertificateStores": ["Root", ""]})
+    assert "certificates" not in answer
+    assert answer["errors"]["certificates"]["message"] == "no store name"
+
 
 def test_certificate_names_as_dotnet_writes_them():
     cert = _real("DigiCert_Assured_ID_Root_CA.crt")
