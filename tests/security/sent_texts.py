@@ -133,8 +133,8 @@ def listing(found, version, core):
         "# powershell.exe's command line over winrm (4688 / Sysmon 1 CommandLine) and every script block it compiles",
         "# (4104 ScriptBlockText), hashed over the text's UTF-8 bytes. A script-block name proves nothing (any script",
         "# can compile itself under it): check the digest. The probe is sent cut to the parts a task asks for, so it",
-        "# has one text per set of parts the modules ask for. Captured through ansible-core %s's winrm and psrp" % core,
-        "# plugins (ansible-core 2.16-2.18's winrm plugin wraps the command line once more: its line differs).",
+        "# has one text per set of parts the modules ask for. Captured by the lab through ansible-core %s's" % core,
+        "# winrm and psrp plugins: the command line and the psrp bootstrap are those that version's plugins build.",
         "# Written by: %s" % REGENERATE,
         "# sha256  what  characters  transports",
     ]
