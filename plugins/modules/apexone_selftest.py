@@ -17,7 +17,7 @@ description:
   - Keeps a recording of the parameters and answers in O(recording_dir) that ops can keep and the collection's tests
     can replay (C(tests/fixtures/recordings)). Nothing is changed on the host; the server's C(OfficeScanAuth.dat) is
     looked for but never read.
-  - The task result carries only the summary (RV(ok), RV(lines), RV(recording_file)), never the recording: task
+  - The task result carries only the summary (RV(ok), RV(lines), RV(recording_file)), never the recording, since task
     results are kept in AWX job events and shown at C(-v).
   - A recording is host inventory. It holds every certificate of C(LocalMachine) Root and CA (internal CAs,
     TLS-inspection roots), the service account and its proxy settings (proxy, bypass list, auto-config URL), paths
