@@ -39,7 +39,7 @@ def ansible_wrapper():
     module manifest build it; the texts are what its host compiles)."""
     from ansible.executor.powershell import module_manifest  # pylint: disable=import-outside-toplevel
     from ansible.plugins.loader import shell_loader  # pylint: disable=import-outside-toplevel
-    import ansible_collections.ansible.windows as windows  # pylint: disable=import-outside-toplevel
+    from ansible_collections.ansible import windows  # pylint: disable=import-outside-toplevel
     command = shell_loader.get("powershell").build_module_command("", "#!powershell", "")
     module_path = os.path.join(list(windows.__path__)[0], "plugins", "modules", "win_ping.ps1")
     with open(module_path, "rb") as handle:
