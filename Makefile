@@ -1,5 +1,5 @@
 # The two commands of the README, and the steps of the second one.
-.PHONY: preflight-lab test pytest sanity lint molecule bench ee ee-ubi9
+.PHONY: preflight-lab test pytest sanity lint molecule bench ee ee-ubi9 sent-texts
 
 preflight-lab:  ## the main job on the built-in simulated lab
 	bash scripts/preflight_lab.sh
@@ -27,3 +27,6 @@ molecule:
 
 bench:  ## cost per host of each playbook over winrm and psrp, the preflight at 1,000 agents (about 20 minutes), the report at 10,000
 	bash scripts/bootstrap.sh && . scripts/env.sh && python benchmarks/run.py
+
+sent-texts:  ## docs/sent-texts.sha256: the SHA-256 of every text the collection sends, captured by the lab
+	bash scripts/bootstrap.sh && bash -c '. scripts/env.sh && python -m ansible_collections.apexone.upgrade.tests.security.sent_texts'

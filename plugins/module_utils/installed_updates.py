@@ -58,3 +58,27 @@ def read(part):
             other[kb] = sorted(catalog.CBS_STATES.get(s, "no CurrentState" if s is None else "state %d" % s)
                                for s in states)
     return {"installed": installed, "after_restart": after_restart, "other": other, "packages": packages}
+
+
+def _catalog_kbs():
+    """Every KB the catalog names for item 9 (SHA-2) and Trend's ACS bulletin, on any OS."""
+    found = set()
+    for rule in catalog.SHA2_UPDATES + catalog.ACS_UPDATES:
+        found.update(_kb(kb) for kb in rule["any_of"])
+        found.update(_kb(item["kb"]) for item in rule.get("satisfied_by") or ())
+    return found
+
+
+def kept(installed, extra=(), found=()):
+    """What the host's facts keep of its installed KBs: only those the checks read.
+
+    The full list is a patch inventory of legacy hosts, and facts travel to `-v` output, AWX job events and the
+    fact cache. Kept: the catalog's SHA-2 / ACS KBs and what replaces them (`satisfied_by`), the KBs the team
+    gave (`extra`: sha2_updates, KB strings or {kb}) and the KBs item 9 was judged from (`found`, which holds
+    the newer update an inference rests on). None stays None (not read)."""
+    if installed is None:
+        return None
+    wanted = _catalog_kbs()
+    wanted.update(_kb(item["kb"] if isinstance(item, dict) else item) for item in extra or ())
+    wanted.update(_kb(kb) for kb in found or ())
+    return sorted(kb for kb in installed if _kb(kb) in wanted)

@@ -128,7 +128,8 @@ def host_facts(answer, required, sha2_updates=(), offline=False, now=None):
             "iservice_folders": dict((feature, [e["path"] for e in found if e["exists"]])
                                      for feature, found in read.folders().items()),
         },
-        "hotfixes": None,  # the installed updates (KB numbers), when the host was asked for them and answered
+        "hotfixes": None,  # the installed updates the checks read (KB numbers), when the host was asked and answered
+        "hotfix_count": None,  # how many updates are installed in all
         "services": answer.get("services") or [],
         "winhttp": parse_winhttp(read.value("winhttp", "WinHttpSettings")),
         "certificates": certificates.evaluate(answer.get("certificates") or {}, required),
@@ -148,15 +149,17 @@ def host_facts(answer, required, sha2_updates=(), offline=False, now=None):
     if updates.get("unreadable"):  # a read that saw no package is no list at all
         facts["unreadable"].setdefault("hotfixes", updates["unreadable"])
     elif updates:
-        facts["hotfixes"] = updates["installed"]
+        facts["hotfix_count"] = len(updates["installed"])
     facts["unsupported_os"] = facts["sha2"] = None  # the OS version was not read
     version_text = facts["os"]["version"]
     if version_text:
         facts["unsupported_os"] = os_rules.unsupported_os(version_text, facts["os"]["product_type"], facts["os"]["build"])
         # An answer without its updates leaves item 9 unknown (sha2 "known" False), never "none installed".
-        facts["sha2"] = os_rules.missing_updates(version_text, facts["os"]["product_type"], facts["hotfixes"],
+        facts["sha2"] = os_rules.missing_updates(version_text, facts["os"]["product_type"], updates.get("installed"),
                                                  facts["os"]["build"], extra=sha2_updates,
                                                  after_restart=updates.get("after_restart"))
+    # Only what the checks read is kept: the whole list would be a patch inventory in the facts.
+    facts["hotfixes"] = installed_updates.kept(updates.get("installed"), sha2_updates, (facts["sha2"] or {}).get("found"))
     return facts
 
 

@@ -199,11 +199,17 @@ ansible_facts:
           type: dict
         hotfixes:
           description:
-            - The installed update IDs (for example C(KB4490628)), of packages installed, superseded or permanent.
+            - The installed update IDs the checks read (for example C(KB4490628)), of packages installed, superseded
+              or permanent - the catalog's SHA-2 (KA-0012615 item 9) and ACS updates and those that replace them,
+              O(sha2_updates), and a newer update item 9 is inferred from. Not every installed update, since that list
+              would be a patch inventory in the facts (C(-v) output, AWX job events, the fact cache).
               Null where they were not read; a read that timed out or found no package is in C(unreadable), never
               an empty list.
           type: list
           elements: str
+        hotfix_count:
+          description: How many updates are installed in all; null where they were not read.
+          type: int
         services:
           description: The Trend Micro services, each with C(name), C(display_name), C(state) and C(start_mode).
           type: list

@@ -14,9 +14,14 @@ description:
   - Runs every read-only PowerShell script of the collection once on the host (the probe with every part, the
     certificate backup search, the WinHTTP read, the Hotfix block and the certificate install in check mode) and checks
     each answer against its written contract (the JSON Schemas under C(tests/contracts) of the collection).
-  - Returns a recording of the parameters and answers that ops can keep and the collection's tests can replay
-    (C(tests/fixtures/recordings)). Nothing is changed on the host; the server's C(OfficeScanAuth.dat) is looked
-    for but never read.
+  - Keeps a recording of the parameters and answers in O(recording_dir) that ops can keep and the collection's tests
+    can replay (C(tests/fixtures/recordings)). Nothing is changed on the host; the server's C(OfficeScanAuth.dat) is
+    looked for but never read.
+  - The task result carries only the summary (RV(ok), RV(lines), RV(recording_file)), never the recording, since task
+    results are kept in AWX job events and shown at C(-v).
+  - A recording is host inventory. It holds every certificate of C(LocalMachine) Root and CA (internal CAs,
+    TLS-inspection roots), the service account and its proxy settings (proxy, bypass list, auto-config URL), paths
+    and services. Read it before you share it, and share it as you would an inventory.
   - The rename of C(_Invalid) files has no read-only form and is not run.
 options:
   network:
@@ -30,6 +35,7 @@ options:
     description:
       - Keep the recording as C(selftest-<host>-<time>.json) in this folder of the store, a controller folder or a share
         (C(\\fileserver\apexone$\selftest)), also when an answer broke its contract. Never over an earlier file.
+      - Without it, the recording is kept nowhere (a warning says so).
     type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -48,16 +54,14 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Prove the scripts on this host
+- name: Prove the scripts on this host and keep the recording on the controller
   apexone.upgrade.apexone_selftest:
+    recording_dir: /srv/apexone/selftest
   register: selftest
 
-- name: Keep the recording
-  ansible.builtin.copy:
-    content: "{{ selftest.recording | to_nice_json }}"
-    dest: "selftest-{{ inventory_hostname }}.json"
-    mode: "0600"
-  delegate_to: localhost
+- name: Show what each script did
+  ansible.builtin.debug:
+    var: selftest.lines
 """
 
 RETURN = r"""
@@ -70,11 +74,6 @@ lines:
   returned: always
   type: list
   elements: str
-recording:
-  description: C(format), C(host), C(recorded_at), C(os) and, per script, its C(params) and C(answer) (or C(error)),
-    with the contract's C(problems).
-  returned: always
-  type: dict
 recording_file:
   description: Where the recording was kept (a controller path or a share path).
   returned: when O(recording_dir) is set

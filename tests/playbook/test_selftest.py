@@ -30,6 +30,9 @@ def test_every_script_answers_within_its_contract(run):
         assert answer["ok"] and not answer["changed"], answer["lines"]
         assert answer["recording_file"].startswith(str(path / "recordings" / ("selftest-%s-" % host)))
         assert "invalid_rename: not run" in " ".join(answer["lines"])
+        # the task result (AWX job events, -v) carries the summary only, never the host's answers
+        assert "recording" not in answer and "scripts" not in answer, sorted(answer)
+        assert "thumbprint" not in json.dumps(answer).lower()
 
 
 def test_nothing_changes_and_one_execution_per_script(run):
@@ -62,3 +65,16 @@ def test_an_answer_outside_its_contract_fails_the_host(run, tmp_path):
     answer = again.result("Self-test with other contracts", "agent-win10-64")
     assert answer["ok"] is False and "probe: answered OUTSIDE its contract" in " ".join(answer["lines"])
     assert "no contract for this script" in " ".join(answer["lines"])
+
+
+def test_the_servers_run_with_the_network_part_as_the_readme_says(tmp_path):
+    """README "Prove it": the management server's self-test with apexone_selftest_network=true tests item 5's
+    destinations and Windows Update's list, so AMSI sees the probe's network code before production does."""
+    result = labrun.run_playbook(PLAYBOOK, tmp_path / "lab", extra_vars={
+        "apexone_selftest_hosts": "apexone-srv", "apexone_selftest_network": "true",
+        "apexone_selftest_dir": str(tmp_path / "recordings")})
+    assert result.rc == 0, result.stdout[-3000:]
+    answer = result.result("Run the scripts (read-only) and keep the recording in the store", "apexone-srv")
+    with open(answer["recording_file"], encoding="utf-8") as handle:
+        probe = json.load(handle)["scripts"]["probe"]
+    assert "network" in probe["params"]["Subset"] and probe["answer"]["network"], probe["answer"].get("errors")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typing as t
 
 SECURITY_PAGE = "the README's 'For the security team' section"
+SENT_TEXTS = "docs/sent-texts.sha256 in the collection"
 
 
 def short(text: str, width: int = 300) -> str:
@@ -48,9 +49,11 @@ def no_answer(name: str, rc: t.Any, err: str) -> str:
 def amsi(name: str, part: str) -> str:
     which = " (%s)" % part if part else ""
     return ("script %s was blocked by anti-malware on this host%s: its script scanning (AMSI) refused to run it. "
-            "Nothing ran and it is not retried. See the Apex One / Defender log on the host for the detection, "
-            "and have the security team allow the collection's scripts as %s describes "
-            "(they are named apexone.upgrade.<script>.ps1)" % (name, which, SECURITY_PAGE))
+            "Nothing ran and it is not retried. See the Apex One / Defender log on the host for the detection, and "
+            "have the security team check the blocked text against the release's SHA-256 list (%s). A script's name "
+            "proves nothing (any script can take it): never exclude by name or path; scope an exception to the "
+            "service account, the controller's addresses and the WinRM process tree, as %s describes"
+            % (name, which, SENT_TEXTS, SECURITY_PAGE))
 
 
 def killed(name: str, rc: t.Any) -> str:

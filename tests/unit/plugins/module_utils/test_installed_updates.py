@@ -53,7 +53,7 @@ def test_a_read_that_saw_no_package_is_no_list(part):
 
 def test_win7_sha2_from_the_package_keys():
     facts = preflight.host_facts(_probe("agent-win7-sp1-nokb"), REQUIRED)
-    assert facts["hotfixes"] == ["KB2534111", "KB976902"]
+    assert facts["hotfixes"] == [] and facts["hotfix_count"] == 2  # KB2534111, KB976902: not item 9's
     assert facts["sha2"]["known"] and not facts["sha2"]["satisfied"]
     assert _found(facts)["sha2_updates"]["params"]["any_of"] == ["KB3033929", "KB4490628"]
     # superseded counts, staged does not (agent-roots-policy-off: KB4474419 installed, KB4490628 superseded)
@@ -158,3 +158,26 @@ def test_directory_only_agents_on_item_9_systems_have_an_unknown_sha2_state():
 ])
 def test_which_directory_objects_item_9_covers(values, sha2_os):
     assert coverage.directory_record("PC", values)["sha2_os"] == sha2_os
+
+
+def test_the_facts_keep_only_the_updates_the_checks_read_and_a_count():
+    """A patch inventory of legacy hosts is vulnerability data: the facts (-v output, AWX job events, the fact
+    cache) keep the catalog's item 9 / ACS KBs, the team's own sha2_updates, the update an inference rests on."""
+    def many(host):
+        host["hotfixes"] = [{"kb": kb, "state": 112} for kb in
+                            ("KB976902", "KB2534111", "KB3033929", "KB5006743", "KB4012212", "KB3000483")]
+        state.expand_updates(host)
+    facts = preflight.host_facts(_probe("agent-win7-sp1-nokb", many), REQUIRED, sha2_updates=["KB3000483"])
+    assert facts["hotfixes"] == ["KB3000483", "KB3033929", "KB5006743"] and facts["hotfix_count"] == 6
+    assert facts["sha2"]["satisfied"]
+
+    def newer_only(host):  # satisfied by inference: the newer update it rests on is kept, the rest is not
+        host["hotfixes"] = [{"kb": kb, "state": 112} for kb in ("KB976902", "KB2534111", "KB4516065", "KB4525235")]
+        state.expand_updates(host)
+    facts = preflight.host_facts(_probe("agent-win7-sp1-nokb", newer_only), REQUIRED)
+    assert facts["sha2"]["inferred"] and facts["hotfixes"] == ["KB4525235"] and facts["hotfix_count"] == 4
+
+
+def test_kept_leaves_unread_as_unread():
+    assert installed_updates.kept(None, ["KB1"], ["KB2"]) is None
+    assert installed_updates.kept(["kb4474419", "KB1"], [{"kb": "1"}]) == ["KB1", "kb4474419"]

@@ -331,7 +331,9 @@ def test_an_amsi_block_of_the_bootstrap_or_driver_is_named_and_not_retried(stder
         _remote.run_script(conn, "probe", {}, read_only=True)
     assert len(conn.calls) == 1 and caught.value.how == "amsi"
     assert "blocked by anti-malware on this host" in caught.value.msg and "not retried" in caught.value.msg
-    assert "apexone.upgrade.<script>.ps1" in caught.value.msg and "administrator" not in caught.value.msg
+    assert "docs/sent-texts.sha256" in caught.value.msg and "administrator" not in caught.value.msg
+    # the name is for reading logs, never for trusting them: no invitation to allow by name
+    assert "never exclude by name" in caught.value.msg and "apexone.upgrade.<script>.ps1" not in caught.value.msg
     assert caught.value.to_result()["blocked_by"] == "amsi"
 
 
