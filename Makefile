@@ -1,4 +1,5 @@
 # The two commands of the README, and the steps of the second one.
+SHELL := /bin/bash
 .PHONY: preflight-lab test pytest sanity lint molecule bench ee ee-ubi9 sent-texts
 
 preflight-lab:  ## the main job on the built-in simulated lab
