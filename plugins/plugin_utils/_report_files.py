@@ -68,7 +68,8 @@ def create(folder: str, filename: str):
             if warning:
                 Display().warning(warning)
         try:
-            with store.create_new(filename) as out:
+            # create() is itself a context manager, entered only by a with statement: the block always ends
+            with store.create_new(filename) as out:  # pylint: disable=contextmanager-generator-missing-cleanup
                 text = io.TextIOWrapper(out, encoding="utf-8", newline="")
                 yield store.where(filename), text
                 text.flush()

@@ -68,7 +68,8 @@ def test_every_twin_answer_keeps_to_its_contract(seed, name, calls):
 ])
 def test_contracts_refuse_a_broken_answer(name, change, where, calls):
     host = state.load_seed("apexone-srv")
-    params = {"probe": probe_plan.probe_params(list(probe_plan.HOST_SUBSETS) + ["file_hashes"]), "registry_block": dict(calls["registry_block"][0], CreateMissing=True),
+    params = {"probe": probe_plan.probe_params(list(probe_plan.HOST_SUBSETS) + ["file_hashes"]),
+              "registry_block": dict(calls["registry_block"][0], CreateMissing=True),
               "winhttp_import": winhttp.script_params("read"), "certificates_install": calls["certificates_install"][1]}[name]
     answer = twins.TWINS[name](host, copy.deepcopy(params))
     change(answer)

@@ -8,8 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
-from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import answer, minify, payload, sections
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import payload
 from ansible_collections.apexone.upgrade.tests.lab.simulator import oldhosts, pwsh
 from ansible_collections.apexone.upgrade.tests.unit import helpers, helpers_action
 

@@ -124,4 +124,3 @@ def bootstrap_rule() -> BootstrapRule:
 def recognise(command: str) -> BootstrapRule | None:
     """The rule for this command (normalized), or None when the lab does not know it."""
     return bootstrap_rule() if digest(normalized(command)) == BOOTSTRAP_SHA256 else None
-

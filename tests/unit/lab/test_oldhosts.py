@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.apexone.upgrade.tests.lab.simulator import oldhosts
 
+
 def _seed(version="5.1", mode="FullLanguage", os_version="10.0.19045", product_type=1, sp=0, lang=None):
     seed = {"os": {"version": os_version, "product_type": product_type, "service_pack": sp},
             "powershell": {"version": version, "language_mode": mode}}

@@ -12,8 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import certificates, hotfix_block, probe_plan, winhttp
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
-from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import answer, minify, payload, sections
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import payload
 from ansible_collections.apexone.upgrade.tests.lab.simulator import pwsh, state, twins
 from ansible_collections.apexone.upgrade.tests.unit import helpers
 

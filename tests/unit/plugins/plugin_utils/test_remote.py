@@ -491,8 +491,8 @@ def test_a_run_stops_using_credentials_that_three_hosts_rejected(run_tmp):
         _remote.run_script(conn, "probe", {}, read_only=True)
     assert conn.connected == 0 and not conn.calls
     # other credentials are not stopped, and no password is written anywhere
-    other = ScriptedConnection((0, _line("APEXONE-RESULT:", {}), b""), options={"remote_user": "svc",
-                                                                                 "remote_password": "right"})
+    other = ScriptedConnection((0, _line("APEXONE-RESULT:", {}), b""),
+                               options={"remote_user": "svc", "remote_password": "right"})
     assert _remote.run_script(other, "probe", {}, read_only=True) == {}
     for path in run_tmp.rglob("*"):
         if path.is_file():

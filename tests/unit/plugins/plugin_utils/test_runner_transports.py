@@ -19,7 +19,7 @@ from ansible.plugins.loader import connection_loader
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import probe_plan, winhttp
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _remote
-from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import answer, minify, payload, sections
+from ansible_collections.apexone.upgrade.plugins.plugin_utils._remote import sections
 from ansible_collections.apexone.upgrade.tests.lab.endpoint import server
 from ansible_collections.apexone.upgrade.tests.lab.simulator import lab, state
 from ansible_collections.apexone.upgrade.tests.unit import helpers
