@@ -55,7 +55,28 @@ rm -rf "$context"
 mkdir -p "$context/collections/ansible_collections/microsoft"
 ca_bundle=${APEXONE_EE_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 cp "$ca_bundle" "$context/pip-ca.crt"
-printf '[global]\ncert = /etc/pip-ca.crt\n' >"$context/pip.conf"
+# The Kerberos packages (pykerberos, gssapi, krb5) publish no wheels for Linux: each image build compiles them,
+# many minutes on two cores. Where the image's Debian release is this machine's, the wheels pip built for .venv
+# (its cache; the same release's libkrb5, CPython 3.11's ABI) are offered to the image's pip as a folder
+# (find-links). pip still resolves against PyPI: the same versions install from these wheels, a newer release
+# there is built from source as before. The definition is unchanged; only this base image carries the folder.
+mkdir -p "$context/wheels"
+pip_conf='[global]\ncert = /etc/pip-ca.crt\n'
+# shellcheck disable=SC1091
+if [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = "$suite" ]; then
+    kerberos=$(grep -E '^(pykerberos|gssapi|krb5)==' requirements-dev.txt)
+    # shellcheck disable=SC2086
+    if "$VENV/bin/pip" wheel --quiet --disable-pip-version-check --no-deps -w "$context/wheels" $kerberos \
+            >build/ee/base/wheels.log 2>&1; then
+        pip_conf='[global]\ncert = /etc/pip-ca.crt\nfind-links = /opt/ee-wheels\n'
+        echo "== Kerberos wheels from this machine for the image's pip: $(cd "$context/wheels" && echo *.whl)"
+    else
+        rm -f "$context"/wheels/*.whl
+        echo "== no Kerberos wheels from this machine (build/ee/base/wheels.log): the image builds them" >&2
+    fi
+fi
+# shellcheck disable=SC2059
+printf "$pip_conf" >"$context/pip.conf"
 ad=$(python -c 'import ansible_collections.microsoft.ad as m; print(list(m.__path__)[0])' 2>/dev/null || true)
 if [ -z "$ad" ] || [ ! -f "$ad/MANIFEST.json" ]; then
     echo "ee_base: microsoft.ad is not in .venv (it comes with the ansible package of requirements-dev.txt)" >&2
@@ -68,6 +89,7 @@ FROM $os_image
 ENV DEBIAN_FRONTEND=noninteractive
 COPY pip-ca.crt /etc/pip-ca.crt
 COPY pip.conf /etc/pip.conf
+COPY wheels/ /opt/ee-wheels/
 RUN apt-get update -qq
 RUN python3 -m venv /opt/ee-python
 ENV PATH=/opt/ee-python/bin:\$PATH

@@ -2,8 +2,14 @@
 # Every ansible-core the collection supports (meta/runtime.yml), each in a virtualenv of its own: the runner's
 # tests (tests/unit/plugins/plugin_utils/test_remote.py, test_adapter.py), the transport tests through that
 # version's real winrm and psrp plugins against the lab, and one playbook on both transports. The full suite
-# runs on the version of requirements-dev.txt. Usage: scripts/versions.sh [2.16 2.17 ...]
+# runs on the version of requirements-dev.txt. Usage: scripts/versions.sh [--setup-only] [2.16 2.17 ...]
+# (--setup-only makes the virtualenvs and runs nothing: the test command does that while pytest runs.)
 set -euo pipefail
+setup_only=false
+if [ "${1:-}" = "--setup-only" ]; then
+    setup_only=true
+    shift
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/env.sh
 source "$here/env.sh"
@@ -46,6 +52,9 @@ for version in "${versions[@]}"; do
         fi
         echo "$want" > "$venv/.requirements.sha256"
     fi
+    if $setup_only; then
+        continue
+    fi
     installed=$("$venv/bin/python" -c 'import ansible, winrm, pypsrp; from importlib.metadata import version as v; print(v("ansible-core"), v("pywinrm"), v("pypsrp"))')
     echo "== ansible-core $version ($installed, Python $python_version)"
     started=$SECONDS
@@ -61,6 +70,9 @@ for version in "${versions[@]}"; do
     summary+=("| $version | $installed | Python $python_version | $result: $counts| $((SECONDS - started)) s |")
     tail -n 3 "build/versions-$version.log"
 done
+if $setup_only; then
+    exit 0
+fi
 printf '\n| ansible-core | installed (core, pywinrm, pypsrp) | Python | tests | time |\n|---|---|---|---|---|\n'
 printf '%s\n' "${summary[@]}"
 if printf '%s\n' "${summary[@]}" | grep -q FAILED; then
