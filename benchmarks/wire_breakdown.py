@@ -44,7 +44,7 @@ _LOCAL = threading.local()
 def _instrument() -> None:
     """Label each request the endpoint counts with its step and the plain sizes inside."""
     handler = server._Handler  # pylint: disable=protected-access
-    parse, authenticate, sealed, count = soap.parse, handler._authenticate, handler._sealed, handler._count
+    parse, authenticate, sealed, count = soap.parse, handler._authenticate, handler._reply, handler._count
 
     def parse_labelled(plain):
         request = parse(plain)
@@ -68,7 +68,7 @@ def _instrument() -> None:
         return count(self, size_out)
 
     soap.parse = parse_labelled
-    handler._authenticate, handler._sealed, handler._count = authenticate_labelled, sealed_labelled, count_labelled
+    handler._authenticate, handler._reply, handler._count = authenticate_labelled, sealed_labelled, count_labelled
 
 
 def connect(endpoint, transport: str, host: str):
