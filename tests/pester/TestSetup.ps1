@@ -23,8 +23,11 @@ function Read-CaseTable([string]$Name) {
 }
 
 # A value as the runner's bootstrap delivers parameters: through JSON, objects as PSCustomObject.
+# Windows PowerShell 5.1's ConvertFrom-Json writes a JSON array as one object: the result is written from a
+# variable so that an array comes out element by element, as the runner's JSON array binds to [object[]].
 function ConvertTo-Wire($Value) {
-    $Value | ConvertTo-Json -Depth 10 | ConvertFrom-Json
+    $wire = ConvertFrom-Json -InputObject ($Value | ConvertTo-Json -Depth 10)
+    $wire
 }
 
 # Run the script under test with parameters as they arrive through JSON.

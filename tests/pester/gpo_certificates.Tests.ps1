@@ -1,8 +1,8 @@
 # Copyright: apexone.upgrade contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# Pester 5 tests of gpo_certificates.ps1 on a real Windows domain controller (or a domain member with the
-# Group Policy Management feature), as a domain administrator. They make a throwaway GPO,
+# Pester 5 tests of gpo_certificates.ps1 on a real Windows domain controller (the script talks to the DC it runs
+# on: -Server is this host by default), as a domain administrator, in Windows PowerShell 5.1. They make a throwaway GPO,
 # "apexone.upgrade.pester <random>", never link it, and delete it afterwards:
 #   Invoke-Pester -Path tests\pester\gpo_certificates.Tests.ps1
 # The cases are the rules the lab's twin states (tests/lab/simulator/grouppolicy.py, G1-G8).
@@ -18,6 +18,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1') -ScriptName 'gpo_certificates'
     $gpoName = 'apexone.upgrade.pester ' + [guid]::NewGuid().ToString('N')
     $partialName = 'apexone.upgrade.pester partial ' + [guid]::NewGuid().ToString('N')
+    # The DC the script talks to by default (this host's DNS name), for the tests' own reads and cleanup.
+    $ownName = [Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties()
+    $ownServer = $ownName.HostName
+    if ($ownName.DomainName) { $ownServer = $ownName.HostName + '.' + $ownName.DomainName }
     $rootKey = 'Software\Policies\Microsoft\SystemCertificates\Root\Certificates'
     $keys = @($rootKey, 'Software\Policies\Microsoft\SystemCertificates\CA\Certificates')
     # Any root this host trusts: its DER bytes in the Blob form the controller sends (hash property, then the certificate).
@@ -30,8 +34,8 @@ BeforeAll {
 
 AfterAll {
     if (-not $noModule) {
-        Remove-GPO -Name $gpoName -ErrorAction SilentlyContinue
-        Remove-GPO -Name $partialName -ErrorAction SilentlyContinue
+        Remove-GPO -Name $gpoName -Server $ownServer -ErrorAction SilentlyContinue
+        Remove-GPO -Name $partialName -Server $ownServer -ErrorAction SilentlyContinue
     }
 }
 
@@ -64,7 +68,7 @@ Describe 'gpo_certificates.ps1' -Skip:$noModule {
         $answer = Invoke-TestedScript @{ Name = $gpoName; Keys = $keys }
         $answer.set.Count | Should -Be 0
         $answer.values[0].data_b64 | Should -Be $item.data_b64
-        (Get-GPO -Name $gpoName).Computer.DSVersion | Should -Be 1
+        (Get-GPO -Name $gpoName -Server $ownServer).Computer.DSVersion | Should -Be 1
     }
 
     It 'refuses to create a GPO whose name is taken (G3)' {
@@ -79,7 +83,7 @@ Describe 'gpo_certificates.ps1' -Skip:$noModule {
         $answer.linked | Should -BeFalse
         $answer.write_error.message | Should -Not -BeNullOrEmpty
         $answer.links | Should -BeNullOrEmpty
-        (Get-GPRegistryValue -Name $partialName -Key ('HKLM\' + $item.key) -ValueName 'Blob').Type | Should -Be 'Binary'
+        (Get-GPRegistryValue -Name $partialName -Key ('HKLM\' + $item.key) -ValueName 'Blob' -Server $ownServer).Type | Should -Be 'Binary'
     }
 
     It 'lists the links of a container without linking (G6)' {

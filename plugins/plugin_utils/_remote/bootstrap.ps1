@@ -24,12 +24,12 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 # A part of the input as a script block named apexone.upgrade.<Name>.ps1 (Windows PowerShell 5.0 and later;
 # 3.0 and 4.0 have no named parse and compile it unnamed). ParseInput never throws: a syntax error this host's
-# PowerShell rejects is thrown here with the part's name and line (GetScriptBlock alone would say only
-# "Operation is not valid due to the current state of the object").
+# PowerShell rejects is thrown here with the part's name and line, on every version (GetScriptBlock alone would
+# say only "Operation is not valid due to the current state of the object").
 function New-ApexOneBlock([string]$Text, [string]$Name) {
-    if ($PSVersionTable.PSVersion.Major -lt 5) { return [ScriptBlock]::Create($Text) }
     $__e = $null
-    $__t = [Management.Automation.Language.Parser]::ParseInput($Text, "apexone.upgrade.$Name.ps1", [ref]$null, [ref]$__e)
+    if ($PSVersionTable.PSVersion.Major -lt 5) { $__t = [Management.Automation.Language.Parser]::ParseInput($Text, [ref]$null, [ref]$__e) }
+    else { $__t = [Management.Automation.Language.Parser]::ParseInput($Text, "apexone.upgrade.$Name.ps1", [ref]$null, [ref]$__e) }
     if ($__e) { throw ('apexone.upgrade.' + $Name + '.ps1 does not parse on this host, line ' + $__e[0].Extent.StartLineNumber + ': ' + $__e[0].Message) }
     $__t.GetScriptBlock()
 }

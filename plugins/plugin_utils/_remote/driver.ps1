@@ -11,8 +11,8 @@
 # - The parameters arrive as [name, value] pairs: the driver reads them without reflection.
 # - Every variable is set before it is read, and the names start with $__ so that no script reads them by
 #   accident (dynamic scoping). Nothing outlives the execution: the psrp plugin runs each command in a local
-#   scope of its runspace, so these variables and functions end with the pipeline (only the modules PowerShell
-#   loaded stay loaded).
+#   scope of its runspace, so these variables and functions end with the pipeline (what the runspace itself keeps,
+#   loaded modules, $Error and $LASTEXITCODE, carries nothing a later script reads).
 # - $__x tells the bootstrap that the script failed.
 $__x = 0
 $ErrorActionPreference = 'Stop'

@@ -30,9 +30,10 @@ function Read-RegistryValue($Key, [string]$Name) {
 # Windows' own registry store, Group Policy's and the enterprise one together, for Root also AuthRoot, where
 # automatic root update puts roots; a certificate held in two of them is listed twice). A store that does not exist is an
 # error (ItemNotFoundException), never created. Subject and Issuer are .NET's full distinguished names (CN=...).
-# An empty name is refused: Cert:\LocalMachine\ itself would list the store containers, not certificates.
+# A name that is not one store is refused (empty, '.', a path): Cert:\LocalMachine\ itself would list the store
+# containers, not certificates.
 function Read-CertificateStore([string]$Name) {
-    if (-not $Name) { throw 'no store name' }
+    if ($Name -notmatch '^[A-Za-z0-9 _.-]+$' -or $Name -match '^\.+$') { throw 'no store name' }
     foreach ($cert in @(Get-ChildItem -LiteralPath ('Cert:\LocalMachine\' + $Name))) {
         @{
             thumbprint = $cert.Thumbprint

@@ -101,11 +101,12 @@ Invoke-Subset 'hotfixes' {
         # CurrentState ('none' without one). Past the deadline the read stops with an error: never a partial list.
         if (-not $HotfixKey -or -not $HotfixPattern -or $HotfixDeadlineMs -le 0) { throw 'the hotfixes subset needs HotfixKey, HotfixPattern and HotfixDeadlineMs' }
         $clock = [Diagnostics.Stopwatch]::StartNew()
+        # Per package key: one compiled pattern (made before the key is opened), one value read (GetValue answers
+        # $null for a value that is absent).
+        $pattern = New-Object -TypeName System.Text.RegularExpressions.Regex -ArgumentList $HotfixPattern
         $packages = Open-RegistryKey 'LocalMachine' 'Registry64' $HotfixKey
         if ($null -eq $packages) { throw ('HKLM\{0} does not exist' -f $HotfixKey) }
         $states = @{}
-        # Per package key: one compiled pattern, one value read (GetValue answers $null for a value that is absent).
-        $pattern = New-Object -TypeName System.Text.RegularExpressions.Regex -ArgumentList $HotfixPattern
         try {
             $names = @($packages.GetSubKeyNames())
             $read = 0

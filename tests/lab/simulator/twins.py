@@ -499,12 +499,13 @@ STORE_MISSING = 'Exception calling "Open" with "1" argument(s): "The system cann
 STORE_NOT_FOUND = "Cannot find path 'Cert:\\LocalMachine\\%s' because it does not exist."
 
 
-NO_STORE_NAME = "no store name"  # Read-CertificateStore refuses an empty name (Cert:\\LocalMachine\\ lists stores)
+NO_STORE_NAME = "no store name"  # Read-CertificateStore refuses what is not one store's name (Cert:\\LocalMachine\\ lists stores)
+STORE_NAME = re.compile(r"^[A-Za-z0-9 _.-]+$")  # common.ps1's -notmatch / -match pair, case-insensitive as PowerShell's
 
 
 def _read_store(host: dict, name: str) -> list:
     """Read-CertificateStore (common.ps1): the logical store's certificates."""
-    if not name:
+    if not name or not STORE_NAME.match(name) or set(name) == {"."}:
         raise ScriptFailure(NO_STORE_NAME)
     if not _store_exists(host, name):
         raise ScriptFailure(STORE_NOT_FOUND % name)

@@ -23,7 +23,7 @@ import json
 import typing as t
 
 # The bootstrap the lab emulates (plugins/plugin_utils/_remote/bootstrap.ps1 as sent, normalized), pinned.
-BOOTSTRAP_SHA256 = "c6e4e82e199933d9140b43e32e883bc384dbbd59ab935b0613a25934fdbf9e8d"
+BOOTSTRAP_SHA256 = "bdd9de1741f314f056d992aa748110ee9617ed12bc681d6a59c69fc0e4ceb80b"
 # The driver it compiles from its input's "driver" (plugins/plugin_utils/_remote/driver.ps1 as sent), pinned.
 DRIVER_SHA256 = "518ffeeac39c8a7470691bf014597223d0222e0304217cfeff8d32e15d6a730b"
 PSRP_SUFFIX = "\nexit $LASTEXITCODE"  # what the psrp plugin appends to a command it runs as a script

@@ -167,6 +167,9 @@ def test_an_empty_store_name_is_an_error_not_the_list_of_stores():
     answer = twins.probe(host, {"Subset": ["certificates"], "CertificateStores": ["Root", ""]})
     assert "certificates" not in answer
     assert answer["errors"]["certificates"]["message"] == "no store name"
+    for name in (".", "..", "Root\\..", "Root/CA"):  # a path is no store's name either
+        answer = twins.probe(host, {"Subset": ["certificates"], "CertificateStores": [name]})
+        assert answer["errors"]["certificates"]["message"] == "no store name", name
 
 
 def test_certificate_names_as_dotnet_writes_them():
