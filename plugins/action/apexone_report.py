@@ -143,7 +143,7 @@ class ActionModule(ApexOneAction):
 
         found = _collected.read(args["collected_dir"], agents, now, args["max_age_hours"], _collection.version(), judge)
         display.v("apexone_report: %d collected answer(s) used from %s, %d file(s) refused"
-                        % (len(found.records), args["collected_dir"], len(found.refused)))
+                  % (len(found.records), args["collected_dir"], len(found.refused)))
         return found
 
     @staticmethod

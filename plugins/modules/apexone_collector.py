@@ -32,7 +32,7 @@ options:
     description:
       - The folder the hosts write their answers into, as the hosts name it, for example
         C(\\\\fileserver\\apexone$\\collected). The computer accounts need to create and modify files there (for a
-        startup script: C(Domain Computers)). A host may be given another one with C(-Folder).
+        startup script, C(Domain Computers)). A host may be given another one with C(-Folder).
     type: str
     required: true
   root_update_route_test:
