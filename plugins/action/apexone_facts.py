@@ -10,7 +10,7 @@ import datetime
 from ansible.errors import AnsibleAuthenticationFailure, AnsibleConnectionFailure
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    catalog, certificates, errors, fleet_record, hotfix_block, post_upgrade, preflight, probe_plan)
+    catalog, certificates, errors, fleet_record, host_judgement, hotfix_block, post_upgrade, preflight, probe_plan)
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _collection, _remote
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
@@ -99,16 +99,12 @@ class ActionModule(ApexOneAction):
                 raise
             # PowerShell 2.0 or Constrained Language Mode: the host is classified from its short answer,
             # never reported unreachable; its other checks need WMF 5.1 / FullLanguage.
-            facts = preflight.host_facts({"os": exc.decided["os"]}, required, sha2_updates=args["sha2_updates"],
-                                         offline=args["offline"])
-            facts["shell"] = exc.decided
-            facts["role"] = role
-            found = preflight.shell_findings(facts, is_agent)
+            facts, found = host_judgement.judge_short(exc.decided, required, role, is_agent,
+                                                      sha2_updates=args["sha2_updates"], offline=args["offline"])
             return {"changed": False, "ansible_facts": {"apexone_host": facts, "apexone_findings": found},
                     "msg": exc.msg}
-        facts = preflight.host_facts(answer, required, sha2_updates=args["sha2_updates"], offline=args["offline"])
-        facts["role"] = role
-        found = preflight.host_findings(facts, is_server, is_agent, upgrade_date=args["server_upgrade_date"])
+        facts, found = host_judgement.judge(answer, required, role, is_server, is_agent, sha2_updates=args["sha2_updates"],
+                                            offline=args["offline"], upgrade_date=args["server_upgrade_date"])
         blockers = [f["check"] for f in found if f["severity"] == preflight.BLOCKER]
         result = {
             "changed": False,

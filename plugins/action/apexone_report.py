@@ -18,9 +18,11 @@ from collections.abc import Mapping
 
 from ansible.utils.display import Display
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.apexone.upgrade.plugins.module_utils import (
-    catalog, checks, coverage, errors, fleet_record, preflight, report)
-from ansible_collections.apexone.upgrade.plugins.plugin_utils import _collection, _report_files
+    catalog, certificates, checks, collected, coverage, errors, fleet_record, hotfix_block, preflight, report)
+from ansible_collections.apexone.upgrade.plugins.plugin_utils import _collected, _collection, _report_files
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import backups as backups_store
 
@@ -51,6 +53,11 @@ class ActionModule(ApexOneAction):
         "export_os_names": {"type": "list", "elements": "dict"},
         "max_age_hours": {"type": "int", "default": fleet_record.DEFAULT_MAX_AGE_HOURS},
         "read_since": {"type": "str"},
+        "collected_dir": {"type": "str"},
+        "required_certificates": {"type": "list", "elements": "dict", "default": []},
+        "build": {"type": "int"},
+        "sha2_updates": {"type": "list", "elements": "raw", "default": []},
+        "server_upgrade_date": {"type": "str"},
     }
 
     def act(self, args, task_vars):
@@ -78,8 +85,10 @@ class ActionModule(ApexOneAction):
         now = datetime.datetime.now(datetime.timezone.utc)
         fleet = report.Fleet(args["lang"])
         fleet.slice = fleet_record.awx_slice(task_vars)
+        folder = self._collected(args, [a for a in agents if a not in servers], hostvars, now)
         with tempfile.TemporaryFile("w+", encoding="utf-8", prefix="apexone-report-") as spool:
-            read, probed = self._read_hosts(targets, servers, hostvars, fleet, spool, now, args["max_age_hours"], since)
+            read, probed, both = self._read_hosts(targets, servers, hostvars, fleet, spool, now, args["max_age_hours"],
+                                                  since, folder)
             # Each server's kept certificate, read back through the store (a folder or a share) and checked against its
             # SHA-256.
             backups = dict((server, backups_store.verify(args["backup_dir"], server) if args["backup_dir"] else None)
@@ -93,7 +102,9 @@ class ActionModule(ApexOneAction):
                                              activation_code=self._secret(task_vars, args["activation_code_var"]),
                                              sql_password=self._secret(task_vars, args["sql_password_var"]),
                                              controller_backups=backups)
-            fleet.close(found + preflight.coverage_findings(cov), cov)
+            refused = folder.refused if folder else []
+            fleet.close(found + preflight.coverage_findings(cov) + preflight.collected_findings(refused), cov)
+            fleet.set_sources(args["collected_dir"], self._collected_rows(folder, both), both, refused)
             header = fleet.header(now.strftime("%Y-%m-%d %H:%M:%S UTC"), coverage=cov, meta={
                 "region": task_vars.get("apexone_region", catalog.DEFAULT_REGION), "collection": _collection.version()})
             paths = self._write(header, fleet, spool, args["report_dir"], _report_files.new_stem(
@@ -113,14 +124,45 @@ class ActionModule(ApexOneAction):
         hosts = [h["host"] for h in check["hosts"]]
         return {"check": check["check"], "title": check["title"], "count": check["count"], "hosts": hosts[:sample]}
 
-    def _read_hosts(self, targets, servers, hostvars, fleet, spool, now, max_age_hours, since):
-        """Each target's record through hostvars, one host at a time, into the fleet and the spool.
+    def _collected(self, args, agents, hostvars, now):
+        """The folder of collected answers, read and judged (None when none was given)."""
+        if not args["collected_dir"]:
+            return None
+        if args["server_upgrade_date"]:
+            hotfix_block.parse_date(args["server_upgrade_date"], "apexone_server_upgrade_date")
+        required = certificates.required_certificates(build=args["build"], extra=args["required_certificates"])
+        raw_get = getattr(hostvars, "raw_get", None)
+
+        def judge(host):
+            values = raw_get(host) if raw_get else hostvars.get(host)
+            offline = (values if isinstance(values, Mapping) else {}).get("apexone_offline", False)
+            if isinstance(offline, str) and "{{" in offline:
+                offline = self._templar.copy_with_new_env(available_variables=values).template(offline)
+            return {"required": required, "sha2_updates": args["sha2_updates"], "offline": boolean(offline, strict=False),
+                    "upgrade_date": args["server_upgrade_date"] or None}
+
+        found = _collected.read(args["collected_dir"], agents, now, args["max_age_hours"], _collection.version(), judge)
+        display.v("apexone_report: %d collected answer(s) used from %s, %d file(s) refused"
+                  % (len(found.records), args["collected_dir"], len(found.refused)))
+        return found
+
+    @staticmethod
+    def _collected_rows(folder, both):
+        if folder is None:
+            return []
+        used = set(item["host"] for item in both if item["used"] == "probe")
+        return [{"host": host, "file": folder.files[host], "read_at": record["read_at"], "age_hours": record["age_hours"]}
+                for host, record in sorted(folder.records.items()) if host not in used]
+
+    def _read_hosts(self, targets, servers, hostvars, fleet, spool, now, max_age_hours, since, folder=None):
+        """Each target's record through hostvars, one host at a time, into the fleet and the spool; an agent with a
+        collected answer (`folder`) is judged from the newer of the two readings.
 
         Returns the facts the fleet checks read (host -> the record's os / agent / server, None when the host
-        was not read) and what coverage needs of each agent.
+        was not read), what coverage needs of each agent, and the hosts both probed and collected.
         """
         collection = _collection.version()
-        read, probed = {}, {}
+        read, probed, both = {}, {}, []
         # Ansible's hostvars template whatever is read through them: a record is data written by a module,
         # so it is read as stored (raw_get); templating it cost about a third of the report's time.
         raw_get = getattr(hostvars, "raw_get", None)
@@ -129,6 +171,14 @@ class ActionModule(ApexOneAction):
             values = values if isinstance(values, Mapping) else {}
             raw = _record(values)
             value, why = fleet_record.usable(raw, now, max_age_hours, collection, since)
+            gathered = folder.records.get(host) if folder is not None else None
+            if gathered is not None:
+                used = "collected" if value is None else collected.newer(value, gathered)
+                if value is not None:
+                    both.append({"host": host, "used": used, "probe_read_at": value["read_at"],
+                                 "collected_read_at": gathered["read_at"]})
+                if used == "collected":
+                    value, why = gathered, None
             not_probed = None
             if why is not None:
                 not_probed = fleet_record.not_probed_params(why, raw, max_age_hours, collection, since)
@@ -142,7 +192,7 @@ class ActionModule(ApexOneAction):
                 probed[host] = {"facts": facts, "names": [self._host_address(values)]}
             if index % PROGRESS == 0:
                 display.display("apexone_report: %d of %d hosts read" % (index, len(targets)))
-        return read, probed
+        return read, probed, both
 
     @staticmethod
     def _write(header, fleet, spool, folder, stem):

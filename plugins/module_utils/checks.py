@@ -48,6 +48,9 @@ CHECKS = {
     # An inventory host without a usable probe record in the fact cache (fleet_record): the report is partial.
     "not_probed": _check(BLOCKER, (), [
         "missing", "damaged", "read_at", "max_age_hours", "run_started", "collection", "expected"]),
+    # A file of the folder of collected answers (apexone-collect.ps1) the report did not use (collected.py).
+    "collected_refused": _check(WARNING, (), ["file", "text", "malformed", "name", "foreign", "ambiguous", "too_old",
+                                              "other_version", "future", "duplicate"]),
     "activation_code": _check(BLOCKER, [_item(1)], ["masked"]),
     "activation_code_unchecked": _check(MANUAL, [_item(1)]),
     "sql_password": _check(BLOCKER, [_item(3)], ["characters"]),

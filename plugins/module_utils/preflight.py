@@ -24,6 +24,7 @@ SEVERITY_ORDER = checks.SEVERITY_ORDER
 # Which facts a finder reads: any host's, an agent's, a server's, the whole fleet's, or none (unreachable).
 HOST, AGENT, SERVER, FLEET, UNREACHABLE = "host", "agent", "server", "fleet", "unreachable"
 NOT_PROBED = "not_probed"  # an inventory host the report has no usable probe record of (fleet_record.usable)
+COLLECTED = "collected"  # the files of the folder of collected answers the report refused (collected.py)
 COVERAGE = "coverage"  # every agent the server knows, with where its OS came from (coverage.evaluate)
 # A host that answered with the bootstrap's short form (PowerShell 2.0, Constrained Language Mode): its
 # facts hold the OS only, its `shell` what host_shell.classify said; SHELL_AGENT when it is an agent.
@@ -197,6 +198,11 @@ def coverage_findings(cov):
     return _run([COVERAGE], {"coverage": cov})
 
 
+def collected_findings(refused):
+    """What the report says about each refused file of the folder of collected answers ({file, why, text})."""
+    return _run([COLLECTED], {"refused": refused})
+
+
 def unreachable_findings(error):
     """What the report says about a host whose facts could not be read."""
     return _run([UNREACHABLE], {"error": error})
@@ -220,6 +226,12 @@ def _unreachable(ctx):
 @finds("not_probed", NOT_PROBED)
 def _not_probed(ctx):
     yield ctx["params"]
+
+
+@finds("collected_refused", COLLECTED)
+def _collected_refused(ctx):
+    for item in ctx["refused"]:
+        yield {"file": item["file"], "text": item["text"], item["why"]: True}
 
 
 @finds("unreadable", HOST)

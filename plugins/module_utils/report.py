@@ -44,6 +44,11 @@ class Fleet:
         self.outside = []  # rows of agents the coverage knows that are not in the inventory
         self.slice = False  # the report ran in one slice of a sliced job (fleet_record.awx_slice)
         self.read_span = [None, None]  # the oldest and newest read_at of the records used
+        # How each host was read (the report's JSON and HTML "sources", sources()): counts of probed, collected
+        # and known by name only, each collected host with its file and age, hosts both probed and collected
+        # (which reading was used), the files of the folder refused.
+        self.sources = None
+        self.read_by = {"probed": 0, "collected": 0}  # hosts with a record (findings or why they could not be read)
 
     def seen(self, read_at):
         """A record read at `read_at` (fleet_record.TIME_FORMAT, which sorts as time does) was used."""
@@ -64,6 +69,8 @@ class Fleet:
     def add(self, host, role, value, not_probed=None):
         """One inventory host: `value` is its usable record (fleet_record), or None and `not_probed` the
         parameters of the not_probed finding that says why it has none."""
+        if value is not None:
+            self.read_by["collected" if value.get("read_by") == "collected" else "probed"] += 1
         if value is None:
             found, status = preflight.not_probed_findings(not_probed or {}), NOT_READ
         elif value.get("error") is not None:
@@ -109,6 +116,13 @@ class Fleet:
             if not item.get("host"):
                 self._add(FLEET, item)
 
+    def set_sources(self, folder, collected, both, refused):
+        """How the hosts were read, once every host was added and closed. `collected`: [{host, file, read_at,
+        age_hours}] of the hosts judged from a collected answer; `both`: [{host, used, probe_read_at,
+        collected_read_at}]; `refused`: [{file, why, text}]."""
+        counts = dict(self.read_by, name_only=self.counts[NOT_CONTACTED] + self.counts[NOT_READ])
+        self.sources = {"folder": folder, "counts": counts, "collected": collected, "both": both, "refused": refused}
+
     def final(self, row):
         """A row as the report shows it: with the fleet checks that count against its host, and the OS
         the coverage learned for a host the probe did not read."""
@@ -144,6 +158,7 @@ class Fleet:
             "title": self.words["report"]["title"], "lang": self.lang, "generated_at": generated_at, "meta": meta or {},
             "summary": self.summary(),
             "coverage": _coverage_section(coverage),
+            "sources": self.sources,
             "checks": [_check_entry(c) for c in ordered],
             "columns": [{"check": c["check"], "title": c["title"], "short": c["short"], "severity": c["severity"]}
                         for c in columns],
@@ -176,6 +191,8 @@ def _row(host, role, status, facts, found):
         "os": None if facts is None else (facts["os"].get("caption") or facts["os"].get("version")),
         "os_version": None if facts is None else facts["os"].get("version"),
         "os_source": None if facts is None else "probe",
+        # how the host was read: by the probe over WinRM, or from the answer the standalone collector wrote
+        "read_by": None if facts is None else facts.get("read_by", "probe"),
         "agent_version": None if facts is None else facts["agent"].get("version"),
         "server_version": None if facts is None or not facts["server"]["present"] else "%s (build %s)" % (
             facts["server"].get("version"), facts["server"].get("build")),

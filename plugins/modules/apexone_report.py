@@ -76,6 +76,31 @@ options:
       - A UTC time, C(YYYY-MM-DDTHH:MM:SSZ). A probe record read before it is not used. The playbook
         C(apexone.upgrade.preflight) sets it to the start of its probe, so that its report uses only what the same run read.
     type: str
+  collected_dir:
+    description:
+      - The folder (a controller folder or a share, C(\\\\fileserver\\apexone$\\collected)) the standalone collector
+        (M(apexone.upgrade.apexone_collector)) writes each host's answer into, C(<COMPUTERNAME>.json).
+      - Each answer is matched to an agent of the inventory (its DNS host name, else its computer name, by full or
+        short name), checked against the collector's format, its collection version and O(max_age_hours), and judged
+        as a probed agent. A host both probed and collected is judged from the newer reading (a reading beats a failed
+        attempt); the report says which. A file that cannot be used is refused by name (check C(collected_refused)).
+    type: str
+  required_certificates:
+    description: Extra or overriding certificate entries, to judge collected answers (as M(apexone.upgrade.apexone_facts)).
+    type: list
+    elements: dict
+    default: []
+  build:
+    description: The Apex One build to be ready for, to judge collected answers (as M(apexone.upgrade.apexone_facts)).
+    type: int
+  sha2_updates:
+    description: More updates that satisfy the SHA-2 code signing requirement, to judge collected answers (as M(apexone.upgrade.apexone_facts)).
+    type: list
+    elements: raw
+    default: []
+  server_upgrade_date:
+    description: The planned server upgrade date (YYYY-MM-DD), to judge collected answers.
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
