@@ -111,3 +111,12 @@ def test_each_kind_of_difference_is_found():
         "path: required is False in the spec, True in the documentation",
         "path: type is 'str' in the spec, 'path' in the documentation",
     ]
+
+
+def test_running_an_action_leaves_its_spec_as_written():
+    from ansible_collections.apexone.upgrade.tests.unit import helpers_action
+
+    action = importlib.import_module("ansible_collections.apexone.upgrade.plugins.action.apexone_gpo_certificates")
+    before = repr(action.ActionModule.ARGUMENT_SPEC)
+    helpers_action.run_action(action, {"bundle": "/nonexistent", "platform": "samba"})
+    assert repr(action.ActionModule.ARGUMENT_SPEC) == before
