@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import agent_list, errors
+from ansible_collections.apexone.upgrade.plugins.module_utils import agent_list, catalog, checks, errors
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _paths
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 
@@ -17,6 +17,7 @@ class ActionModule(ApexOneAction):
         "path": {"type": "path", "required": True},
         "encoding": {"type": "str", "default": "auto", "choices": list(agent_list.ENCODINGS)},
         "columns": {"type": "dict", "default": {}},
+        "lang": {"type": "str", "default": catalog.DEFAULT_LANG, "choices": list(checks.LANGUAGES)},
     }
 
     def act(self, args, task_vars):
@@ -27,7 +28,8 @@ class ActionModule(ApexOneAction):
         except OSError as exc:
             raise errors.InputError("cannot read the agent list %s: %s" % (args["path"], exc.strerror or exc))
         try:
-            parsed = agent_list.parse(data, columns=args["columns"], encoding=args["encoding"])
+            parsed = agent_list.parse(data, columns=args["columns"], encoding=args["encoding"],
+                                      lang=args["lang"])
         except errors.InputError as exc:
             raise errors.InputError("%s: %s" % (args["path"], exc))
         return {"changed": False, "agents": parsed["agents"], "count": len(parsed["agents"]),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import rollout, rollout_guard, rollout_report
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, rollout, rollout_guard, rollout_report
 from ansible_collections.apexone.upgrade.plugins.plugin_utils import _report_files, _rollout_state, _store
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._action import ApexOneAction
 from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import job_folder, waiting
@@ -45,7 +45,7 @@ class ActionModule(ApexOneAction):
         "result_var": {"type": "str"},
         "server_version": {"type": "str"},
         "report_dir": {"type": "str"},
-        "lang": {"type": "str", "default": "ja", "choices": ["ja", "en"]},
+        "lang": {"type": "str", "default": catalog.DEFAULT_LANG, "choices": list(checks.LANGUAGES)},
         "name": {"type": "str", "default": "rollout"},
         "refused": {"type": "str"},
         "lock_timeout": {"type": "int"},

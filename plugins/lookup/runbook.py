@@ -20,7 +20,7 @@ options:
         C(agent_services), C(server_services), C(sql_password_forbidden), C(invalid_keep_names),
         C(signature_failure_text), C(console_update_setting), C(hotfix_block_lead_days),
         C(behaviour_monitoring_settings), and the shared defaults C(default_region), C(default_lang),
-        C(default_report_dir), C(default_backup_dir).
+        C(default_report_dir), C(default_backup_dir), C(default_rollout_deadline).
     type: list
     elements: str
     required: true
@@ -61,7 +61,7 @@ EXPOSED = (
     "builds", "certificates", "unsupported_os", "sha2_updates", "acs_updates", "endpoints", "agent_services",
     "server_services", "sql_password_forbidden", "invalid_keep_names", "signature_failure_text",
     "console_update_setting", "hotfix_block_lead_days", "behaviour_monitoring_settings",
-    "default_region", "default_lang", "default_report_dir", "default_backup_dir",
+    "default_region", "default_lang", "default_report_dir", "default_backup_dir", "default_rollout_deadline",
 )
 
 

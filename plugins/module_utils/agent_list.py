@@ -10,6 +10,9 @@ mapping the user can override. The defaults below are assumptions (English and J
 not facts; a file that matches none of them gets an error that lists the headers it has.
 
 Every bad file gets a ValueError whose message says what to do; nothing here raises anything else.
+A file that looks cut (a row with more or fewer fields than the header, a quote never closed, bytes that
+end inside a character) is refused whole, naming the line: nothing partial ever becomes an agent. Those
+messages are words/<lang>.yml's `agent_list` section.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +24,7 @@ import csv
 import io
 import unicodedata
 
-from ansible_collections.apexone.upgrade.plugins.module_utils import errors
+from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, checks, errors
 
 FIELDS = ("host", "ip", "os", "agent_version", "domain")
 REQUIRED = ("host",)
@@ -42,7 +45,25 @@ DEFAULT_COLUMNS = {
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "utf-16-le", "cp932")
 
 
-def decode(data, encoding="auto"):
+def _damaged(lang, kind, **params):
+    return errors.InputError(checks.words(lang)["agent_list"][kind].format(**params))
+
+
+def _cut_line(data, name):
+    """The line a file ends on when `data` is `name` text cut inside its last character; None otherwise."""
+    decoder = codecs.getincrementaldecoder(name)()
+    try:
+        text = decoder.decode(data, final=False)
+    except UnicodeDecodeError:
+        return None  # a byte that is wrong in the middle: another encoding, or damage, not a cut
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return text.count("\n") + 1
+    return None
+
+
+def decode(data, encoding="auto", lang=catalog.DEFAULT_LANG):
     """Bytes of the file -> (text, encoding used). Detects UTF-8 (BOM or not), UTF-16LE, CP932."""
     if encoding not in ENCODINGS:
         raise errors.InputError("encoding %r is not one of %s" % (encoding, ", ".join(ENCODINGS)))
@@ -50,6 +71,9 @@ def decode(data, encoding="auto"):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
+            line = _cut_line(data, encoding)
+            if line is not None:
+                raise _damaged(lang, "cut_character", line=line, encoding=encoding)
             raise errors.InputError("the file is not %s (byte %d cannot be read as it): give the right encoding, or "
                                     "encoding=auto" % (encoding, exc.start))
         if "\0" in text:
@@ -67,14 +91,20 @@ def decode(data, encoding="auto"):
         candidates = ("utf-16-le",)  # UTF-16LE without a BOM: commas, digits and line ends are ASCII + a zero byte
     else:
         candidates = ("utf-8", "cp932")
+    cut = None
     for name in candidates:
         try:
             text = data.decode(name)
         except UnicodeDecodeError:
+            line = _cut_line(data, name)
+            if line is not None and cut is None:
+                cut = (line, "utf-8" if name == "utf-8-sig" else name)
             continue
         if "\0" in text:
             break
         return text.lstrip("\ufeff"), "utf-8" if name == "utf-8-sig" else name
+    if cut is not None:
+        raise _damaged(lang, "cut_character", line=cut[0], encoding=cut[1])
     raise errors.InputError("unknown encoding: the file is neither UTF-8, UTF-16LE nor CP932 (Shift_JIS). Open it in the "
                             "program that made it and save it as UTF-8 CSV, or give the option encoding")
 
@@ -112,28 +142,48 @@ def _columns(headers, mapping):
     return found
 
 
-def parse(data, columns=None, encoding="auto", source="export"):
+def rows_of(text, lang=catalog.DEFAULT_LANG):
+    """The text -> [(line where the row starts, [cells])], blank rows left out, every row as wide as the header.
+
+    strict CSV: a quote left open at the end of the file is an error, not a field that swallows the rest.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, start = [], 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise _damaged(lang, "unclosed_quote", line=start)
+        raise _damaged(lang, "bad_csv", line=reader.line_num, reason=exc)
+    for line, row in rows[1:]:
+        if len(row) != len(rows[0][1]):
+            raise _damaged(lang, "field_count", line=line, fields=len(row), header_fields=len(rows[0][1]))
+    return rows
+
+
+def parse(data, columns=None, encoding="auto", source="export", lang=catalog.DEFAULT_LANG):
     """The export's bytes -> {'agents': [...], 'encoding', 'columns': field -> header, 'missing_fields'}."""
+    checks.words(lang)  # an unknown language is refused before the file is read
     if not data or not data.strip(b" \t\r\n\0\xef\xbb\xbf\xff\xfe"):
         raise errors.InputError("the agent list file is empty: export the agent list from the console again "
                                 "(Agents > Agent Management > Export)")
-    text, used = decode(data, encoding)
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise errors.InputError("the file is not a readable CSV (%s): export it again as CSV" % exc)
+    text, used = decode(data, encoding, lang)
+    rows = rows_of(text, lang)
     if not rows:
         raise errors.InputError("the agent list file is empty: export the agent list from the console again")
-    headers = [cell.strip() for cell in rows[0]]
+    headers = [cell.strip() for cell in rows[0][1]]
     found = _columns(headers, columns)
     if len(rows) == 1:
         raise errors.InputError("the agent list holds a header and no agent: export the list with the agents selected")
     agents, first_line, empty = [], {}, []
     duplicates = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows[1:]:
         values = {}
         for field, (dummy, index) in found.items():
-            values[field] = row[index].strip() if index < len(row) else ""
+            values[field] = row[index].strip()
         if not values.get("host"):
             empty.append(number)
             continue

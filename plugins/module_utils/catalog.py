@@ -228,6 +228,7 @@ DEFAULT_REGION = "jp"
 DEFAULT_LANG = "ja"  # the language of reports and reminders
 DEFAULT_REPORT_DIR = "apexone-reports"  # relative to the directory ansible-playbook runs in
 DEFAULT_BACKUP_DIR = "apexone-backups"
+DEFAULT_ROLLOUT_DEADLINE = 86400  # seconds a wave of the rollout may take to upgrade (24 hours)
 
 # KA-0012615 item 3: characters the Apex One database password must not contain.
 SQL_PASSWORD_FORBIDDEN = ("&", "<", ">", "^", "|", ";", "\\", "[", "]", "(", ")", ",", "?", "*", "!", "@", "=")

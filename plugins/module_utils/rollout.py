@@ -24,7 +24,7 @@ from ansible_collections.apexone.upgrade.plugins.module_utils import catalog, ho
 STATE_FORMAT = 1
 DEFAULT_WAVES = ("5%", "25%", "100%")
 DEFAULT_INTERVAL = 600          # seconds between two polls of a wave
-DEFAULT_DEADLINE = 86400        # seconds a wave may take to upgrade
+DEFAULT_DEADLINE = catalog.DEFAULT_ROLLOUT_DEADLINE  # seconds a wave may take to upgrade
 DEFAULT_THRESHOLD = 95          # percent of a wave's agents that must run Apex One
 MAX_WAVES = 10                  # plays the rollout playbook holds; more waves: merge some
 MAX_POLLS_PER_CYCLE = 150       # checks one cycle of the playbook holds (24 h at 10 min); the next cycle goes on

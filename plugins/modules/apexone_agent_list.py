@@ -23,6 +23,10 @@ description:
     forms.
   - Fails with a message that says what to do for a file that is empty, in an unknown encoding, missing a mapped
     column, or that lists a host twice.
+  - A file that looks cut is refused whole, naming the line, so that nothing partial becomes an agent; a row with more
+    or fewer fields than the header, a quote that is never closed, or bytes that end inside a character (UTF-8,
+    UTF-16LE or CP932). A file cut exactly at a line end, or inside the last field of a row, cannot be told from a
+    whole one; compare RV(count) with the console's agent count.
   - Runs on the controller; reads nothing on managed hosts.
 options:
   path:
@@ -41,6 +45,12 @@ options:
         file; a field you set to an empty value is not read.
     type: dict
     default: {}
+  lang:
+    description: The language of the messages about a damaged file (the report's language, C(apexone_report_lang)).
+    type: str
+    default: ja
+    choices: [ja, en]
+    version_added: 0.2.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

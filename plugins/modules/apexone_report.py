@@ -101,6 +101,40 @@ options:
   server_upgrade_date:
     description: The planned server upgrade date (YYYY-MM-DD), to judge collected answers.
     type: str
+  server_agents:
+    description:
+      - The server's own list of agents, as M(apexone.upgrade.apexone_agent_list) and
+        M(apexone.upgrade.apexone_central_agents) return it in C(agents) (C(host), C(ip), C(os), C(agent_version),
+        C(domain), C(source)). Every agent on it is accounted for (its OS from WinRM, Active Directory or the list);
+        unset, every directory computer counts as a possible agent.
+    type: list
+    elements: dict
+  directory_group:
+    description:
+      - The inventory group holding the computers the C(microsoft.ad.ldap) inventory plugin read from Active Directory
+        (its C(groups) option). Their OS is classified from their host variables, without contacting them.
+    type: str
+    default: apexone_directory
+  directory_vars:
+    description:
+      - Which host variables hold the computer object's attributes, for inventories that name them otherwise. Keys
+        C(os) (default V(operatingSystem)), C(version) (default V(operatingSystemVersion)), C(service_pack) (default
+        V(operatingSystemServicePack)), C(dns_host_name) (default V(dNSHostName), else C(ansible_host)).
+    type: dict
+    default: {}
+  directory_required:
+    description:
+      - Fail with a clear message when O(directory_group) is empty (the LDAP inventory source failed, for example with
+        a wrong bind password, and Ansible only warned).
+    type: bool
+    default: false
+  export_os_names:
+    description:
+      - How the agent list's OS column is read when neither WinRM nor the directory knows an agent, replacing the
+        built-in table. Entries C(pattern) (a regular expression, case-insensitive), C(version) ([major, minor]),
+        optional C(product_type) (1 client, 3 server) and C(build); the first match wins.
+    type: list
+    elements: dict
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import copy
 import typing as t
 
 from ansible.plugins.action import ActionBase
@@ -32,7 +33,8 @@ class ApexOneAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        # a copy: validation fills a dict option's default in place, which would change the class's spec for every task after
+        dummy, args = self.validate_argument_spec(argument_spec=copy.deepcopy(self.ARGUMENT_SPEC))
         self._credential_limit = (task_vars or {}).get("apexone_credential_rejections", CREDENTIAL_REJECTIONS)
         self._inventory_name = (task_vars or {}).get("inventory_hostname")
         try:

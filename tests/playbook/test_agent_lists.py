@@ -106,11 +106,13 @@ def test_the_export_is_read_through_the_module(tmp_path):
     (b"Endpoint,OS\nPC1,XP\nPC1,XP\n", "duplicate hosts"),
     (b"Machine,OS\nPC1,XP\n", "a mapped column is missing: host"),
     (b"\xfe\xff\x00E", "unknown encoding"),
+    ("エンドポイント,IPアドレス\r\nPC-JA,10.2.0.1\r\n開".encode("cp932")[:-1], "line 3: the file ends inside a character"),
+    (b"Endpoint,IP Address\r\nPC-JA,10.2.0.1\r\nPC-EN\r\n", "line 3 has 1 field(s) where the header has 2"),
 ])
 def test_bad_exports_fail_with_a_message_never_a_traceback(tmp_path, content, message):
     path = tmp_path / "agents.csv"
     path.write_bytes(content)
-    run = _play({"agent_list_path": str(path)})
+    run = _play({"agent_list_path": str(path), "agent_list_lang": "en"})
     result = run.result("Read the console export", "localhost")
     assert run.rc != 0 and result.get("failed")
     assert message in result["msg"] and str(path) in result["msg"]

@@ -7,10 +7,13 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
+import uuid
 
 import pytest
+import yaml
 
 from ansible_collections.apexone.upgrade.plugins.module_utils import coverage
 from ansible_collections.apexone.upgrade.tests.directory import computers
@@ -46,6 +49,32 @@ def test_the_inventory_plugin_reads_every_computer_and_each_is_classified(direct
         assert values["dNSHostName"] == name.lower() + ".lab.example"
     assert seen == computers.EXPECTED
     assert directory.password not in proc.stdout + proc.stderr
+
+
+def _readme_ldap_filter():
+    """The `filter:` of the README's microsoft.ad.ldap example, as a user copies it."""
+    with open(os.path.join(labrun.helpers.ROOT, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    block = re.search(r"```yaml\n(# ad\.microsoft\.ad\.ldap\.yml.*?)```", text, re.S).group(1)
+    return yaml.safe_load(block)["filter"]
+
+
+def test_the_readme_filter_returns_a_computer_whose_os_is_empty(directory, tmp_path):
+    # A computer object with no operatingSystem* at all (KA-0012615 item 2: it must block as "OS unknown").
+    name = "NO-OS-%s" % uuid.uuid4().hex[:8].upper()  # the test runs once per transport on one directory
+    directory.add_computers([{"name": name, "dNSHostName": name.lower() + ".lab.example"}])
+    path = _inventory(directory, tmp_path)
+    with open(path, encoding="utf-8") as handle:
+        lines = [line for line in handle.read().splitlines() if not line.startswith("filter:")]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines + ["filter: '%s'" % _readme_ldap_filter()]) + "\n")
+    proc = _ansible_inventory(path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    hosts = set(data["apexone_directory"]["hosts"])
+    assert hosts >= set(computers.EXPECTED) | {name}
+    record = coverage.directory_record(name, data["_meta"]["hostvars"][name])
+    assert (record["known"], record["reason"]) == (False, "the computer object has no operatingSystemVersion")
 
 
 def test_a_wrong_bind_password_is_named_and_never_printed(directory, tmp_path):

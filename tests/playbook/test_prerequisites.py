@@ -49,7 +49,7 @@ def test_sha2_updates_are_reported_not_installed(runs):
     dummy, first, dummy2 = runs
     msg = first.result("Report SHA-2 code signing updates to install (KA-0012615 item 9; nothing is installed)",
                        "agent-win7-sp1-nokb")["msg"]
-    assert msg.startswith("Windows 7 SP1 needs one of KB3033929, KB4490628")
+    assert msg.startswith("Windows 7 SP1 には KB3033929, KB4490628 のいずれかが必要です")  # the default language, ja
 
 
 def test_server_certificate_kept_on_the_controller(runs):

@@ -272,7 +272,7 @@ def test_socket_errors_are_named(tmp_path):
 
 def test_block_hotfix_check_mode_says_would_block(tmp_path):
     run = labrun.run_playbook("playbooks/block_hotfix.yml", tmp_path / "lab", check=True,
-                              extra_vars={"apexone_server_upgrade_date": "2099-12-10"})
+                              extra_vars={"apexone_server_upgrade_date": "2099-12-10", "apexone_report_lang": "en"})
     assert run.rc == 0, run.stdout[-2000:]
     lines = run.result("Show the summary", "localhost")["msg"]
     assert lines[0] == "check mode, nothing changed: would block 4, already blocked 1"

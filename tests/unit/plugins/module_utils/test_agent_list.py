@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 
 import pytest
 
@@ -70,3 +71,80 @@ def test_bad_files_get_errors_that_say_what_to_do(data, kwargs, message):
     with pytest.raises(errors.InputError) as caught:
         agent_list.parse(data, **kwargs)
     assert message in str(caught.value)
+
+
+# Files cut short (issue 22 item 5): the sample export, saved the ways Windows saves CSV, then cut.
+SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "agent_lists", "agents_ja.csv")
+SAVED_AS = {
+    "utf-8": lambda text: text.encode("utf-8"),
+    "utf-8 BOM": lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+    "utf-16-le BOM": lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+    "cp932": lambda text: text.encode("cp932"),
+}
+
+
+def _sample():
+    with open(SAMPLE, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
+def _refused(data, lang="en"):
+    with pytest.raises(errors.InputError) as caught:
+        agent_list.parse(data, lang=lang)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("saved", sorted(SAVED_AS))
+def test_the_whole_sample_is_read_in_every_encoding(saved):
+    parsed = agent_list.parse(SAVED_AS[saved](_sample()))
+    assert [(a["host"], a["ip"], a["line"]) for a in parsed["agents"]] == [
+        ("営業-PC01", "10.2.0.11", 2), ("経理-PC02", "10.2.0.12", 3), ("SRV-FILE01", "10.2.0.13", 4),
+        ("開発-PC03", "10.2.0.14", 5), ("PC-EN", "10.2.0.15", 6)]
+    assert parsed["agents"][1]["domain"] == "経理部, 本社"
+
+
+@pytest.mark.parametrize("saved", sorted(SAVED_AS))
+def test_a_last_row_cut_short_is_refused_never_an_agent(saved):
+    text = _sample()
+    data = SAVED_AS[saved](text[:text.index("10.2.0.15") + len("10.2.0.")])  # ...PC-EN,10.2.0.
+    message = _refused(data)
+    assert message.startswith("line 6 has 2 field(s) where the header has 5: the file looks cut")
+
+
+@pytest.mark.parametrize("saved", sorted(SAVED_AS))
+def test_a_quote_never_closed_is_refused_with_the_line_it_opens_on(saved):
+    text = _sample()
+    data = SAVED_AS[saved](text[:text.index("本社")])  # cut inside the quoted domain of line 3
+    assert _refused(data).startswith("line 3: a quoted field starts here and is never closed: the file looks cut")
+
+
+@pytest.mark.parametrize("saved", sorted(SAVED_AS))
+def test_a_file_cut_inside_a_character_says_so_with_the_line(saved):
+    whole = SAVED_AS[saved](_sample())
+    end = len(SAVED_AS[saved](_sample()[:_sample().index("開発")]))  # the bytes before line 5's first kanji
+    data = whole[:end + 1]  # one byte of a two- or three-byte character
+    message = _refused(data)
+    assert message.startswith("line 5: the file ends inside a character")
+    assert "the file looks cut" in message and "unknown encoding" not in message
+
+
+def test_a_row_wider_than_the_header_is_refused():
+    text = _sample().replace("SRV-FILE01,10.2.0.13,", "SRV-FILE01,10.2.0.13,extra,")
+    assert _refused(text.encode("cp932")).startswith("line 4 has 6 field(s) where the header has 5")
+
+
+def test_a_blank_line_keeps_the_file_line_numbers():
+    text = _sample().replace("\r\nSRV-FILE01", "\r\n\r\nSRV-FILE01")
+    hosts = dict((a["host"], a["line"]) for a in agent_list.parse(text.encode("utf-8"))["agents"])
+    assert (hosts["経理-PC02"], hosts["SRV-FILE01"], hosts["PC-EN"]) == (3, 5, 7)
+
+
+def test_a_cut_file_is_refused_in_japanese_too():
+    text = _sample()
+    message = _refused(text[:text.index("10.2.0.15") + 7].encode("cp932"), lang="ja")
+    assert message.startswith("6 行目の項目数が 2 個で、見出し行の 5 個と合いません。ファイルが途中で切れている")
+
+
+def test_a_mark_written_wrong_inside_the_file_is_not_called_cut():
+    # A byte that cannot start a character in the middle: another encoding or damage, not a cut file.
+    assert "unknown encoding" in _refused(b"Endpoint\n\x81\xff\xfe\x80\nPC1\n")
