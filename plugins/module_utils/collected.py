@@ -46,7 +46,7 @@ class Refused(Exception):
 def envelope(filename, data):
     """The file's envelope as a dict, checked against the collector's contract; raises Refused (MALFORMED, NAME)."""
     if len(data) > MAX_BYTES:
-        raise Refused(MALFORMED, "%d bytes, more than any answer (%d)" % (len(data), MAX_BYTES))
+        raise Refused(MALFORMED, "more than %d bytes, larger than any answer" % MAX_BYTES)
     try:
         doc = json.loads(data.decode("ascii"))
     except (UnicodeDecodeError, ValueError) as exc:

@@ -50,7 +50,7 @@ def read(folder: str, agents: t.Iterable[str], now, max_age_hours: int, collecti
                 result.ignored += 1
                 continue
             try:
-                doc = collected.envelope(name, store.read(name) or b"")
+                doc = collected.envelope(name, store.read(name, limit=collected.MAX_BYTES + 1) or b"")
                 host = collected.matching(doc, index)
                 read_at = collected.judged_at(doc, now, max_age_hours, collection)
                 if host in seen:

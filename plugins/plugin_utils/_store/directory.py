@@ -50,11 +50,12 @@ class DirectoryStore(StoreBase):
         return folder
 
     # --- reading ---
-    def read(self, name: str):
+    def read(self, name: str, limit: int | None = None):
+        """The file's bytes (at most ``limit`` of them), or None when it does not exist."""
         path = self.where(name)
         try:
             with open(path, "rb") as handle:
-                return handle.read()
+                return handle.read() if limit is None else handle.read(limit)
         except FileNotFoundError:
             return None
         except OSError as exc:

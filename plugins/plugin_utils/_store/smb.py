@@ -150,12 +150,13 @@ class SmbStore(StoreBase):
         return folder
 
     # --- reading ---
-    def read(self, name: str):
+    def read(self, name: str, limit: int | None = None):
+        """The file's bytes (at most ``limit`` of them), or None when it does not exist."""
         path = self.where(name)
         kwargs = self._kwargs()
         try:
             with smbclient.open_file(path, mode="rb", share_access="rwd", **kwargs) as handle:
-                return handle.read()
+                return handle.read() if limit is None else handle.read(limit)
         except OSError as exc:
             if exc.errno == errno.ENOENT:
                 self._check_share()

@@ -66,3 +66,22 @@ def test_an_answer_without_a_subset_it_was_asked_is_refused(folder):
 def test_a_folder_that_is_not_there_stops_the_report(tmp_path):
     with pytest.raises(errors.InputError, match="is not a folder"):
         _collected.read(str(tmp_path / "nowhere"), AGENTS, NOW, 24, _collection.version(), judge)
+
+
+def test_a_huge_file_is_refused_after_reading_no_more_than_the_limit(folder, monkeypatch):
+    # Whoever can write to the share could leave a file of gigabytes: the report reads one byte past the limit.
+    from ansible_collections.apexone.upgrade.plugins.module_utils import collected
+    from ansible_collections.apexone.upgrade.plugins.plugin_utils._store import directory
+    (folder / "PC-WIN10-64.json").write_bytes(b" " * (collected.MAX_BYTES * 3))
+    sizes = []
+    real_read = directory.DirectoryStore.read
+
+    def counting_read(self, name, limit=None):
+        data = real_read(self, name, limit=limit)
+        sizes.append(len(data or b""))
+        return data
+    monkeypatch.setattr(directory.DirectoryStore, "read", counting_read)
+    read = _collected.read(str(folder), AGENTS, NOW, 24, _collection.version(), judge)
+    assert read.refused == [{"file": "PC-WIN10-64.json", "why": "malformed",
+                             "text": "more than %d bytes, larger than any answer" % collected.MAX_BYTES}]
+    assert max(sizes) == collected.MAX_BYTES + 1
