@@ -24,6 +24,7 @@ fi
 tests=(tests/unit/plugins/plugin_utils/test_remote.py tests/unit/plugins/plugin_utils/test_adapter.py
        tests/unit/plugins/plugin_utils/test_runner_transports.py tests/playbook/test_versions.py)
 summary=()
+rm -f build/versions-*.row
 # ansible.posix (the playbook tests' JSON callback) from the main virtualenv's ansible package: it supports
 # ansible-core 2.15 and later
 collections=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
@@ -56,19 +57,36 @@ for version in "${versions[@]}"; do
         continue
     fi
     installed=$("$venv/bin/python" -c 'import ansible, winrm, pypsrp; from importlib.metadata import version as v; print(v("ansible-core"), v("pywinrm"), v("pypsrp"))')
-    echo "== ansible-core $version ($installed, Python $python_version)"
-    started=$SECONDS
-    # The version's own ansible-playbook comes first on PATH; the lab's collections (ansible.posix and the like,
-    # from the ansible package) stay those of the main virtualenv.
-    if PATH="$venv/bin:$PATH" APEXONE_LAB_COLLECTIONS="$collections" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
-            "${tests[@]}" > "build/versions-$version.log" 2>&1; then
-        result="passed"
+    echo "== ansible-core $version ($installed, Python $python_version): started (build/versions-$version.log)"
+    # Two versions at a time: most of a run is waiting on the lab's provoked timeouts (the fault table).
+    while [ "$(jobs -rp | wc -l)" -ge "${APEXONE_VERSIONS_PARALLEL:-2}" ]; do
+        wait -n || true
+    done
+    (
+        started=$SECONDS
+        # The version's own ansible-playbook comes first on PATH; the lab's collections (ansible.posix and the like,
+        # from the ansible package) stay those of the main virtualenv.
+        if PATH="$venv/bin:$PATH" APEXONE_LAB_COLLECTIONS="$collections" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+                "${tests[@]}" > "build/versions-$version.log" 2>&1; then
+            result="passed"
+        else
+            result="FAILED"
+        fi
+        counts=$(grep -Eo '[0-9]+ (passed|failed|error)' "build/versions-$version.log" | tr '\n' ' ')
+        echo "| $version | $installed | Python $python_version | $result: $counts| $((SECONDS - started)) s |" \
+            > "build/versions-$version.row"
+    ) &
+done
+wait
+for version in "${versions[@]}"; do
+    if [ -f "build/versions-$version.row" ]; then
+        summary+=("$(cat "build/versions-$version.row")")
     else
-        result="FAILED"
+        summary+=("| $version | | | FAILED: no result | |")
     fi
-    counts=$(grep -Eo '[0-9]+ (passed|failed|error)' "build/versions-$version.log" | tr '\n' ' ')
-    summary+=("| $version | $installed | Python $python_version | $result: $counts| $((SECONDS - started)) s |")
-    tail -n 3 "build/versions-$version.log"
+    if grep -q FAILED "build/versions-$version.row" 2>/dev/null; then
+        tail -n 15 "build/versions-$version.log"
+    fi
 done
 if $setup_only; then
     exit 0
