@@ -160,8 +160,11 @@ def test_release_in_waves_reports_agents_still_on_xg(tmp_path):
 
 def test_console_reminder_comes_from_the_catalog(first):
     from ansible_collections.apexone.upgrade.plugins.module_utils import catalog
+    from ansible_collections.apexone.upgrade.plugins.filter import words
     reminder = first.result("Make the console setting too (KA-0012615 item 6)", "localhost")["msg"]
-    assert reminder[0] == "Console: " + catalog.CONSOLE_UPDATE_SETTING["ja"]
+    # the play's words are Japanese unless apexone_report_lang says otherwise; the setting is the catalog's
+    assert reminder[0] == words.words("block_console", setting=catalog.CONSOLE_UPDATE_SETTING["ja"])
+    assert reminder[0] == "コンソール: " + catalog.CONSOLE_UPDATE_SETTING["ja"]
 
 
 def test_runbook_lookup_refuses_unknown_entries():
