@@ -84,8 +84,9 @@ SAVED_AS = {
 
 
 def _sample():
+    # kept with LF in the repository (the collection's files end lines with LF); the console saves CRLF
     with open(SAMPLE, "rb") as handle:
-        return handle.read().decode("utf-8")
+        return handle.read().decode("utf-8").replace("\n", "\r\n")
 
 
 def _refused(data, lang="en"):
