@@ -11,7 +11,7 @@ be, and lock with a wait and a timeout. job_folder.py says when a folder would v
 AWX / ansible-runner job.
 
     store = open_store(folder)
-    store.write_new(name, data) / store.replace(name, data) / store.read(name) / store.lock(name, timeout)
+    store.write_new(name, data) / store.replace(name, data) / store.read(name[, limit]) / store.lock(name, timeout)
 """
 
 from __future__ import annotations
